@@ -1,0 +1,81 @@
+using MessagePack;
+
+namespace Game.Functions.Contracts;
+
+/// <summary>Where a game is in its life.</summary>
+public enum GamePhase
+{
+    Lobby = 0,
+    Countdown = 1,
+    Running = 2,
+    Finished = 3,
+}
+
+/// <summary>One player on the scoreboard.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record PlayerStanding
+{
+    [Id(0), Key("playerId")] public string PlayerId { get; init; } = "";
+
+    [Id(1), Key("nickname")] public string Nickname { get; init; } = "";
+
+    [Id(2), Key("team")] public string Team { get; init; } = "";
+
+    [Id(3), Key("score")] public long Score { get; init; }
+}
+
+/// <summary>A team's total: the sum of its players' scores.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record TeamStanding
+{
+    [Id(0), Key("team")] public string Team { get; init; } = "";
+
+    [Id(1), Key("score")] public long Score { get; init; }
+
+    [Id(2), Key("players")] public int Players { get; init; }
+}
+
+/// <summary>
+/// What the presenter display draws: sent as a snapshot on (re)connect and then coalesced at a bounded rate.
+/// </summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record ScoreboardFrame
+{
+    [Id(0), Key("gameId")] public string GameId { get; init; } = "";
+
+    [Id(1), Key("phase")] public GamePhase Phase { get; init; }
+
+    /// <summary>Increases with every frame of a game, so a client can drop one that arrives late.</summary>
+    [Id(2), Key("version")] public long Version { get; init; }
+
+    [Id(3), Key("playerCount")] public int PlayerCount { get; init; }
+
+    /// <summary>The leaders, best first (at most <see cref="GameLimits.LeaderboardSize"/>).</summary>
+    [Id(4), Key("leaders")] public IReadOnlyList<PlayerStanding> Leaders { get; init; } = [];
+
+    [Id(5), Key("teams")] public IReadOnlyList<TeamStanding> Teams { get; init; } = [];
+
+    /// <summary>Round start in Unix milliseconds (server clock), or 0 before the first round.</summary>
+    [Id(6), Key("roundStartsAt")] public long RoundStartsAt { get; init; }
+
+    /// <summary>Round end in Unix milliseconds (server clock), or 0 before the first round.</summary>
+    [Id(7), Key("roundEndsAt")] public long RoundEndsAt { get; init; }
+
+    /// <summary>Server time when the frame was made, Unix milliseconds: lets a client correct its countdown for clock skew.</summary>
+    [Id(8), Key("serverTime")] public long ServerTime { get; init; }
+
+    /// <summary>Samples that counted in the last second, for the live chart.</summary>
+    [Id(9), Key("samplesPerSecond")] public long SamplesPerSecond { get; init; }
+
+    /// <summary>Highest phone batch seq reflected in this frame, per player (only players changed since the last frame); lets the load tool measure send-to-display delay.</summary>
+    [Id(10), Key("applied")] public IReadOnlyDictionary<string, long> Applied { get; init; } = new Dictionary<string, long>();
+}
+
+/// <summary>Limits every part agrees on.</summary>
+public static class GameLimits
+{
+    public const int LeaderboardSize = 10;
+    public const int MaxSamplesPerBatch = 200;
+    public const int MaxNicknameLength = 24;
+    public const int MaxTeamLength = 24;
+}

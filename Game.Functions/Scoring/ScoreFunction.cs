@@ -1,0 +1,75 @@
+using Game.Functions.Contracts;
+using Game.Functions.Runtime;
+
+namespace Game.Functions.Scoring;
+
+/// <summary>
+/// The game's scoring function: for each batch of motion records, applies every player's batches to the
+/// player's ledger in the store (exactly once, by the phone's seq) and tells each game's grain the new scores.
+/// </summary>
+public sealed class ScoreFunction(IGameStore store, IGrainFactory grains) : IKinesisFunction
+{
+    public const string Name = "score";
+
+    public async Task<StreamsEventResponse> FunctionHandler(KinesisEvent kinesisEvent, ILambdaContext context)
+    {
+        var batches = new List<(MotionBatch Batch, DateTimeOffset Arrival)>(kinesisEvent.Records.Count);
+        foreach (var record in kinesisEvent.Records)
+        {
+            // A record that is not a motion batch can never succeed; failing it would stall the shard.
+            if (MotionBatchCodec.TryDecode(record.Kinesis.Data, out var batch) && batch.PlayerId == record.Kinesis.PartitionKey)
+            {
+                batches.Add((batch, record.Kinesis.ApproximateArrivalTimestamp));
+            }
+            else
+            {
+                context.Logger.LogLine($"Skipped record {record.Kinesis.SequenceNumber}: not a motion batch of player '{record.Kinesis.PartitionKey}'.");
+            }
+        }
+
+        await Task.WhenAll(batches.GroupBy(b => b.Batch.GameId, StringComparer.Ordinal)
+            .Select(game => ApplyGameAsync(game.Key, game.ToList(), context)));
+        return new StreamsEventResponse();
+    }
+
+    private async Task ApplyGameAsync(string gameId, List<(MotionBatch Batch, DateTimeOffset Arrival)> batches, ILambdaContext context)
+    {
+        var gameGrain = grains.GetGrain<IGameGrain>(gameId);
+        if (await gameGrain.Get() is not { } game)
+        {
+            context.Logger.LogLine($"Skipped {batches.Count} records of unknown game '{gameId}'.");
+            return;
+        }
+
+        var counted = new Dictionary<string, int>(StringComparer.Ordinal);
+        var updates = batches
+            .GroupBy(b => b.Batch.PlayerId, StringComparer.Ordinal)
+            .Select(player => (player.Key, (Func<PlayerLedger, PlayerLedger>)(ledger =>
+            {
+                // May run more than once when a conditional write loses a race: computed afresh each time.
+                var samples = 0;
+                foreach (var (batch, arrival) in player)
+                {
+                    (ledger, var outcome) = ScoreLedger.Apply(ledger, batch, game.Counts(arrival));
+                    samples += outcome.Counted;
+                }
+
+                lock (counted)
+                {
+                    counted[player.Key] = samples;
+                }
+
+                return ledger;
+            })))
+            .ToList();
+
+        var written = await store.UpdateLedgersAsync(gameId, updates, context.CancellationToken);
+        var changes = written
+            .Select(w => new ScoreUpdate(w.PlayerId, w.Ledger.Score, w.Ledger.LastSeq, counted.GetValueOrDefault(w.PlayerId)))
+            .ToList();
+        if (changes.Count > 0)
+        {
+            await gameGrain.ScoresChanged(changes);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using Game.Functions.Contracts;
+using Game.Functions.Games;
+using Game.Server.Realtime;
+using Microsoft.Extensions.Options;
+
+namespace Game.Server.Games;
+
+/// <summary>The game's HTTP API (docs/api.md): create, join, start, stop, scoreboard.</summary>
+public static class GameApi
+{
+    /// <summary>Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).</summary>
+    private const string CodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    private const int CodeLength = 5;
+
+    public static IEndpointRouteBuilder MapGameApi(this IEndpointRouteBuilder app)
+    {
+        var games = app.MapGroup("/api/games");
+        games.MapPost("/", CreateAsync).AddEndpointFilter(RequirePresenterKey);
+        games.MapGet("/", ListAsync);
+        games.MapPost("/{gameId}/start", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Start())).AddEndpointFilter(RequirePresenterKey);
+        games.MapPost("/{gameId}/stop", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Stop())).AddEndpointFilter(RequirePresenterKey);
+        games.MapPost("/{gameId}/players", JoinAsync);
+        games.MapGet("/{gameId}/scoreboard", ScoreboardAsync);
+        return app;
+    }
+
+    public sealed record CreateGameRequest(int? RoundSeconds);
+
+    public sealed record CreateGameResponse(string GameId, string JoinUrl, int RoundSeconds);
+
+    public sealed record JoinRequest(string? Nickname, string? Team);
+
+    public sealed record JoinResponse(string GameId, string PlayerId, string Token, string Nickname, string Team);
+
+    public sealed record GameResponse(string GameId, string State, int Round, int RoundSeconds, DateTimeOffset? RoundStartsAt, DateTimeOffset? RoundEndsAt);
+
+    public sealed record ScoreboardResponse(string GameId, string State, int Round, IReadOnlyList<PlayerStanding> Players, IReadOnlyList<TeamStanding> Teams);
+
+    private static async Task<IResult> CreateAsync(CreateGameRequest? request, HttpRequest http, IGrainFactory grains, IOptions<GameOptions> options)
+    {
+        var roundSeconds = request?.RoundSeconds ?? options.Value.DefaultRoundSeconds;
+        if (roundSeconds is < 5 or > 3600)
+        {
+            return Error(StatusCodes.Status400BadRequest, "roundSeconds must be between 5 and 3600.");
+        }
+
+        // A fresh code: retry on the rare collision with an existing game.
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var code = RandomNumberGenerator.GetString(CodeAlphabet, CodeLength);
+            var grain = grains.GetGrain<IGameGrain>(code);
+            if (await grain.Get() is not null)
+            {
+                continue;
+            }
+
+            var game = await grain.Create(roundSeconds);
+            var joinUrl = $"{http.Scheme}://{http.Host}/play?game={game.GameId}";
+            return Results.Created($"/api/games/{game.GameId}", new CreateGameResponse(game.GameId, joinUrl, game.RoundSeconds));
+        }
+
+        return Error(StatusCodes.Status503ServiceUnavailable, "No free game code was found; try again.");
+    }
+
+    private static async Task<IResult> ListAsync(IGameStore store, CancellationToken cancellationToken) =>
+        Results.Ok((await store.ListGamesAsync(cancellationToken)).Select(ToResponse));
+
+    private static async Task<IResult> ChangeAsync(string gameId, IGrainFactory grains, Func<IGameGrain, Task<GameRecord?>> change) =>
+        await change(grains.GetGrain<IGameGrain>(gameId.ToUpperInvariant())) is { } game
+            ? Results.Ok(ToResponse(game))
+            : UnknownGame(gameId);
+
+    private static async Task<IResult> JoinAsync(string gameId, JoinRequest? request, IGrainFactory grains, PlayerTokens tokens)
+    {
+        var nickname = request?.Nickname?.Trim() ?? "";
+        var team = request?.Team?.Trim() ?? "";
+        if (nickname.Length is 0 or > GameLimits.MaxNicknameLength)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"nickname is required, up to {GameLimits.MaxNicknameLength} characters.");
+        }
+
+        if (team.Length > GameLimits.MaxTeamLength)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"team is up to {GameLimits.MaxTeamLength} characters.");
+        }
+
+        var grain = grains.GetGrain<IGameGrain>(gameId.ToUpperInvariant());
+        if (await grain.Join(nickname, team) is not { } player)
+        {
+            return UnknownGame(gameId);
+        }
+
+        var code = grain.GetPrimaryKeyString();
+        return Results.Ok(new JoinResponse(code, player.PlayerId, tokens.Issue(code, player.PlayerId), player.Nickname, player.Team));
+    }
+
+    private static async Task<IResult> ScoreboardAsync(string gameId, IGrainFactory grains, IGameStore store, CancellationToken cancellationToken)
+    {
+        if (await grains.GetGrain<IGameGrain>(gameId.ToUpperInvariant()).Get() is not { } game)
+        {
+            return UnknownGame(gameId);
+        }
+
+        // Read from the store, not the live frame: this is the exact, durable score.
+        var players = (await store.GetPlayersAsync(game.GameId, cancellationToken))
+            .Select(p => new PlayerStanding { PlayerId = p.Profile.PlayerId, Nickname = p.Profile.Nickname, Team = p.Profile.Team, Score = p.Ledger.Score })
+            .OrderByDescending(p => p.Score)
+            .ThenBy(p => p.Nickname, StringComparer.Ordinal)
+            .ToList();
+        var teams = players.Where(p => p.Team.Length > 0)
+            .GroupBy(p => p.Team, StringComparer.Ordinal)
+            .Select(t => new TeamStanding { Team = t.Key, Score = t.Sum(p => p.Score), Players = t.Count() })
+            .OrderByDescending(t => t.Score)
+            .ToList();
+        return Results.Ok(new ScoreboardResponse(game.GameId, StateName(game.Phase), game.Round, players, teams));
+    }
+
+    private static async ValueTask<object?> RequirePresenterKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var key = context.HttpContext.RequestServices.GetRequiredService<PresenterKey>();
+        return key.IsPresentedBy(context.HttpContext.Request)
+            ? await next(context)
+            : Error(StatusCodes.Status401Unauthorized, "This needs the presenter key: Authorization: Bearer <key>.");
+    }
+
+    private static GameResponse ToResponse(GameRecord game) =>
+        new(game.GameId, StateName(game.Phase), game.Round, game.RoundSeconds, game.RoundStartsAt, game.RoundEndsAt);
+
+    private static string StateName(GamePhase phase) => phase.ToString().ToLowerInvariant();
+
+    private static IResult UnknownGame(string gameId) => Error(StatusCodes.Status404NotFound, $"No game has the code '{gameId}'.");
+
+    private static IResult Error(int status, string message) => Results.Problem(detail: message, statusCode: status);
+}

@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using System.Text;
+using Game.Server.Hosting;
+
+namespace Game.Server.Games;
+
+/// <summary>
+/// The presenter key (<c>Game:PresenterKey</c>, env <c>Game__PresenterKey</c>). When unset, one is generated
+/// once, kept in the data directory, and printed at start-up with the presenter URL.
+/// </summary>
+public sealed class PresenterKey
+{
+    public PresenterKey(IConfiguration configuration, DataDirectory data)
+    {
+        if (configuration["Game:PresenterKey"] is { Length: > 0 } configured)
+        {
+            Value = configured;
+            return;
+        }
+
+        var path = data.File("presenter.key");
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
+            Generated = true;
+        }
+
+        Value = File.ReadAllText(path).Trim();
+    }
+
+    public string Value { get; }
+
+    /// <summary>True when this start generated the key (the console says so).</summary>
+    public bool Generated { get; }
+
+    /// <summary>Checks <c>Authorization: Bearer &lt;key&gt;</c> in constant time.</summary>
+    public bool IsPresentedBy(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), Encoding.UTF8.GetBytes(Value));
+    }
+}

@@ -1,0 +1,15 @@
+namespace Game.Server.Ingest;
+
+public static class IngestExtensions
+{
+    /// <summary>The embedded stream that phones (over SignalR) and Kinesis producers write to.</summary>
+    public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IngestOptions>()
+            .Bind(builder.Configuration.GetSection(IngestOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IngestStream>();
+        return builder;
+    }
+}

@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Game.Server.Ingest;
+
+/// <summary>The embedded stream's settings, bound from the <c>Ingest</c> section.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>The stream phones write to. Default <c>motion</c>.</summary>
+    [Required, RegularExpression("^[a-zA-Z0-9_.-]{1,128}$")]
+    public string StreamName { get; set; } = "motion";
+
+    /// <summary>Fixed number of shards; each owns an equal range of the MD5 hash-key space. Default 4.</summary>
+    [Range(1, 64)]
+    public int ShardCount { get; set; } = 4;
+
+    /// <summary>Records older than this are trimmed. Default 24 h (Kinesis' default).</summary>
+    [Range(1, 8760)]
+    public int RetentionHours { get; set; } = 24;
+
+    /// <summary>Records waiting for the disk, at most; beyond this, appends fail with ProvisionedThroughputExceededException instead of growing memory. Default 100,000.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxPendingRecords { get; set; } = 100_000;
+
+    /// <summary>Largest record data accepted, bytes. Default 1 MiB (Kinesis' long-standing limit).</summary>
+    [Range(1, 10 * 1024 * 1024)]
+    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+}

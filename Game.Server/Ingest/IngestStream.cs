@@ -1,0 +1,368 @@
+using System.Numerics;
+using System.Threading.Channels;
+using Game.Functions.Contracts;
+using Game.Server.Hosting;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Game.Server.Ingest;
+
+/// <summary>A record to append: the partition key routes it, unless an explicit hash key is given.</summary>
+public sealed record AppendRequest(string PartitionKey, ReadOnlyMemory<byte> Data, BigInteger? ExplicitHashKey = null);
+
+/// <summary>One record's outcome, as PutRecords reports it: a sequence number, or an error code.</summary>
+public readonly record struct AppendResult(string ShardId, string? SequenceNumber, string? ErrorCode = null, string? ErrorMessage = null)
+{
+    public bool Succeeded => SequenceNumber is not null;
+}
+
+/// <summary>
+/// The embedded Kinesis-like stream: a fixed set of shards in one SQLite database in WAL mode. One writer
+/// drains every pending append into one transaction and commits with a full fsync (group commit), so a record
+/// is acknowledged only once it is on disk, and a crash loses only what was never acknowledged; SQLite's
+/// journal discards a half-written tail. Readers are woken on commit, not by polling.
+/// </summary>
+/// <remarks>Why SQLite and not a hand-written log: see docs/architecture.md (Ingest).</remarks>
+public sealed partial class IngestStream : IAsyncDisposable
+{
+    private const int MaxRecordsPerCommit = 20_000;
+
+    private readonly IngestOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<IngestStream> _logger;
+    private readonly string _connectionString;
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly long[] _nextPosition;
+    private readonly long[] _committedPosition;
+    private readonly long[] _lastArrival;
+    private readonly TaskCompletionSource[] _appended;
+    private readonly Task _writer;
+    private readonly Timer _retention;
+    private long _pendingRecords;
+
+    public IngestStream(IOptions<IngestOptions> options, DataDirectory data, TimeProvider time, ILogger<IngestStream> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        Map = new ShardMap(_options.ShardCount);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = data.File($"stream-{_options.StreamName}.db"),
+            Pooling = true,
+        }.ToString();
+
+        _nextPosition = new long[Map.ShardCount];
+        _committedPosition = new long[Map.ShardCount];
+        _lastArrival = new long[Map.ShardCount];
+        _appended = Enumerable.Range(0, Map.ShardCount).Select(_ => NewSignal()).ToArray();
+
+        var writeConnection = Open();
+        Recover(writeConnection);
+        _writer = Task.Run(() => WriteLoopAsync(writeConnection));
+        _retention = new Timer(_ => TrimExpired(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+    }
+
+    public string Name => _options.StreamName;
+
+    public ShardMap Map { get; }
+
+    public IngestOptions Options => _options;
+
+    /// <summary>
+    /// Appends records in order and answers once they are durable. Records for one shard keep the order of
+    /// <paramref name="records"/>. When the stream cannot take them all, none is taken and each answers
+    /// ProvisionedThroughputExceededException.
+    /// </summary>
+    public Task<AppendResult[]> AppendAsync(IReadOnlyList<AppendRequest> records)
+    {
+        var shards = new int[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            shards[i] = records[i].ExplicitHashKey is { } hashKey ? Map.ShardFor(hashKey) : Map.ShardFor(records[i].PartitionKey);
+        }
+
+        if (Interlocked.Add(ref _pendingRecords, records.Count) > _options.MaxPendingRecords)
+        {
+            Interlocked.Add(ref _pendingRecords, -records.Count);
+            return Task.FromResult(shards.Select(s => new AppendResult(
+                ShardMap.ShardId(s), null, "ProvisionedThroughputExceededException", "Rate exceeded for shard " + ShardMap.ShardId(s) + ".")).ToArray());
+        }
+
+        var pending = new PendingAppend(records, shards);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            Interlocked.Add(ref _pendingRecords, -records.Count);
+            throw new ObjectDisposedException(nameof(IngestStream));
+        }
+
+        return pending.Completion.Task;
+    }
+
+    /// <summary>Position of the newest durable record of a shard (0 when it has none yet).</summary>
+    public long LatestPosition(int shard) => Volatile.Read(ref _committedPosition[shard]);
+
+    /// <summary>Position just before the oldest record still kept (TRIM_HORIZON reads after it).</summary>
+    public long TrimHorizon(int shard)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(position) FROM records WHERE shard = $shard";
+        command.Parameters.AddWithValue("$shard", shard);
+        return command.ExecuteScalar() is long oldest ? oldest - 1 : LatestPosition(shard);
+    }
+
+    /// <summary>Position just before the first record that arrived at or after <paramref name="timestamp"/>.</summary>
+    public long PositionBefore(int shard, DateTimeOffset timestamp)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(position) FROM records WHERE shard = $shard AND arrival >= $arrival";
+        command.Parameters.AddWithValue("$shard", shard);
+        command.Parameters.AddWithValue("$arrival", timestamp.ToUnixTimeMilliseconds());
+        return command.ExecuteScalar() is long first ? first - 1 : LatestPosition(shard);
+    }
+
+    /// <summary>Reads durable records after a position, in order, up to a count and a byte budget (at least one record).</summary>
+    public IReadOnlyList<StreamRecord> Read(int shard, long afterPosition, int maxRecords, long maxBytes = 10 * 1024 * 1024)
+    {
+        if (afterPosition >= LatestPosition(shard))
+        {
+            return [];
+        }
+
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT position, arrival, partition_key, data FROM records WHERE shard = $shard AND position > $after ORDER BY position LIMIT $limit";
+        command.Parameters.AddWithValue("$shard", shard);
+        command.Parameters.AddWithValue("$after", afterPosition);
+        command.Parameters.AddWithValue("$limit", maxRecords);
+        var records = new List<StreamRecord>(Math.Min(maxRecords, 1024));
+        long bytes = 0;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var data = (byte[])reader.GetValue(3);
+            bytes += data.Length;
+            if (records.Count > 0 && bytes > maxBytes)
+            {
+                break;
+            }
+
+            records.Add(new StreamRecord(
+                SequenceNumber.Format(shard, reader.GetInt64(0)),
+                reader.GetString(2),
+                data,
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+        }
+
+        return records;
+    }
+
+    /// <summary>Completes when the shard has a durable record after <paramref name="afterPosition"/>.</summary>
+    public async Task WaitForRecordsAsync(int shard, long afterPosition, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var signal = Volatile.Read(ref _appended[shard]);
+            if (LatestPosition(shard) > afterPosition)
+            {
+                return;
+            }
+
+            await signal.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _retention.DisposeAsync();
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // FULL: every commit fsyncs the WAL, so an acknowledged record survives a crash or power loss.
+        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private void Recover(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS records (
+                shard INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                arrival INTEGER NOT NULL,
+                partition_key TEXT NOT NULL,
+                data BLOB NOT NULL,
+                PRIMARY KEY (shard, position)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS records_by_arrival ON records (shard, arrival);
+            CREATE TABLE IF NOT EXISTS shards (
+                shard INTEGER PRIMARY KEY,
+                last_position INTEGER NOT NULL,
+                last_arrival INTEGER NOT NULL);
+            SELECT shard, last_position, last_arrival FROM shards;
+            """;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var shard = reader.GetInt32(0);
+            if (shard < Map.ShardCount)
+            {
+                _nextPosition[shard] = _committedPosition[shard] = reader.GetInt64(1);
+                _lastArrival[shard] = reader.GetInt64(2);
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync(SqliteConnection connection)
+    {
+        await using var _ = connection;
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO records (shard, position, arrival, partition_key, data) VALUES ($shard, $position, $arrival, $key, $data)";
+        var shardParameter = insert.Parameters.Add("$shard", SqliteType.Integer);
+        var positionParameter = insert.Parameters.Add("$position", SqliteType.Integer);
+        var arrivalParameter = insert.Parameters.Add("$arrival", SqliteType.Integer);
+        var keyParameter = insert.Parameters.Add("$key", SqliteType.Text);
+        var dataParameter = insert.Parameters.Add("$data", SqliteType.Blob);
+        using var saveShard = connection.CreateCommand();
+        saveShard.CommandText = "INSERT INTO shards (shard, last_position, last_arrival) VALUES ($shard, $position, $arrival) ON CONFLICT (shard) DO UPDATE SET last_position = excluded.last_position, last_arrival = excluded.last_arrival";
+        var saveShardParameter = saveShard.Parameters.Add("$shard", SqliteType.Integer);
+        var savePositionParameter = saveShard.Parameters.Add("$position", SqliteType.Integer);
+        var saveArrivalParameter = saveShard.Parameters.Add("$arrival", SqliteType.Integer);
+
+        var group = new List<PendingAppend>();
+        var touched = new bool[Map.ShardCount];
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            var count = 0;
+            while (count < MaxRecordsPerCommit && _queue.Reader.TryRead(out var pending))
+            {
+                group.Add(pending);
+                count += pending.Records.Count;
+            }
+
+            Array.Clear(touched);
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            try
+            {
+                using (var transaction = connection.BeginTransaction())
+                {
+                    insert.Transaction = transaction;
+                    saveShard.Transaction = transaction;
+                    foreach (var pending in group)
+                    {
+                        for (var i = 0; i < pending.Records.Count; i++)
+                        {
+                            var shard = pending.Shards[i];
+                            var position = ++_nextPosition[shard];
+                            // Arrival times never go backwards within a shard, so AT_TIMESTAMP can search by them.
+                            var arrival = _lastArrival[shard] = Math.Max(_lastArrival[shard], now);
+                            shardParameter.Value = shard;
+                            positionParameter.Value = position;
+                            arrivalParameter.Value = arrival;
+                            keyParameter.Value = pending.Records[i].PartitionKey;
+                            dataParameter.Value = pending.Records[i].Data.ToArray();
+                            insert.ExecuteNonQuery();
+                            pending.Results[i] = new AppendResult(ShardMap.ShardId(shard), SequenceNumber.Format(shard, position));
+                            touched[shard] = true;
+                        }
+                    }
+
+                    for (var shard = 0; shard < touched.Length; shard++)
+                    {
+                        if (touched[shard])
+                        {
+                            saveShardParameter.Value = shard;
+                            savePositionParameter.Value = _nextPosition[shard];
+                            saveArrivalParameter.Value = _lastArrival[shard];
+                            saveShard.ExecuteNonQuery();
+                        }
+                    }
+
+                    transaction.Commit();
+                }
+
+                for (var shard = 0; shard < touched.Length; shard++)
+                {
+                    if (touched[shard])
+                    {
+                        Volatile.Write(ref _committedPosition[shard], _nextPosition[shard]);
+                        Interlocked.Exchange(ref _appended[shard], NewSignal()).TrySetResult();
+                    }
+                }
+
+                foreach (var pending in group)
+                {
+                    pending.Completion.TrySetResult(pending.Results);
+                }
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException)
+            {
+                LogCommitFailed(_logger, ex, count);
+                Array.Copy(_committedPosition, _nextPosition, _nextPosition.Length);
+                foreach (var pending in group)
+                {
+                    pending.Completion.TrySetResult(pending.Shards
+                        .Select(s => new AppendResult(ShardMap.ShardId(s), null, "InternalFailure", "The stream could not write the record."))
+                        .ToArray());
+                }
+            }
+            finally
+            {
+                Interlocked.Add(ref _pendingRecords, -count);
+            }
+        }
+    }
+
+    private void TrimExpired()
+    {
+        try
+        {
+            var cutoff = _time.GetUtcNow().AddHours(-_options.RetentionHours).ToUnixTimeMilliseconds();
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM records WHERE arrival < $cutoff";
+            command.Parameters.AddWithValue("$cutoff", cutoff);
+            var trimmed = command.ExecuteNonQuery();
+            if (trimmed > 0)
+            {
+                LogTrimmed(_logger, trimmed);
+            }
+        }
+        catch (SqliteException ex)
+        {
+            LogTrimFailed(_logger, ex);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class PendingAppend(IReadOnlyList<AppendRequest> records, int[] shards)
+    {
+        public IReadOnlyList<AppendRequest> Records => records;
+
+        public int[] Shards => shards;
+
+        public AppendResult[] Results { get; } = new AppendResult[records.Count];
+
+        public TaskCompletionSource<AppendResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The stream could not commit {Count} records; they were refused")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention trimmed {Count} records")]
+    private static partial void LogTrimmed(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention could not trim the stream")]
+    private static partial void LogTrimFailed(ILogger logger, Exception exception);
+}

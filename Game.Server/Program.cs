@@ -1,0 +1,27 @@
+using Game.Server.EventSources;
+using Game.Server.Games;
+using Game.Server.Hosting;
+using Game.Server.Ingest;
+using Game.Server.Realtime;
+using Game.Server.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+// Serve Game.Web's files from the build output too, not only in Development.
+builder.WebHost.UseStaticWebAssets();
+
+builder.AddGameSilo();
+builder.AddGameStore();
+builder.AddIngest();
+builder.AddFunctions();
+builder.AddRealtime();
+builder.Services.AddSingleton<PresenterKey>();
+
+var app = builder.Build();
+app.MapPages();
+app.MapGameApi();
+app.MapRealtime();
+app.AnnouncePresenterUrl();
+app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

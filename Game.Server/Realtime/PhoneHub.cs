@@ -1,0 +1,46 @@
+using Game.Functions.Contracts;
+using Game.Server.Ingest;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Game.Server.Realtime;
+
+/// <summary>
+/// Phones send motion batches here. The connection carries the player token (<c>access_token</c>); each batch is
+/// checked against it and appended to the stream as one record, partition key = player id, and acknowledged once
+/// durable. Thin and stateless: scoring happens downstream.
+/// </summary>
+public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens) : Hub<IPhoneClient>
+{
+    private const string PlayerKey = "player";
+
+    public override Task OnConnectedAsync()
+    {
+        var token = Context.GetHttpContext()?.Request.Query["access_token"].ToString();
+        if (!tokens.TryValidate(token, out var gameId, out var playerId))
+        {
+            throw new HubException("A valid player token is required: join the game first.");
+        }
+
+        Context.Items[PlayerKey] = (gameId, playerId);
+        return Task.CompletedTask;
+    }
+
+    public async Task<MotionAck> SendMotion(MotionBatch batch)
+    {
+        var (gameId, playerId) = ((string, string))Context.Items[PlayerKey]!;
+        if (batch.GameId != gameId || batch.PlayerId != playerId)
+        {
+            throw new HubException("This token may only send samples for its own player and game.");
+        }
+
+        if (batch.Seq < 1 || batch.Samples is null || batch.Samples.Count > GameLimits.MaxSamplesPerBatch)
+        {
+            throw new HubException($"A batch needs a seq of 1 or more and at most {GameLimits.MaxSamplesPerBatch} samples.");
+        }
+
+        var results = await stream.AppendAsync([new AppendRequest(playerId, MotionBatchCodec.Encode(batch))]);
+        return results[0] is { Succeeded: true }
+            ? new MotionAck { Seq = batch.Seq, Accepted = true }
+            : new MotionAck { Seq = batch.Seq, Accepted = false, Error = results[0].ErrorCode };
+    }
+}

@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+using Game.Server.Hosting;
+
+namespace Game.Server.Realtime;
+
+/// <summary>
+/// Player tokens: <c>{gameId}.{playerId}.{signature}</c>, an HMAC-SHA256 under a key kept in the data
+/// directory. A hub checks a token without a lookup, so the hot path costs one HMAC per connection.
+/// </summary>
+public sealed class PlayerTokens
+{
+    private readonly byte[] _key;
+
+    public PlayerTokens(DataDirectory data)
+    {
+        var path = data.File("player-token.key");
+        if (!File.Exists(path))
+        {
+            File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(32));
+        }
+
+        _key = File.ReadAllBytes(path);
+    }
+
+    public string Issue(string gameId, string playerId) => $"{gameId}.{playerId}.{Sign(gameId, playerId)}";
+
+    public bool TryValidate(string? token, out string gameId, out string playerId)
+    {
+        gameId = playerId = "";
+        var parts = token?.Split('.');
+        if (parts is not { Length: 3 })
+        {
+            return false;
+        }
+
+        var expected = Encoding.ASCII.GetBytes(Sign(parts[0], parts[1]));
+        if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(parts[2])))
+        {
+            return false;
+        }
+
+        (gameId, playerId) = (parts[0], parts[1]);
+        return true;
+    }
+
+    private string Sign(string gameId, string playerId) =>
+        Base64Url(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{gameId}\n{playerId}")));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

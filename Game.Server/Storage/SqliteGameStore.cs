@@ -1,0 +1,237 @@
+using System.Text.Json;
+using Game.Functions.Contracts;
+using Microsoft.Data.Sqlite;
+
+namespace Game.Server.Storage;
+
+/// <summary>
+/// The embedded store: one SQLite file (WAL, full fsync) in the data directory. Writes go through one
+/// connection under a lock; each ledger update is a read-modify-write inside one transaction, which is what
+/// the store contract's condition means here.
+/// </summary>
+public sealed class SqliteGameStore : IGameStore, IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+
+    public SqliteGameStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+    }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        _writer = await OpenAsync(cancellationToken);
+        await using var command = _writer.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS games (
+                game_id TEXT PRIMARY KEY,
+                created_at INTEGER NOT NULL,
+                body TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS players (
+                game_id TEXT NOT NULL,
+                player_id TEXT NOT NULL,
+                nickname TEXT NOT NULL,
+                team TEXT NOT NULL,
+                score INTEGER NOT NULL,
+                last_seq INTEGER NOT NULL,
+                last_sample_time REAL NOT NULL,
+                PRIMARY KEY (game_id, player_id)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS checkpoints (
+                lease_key TEXT PRIMARY KEY,
+                sequence_number TEXT NOT NULL);
+            """;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public Task SaveGameAsync(GameRecord game, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO games (game_id, created_at, body) VALUES ($id, $created, $body) ON CONFLICT (game_id) DO UPDATE SET body = excluded.body";
+            command.Parameters.AddWithValue("$id", game.GameId);
+            command.Parameters.AddWithValue("$created", game.CreatedAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$body", JsonSerializer.Serialize(game, Json));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public async Task<GameRecord?> GetGameAsync(string gameId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT body FROM games WHERE game_id = $id";
+        command.Parameters.AddWithValue("$id", gameId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string body ? JsonSerializer.Deserialize<GameRecord>(body, Json) : null;
+    }
+
+    public async Task<IReadOnlyList<GameRecord>> ListGamesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT body FROM games ORDER BY created_at DESC, game_id";
+        var games = new List<GameRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            games.Add(JsonSerializer.Deserialize<GameRecord>(reader.GetString(0), Json)!);
+        }
+
+        return games;
+    }
+
+    public Task AddPlayerAsync(string gameId, PlayerProfile player, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO players (game_id, player_id, nickname, team, score, last_seq, last_sample_time)
+                VALUES ($game, $player, $nickname, $team, 0, 0, $time) ON CONFLICT DO NOTHING
+                """;
+            command.Parameters.AddWithValue("$game", gameId);
+            command.Parameters.AddWithValue("$player", player.PlayerId);
+            command.Parameters.AddWithValue("$nickname", player.Nickname);
+            command.Parameters.AddWithValue("$team", player.Team);
+            command.Parameters.AddWithValue("$time", double.MinValue);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<PlayerRow>> GetPlayersAsync(string gameId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT player_id, nickname, team, score, last_seq, last_sample_time FROM players WHERE game_id = $game ORDER BY player_id";
+        command.Parameters.AddWithValue("$game", gameId);
+        var players = new List<PlayerRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            players.Add(new PlayerRow(
+                new PlayerProfile { PlayerId = reader.GetString(0), Nickname = reader.GetString(1), Team = reader.GetString(2) },
+                ReadLedger(reader, 3)));
+        }
+
+        return players;
+    }
+
+    public Task<IReadOnlyList<(string PlayerId, PlayerLedger Ledger)>> UpdateLedgersAsync(
+        string gameId,
+        IReadOnlyList<(string PlayerId, Func<PlayerLedger, PlayerLedger> Update)> updates,
+        CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<(string, PlayerLedger)>>(async (connection, transaction) =>
+        {
+            await using var select = connection.CreateCommand();
+            select.Transaction = transaction;
+            select.CommandText = "SELECT score, last_seq, last_sample_time FROM players WHERE game_id = $game AND player_id = $player";
+            var selectGame = select.Parameters.AddWithValue("$game", gameId);
+            var selectPlayer = select.Parameters.Add("$player", SqliteType.Text);
+            await using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE players SET score = $score, last_seq = $seq, last_sample_time = $time WHERE game_id = $game AND player_id = $player";
+            update.Parameters.AddWithValue("$game", gameId);
+            var updatePlayer = update.Parameters.Add("$player", SqliteType.Text);
+            var updateScore = update.Parameters.Add("$score", SqliteType.Integer);
+            var updateSeq = update.Parameters.Add("$seq", SqliteType.Integer);
+            var updateTime = update.Parameters.Add("$time", SqliteType.Real);
+
+            var written = new List<(string, PlayerLedger)>(updates.Count);
+            foreach (var (playerId, apply) in updates)
+            {
+                selectPlayer.Value = playerId;
+                PlayerLedger current;
+                await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+                {
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        continue;
+                    }
+
+                    current = ReadLedger(reader, 0);
+                }
+
+                var next = apply(current);
+                if (next != current)
+                {
+                    updatePlayer.Value = playerId;
+                    updateScore.Value = next.Score;
+                    updateSeq.Value = next.LastSeq;
+                    updateTime.Value = StoredTime(next.LastSampleTime);
+                    await update.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                written.Add((playerId, next));
+            }
+
+            return written;
+        }, cancellationToken);
+
+    public async Task<string?> GetCheckpointAsync(string leaseKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence_number FROM checkpoints WHERE lease_key = $key";
+        command.Parameters.AddWithValue("$key", leaseKey);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public Task SetCheckpointAsync(string leaseKey, string sequenceNumber, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO checkpoints (lease_key, sequence_number) VALUES ($key, $seq) ON CONFLICT (lease_key) DO UPDATE SET sequence_number = excluded.sequence_number";
+            command.Parameters.AddWithValue("$key", leaseKey);
+            command.Parameters.AddWithValue("$seq", sequenceNumber);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writeLock.Dispose();
+    }
+
+    private static PlayerLedger ReadLedger(SqliteDataReader reader, int first) => new()
+    {
+        Score = reader.GetInt64(first),
+        LastSeq = reader.GetInt64(first + 1),
+        LastSampleTime = reader.GetDouble(first + 2) is var t && t == double.MinValue ? double.NegativeInfinity : t,
+    };
+
+    /// <summary>SQLite stores no infinities in REAL columns portably; "no sample yet" is kept as double.MinValue.</summary>
+    private static double StoredTime(double time) => double.IsNegativeInfinity(time) ? double.MinValue : time;
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = _writer ?? throw new InvalidOperationException("The store is not initialised.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+}

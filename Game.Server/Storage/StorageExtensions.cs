@@ -1,0 +1,36 @@
+using Game.Functions.Contracts;
+using Game.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Game.Server.Storage;
+
+public static class StorageExtensions
+{
+    /// <summary>The game store: the embedded SQLite file by default, DynamoDB when configured.</summary>
+    public static IHostApplicationBuilder AddGameStore(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StorageOptions>()
+            .Bind(builder.Configuration.GetSection(StorageOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IGameStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return options.Provider switch
+            {
+                StorageProvider.DynamoDb => ActivatorUtilities.CreateInstance<DynamoDbGameStore>(sp, options.DynamoDb),
+                _ => new SqliteGameStore(sp.GetRequiredService<DataDirectory>().File("game.db")),
+            };
+        });
+        builder.Services.AddHostedService<StoreInitializer>();
+        return builder;
+    }
+
+    /// <summary>Creates tables before anything else uses the store.</summary>
+    private sealed class StoreInitializer(IGameStore store) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
