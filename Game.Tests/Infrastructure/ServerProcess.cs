@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Game.Tests.Infrastructure;
+
+/// <summary>
+/// The real server as a child process (the same Game.Server.dll that <c>dotnet run</c> starts) on free
+/// loopback ports, with its own data directory, Orleans ports and cluster id. Can be killed with SIGKILL
+/// and started again on the same data.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string TestPresenterKey = "test-presenter-key";
+
+    private readonly Dictionary<string, string> _settings;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public ServerProcess(IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "game-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Port = FreePort();
+        _settings = new Dictionary<string, string>
+        {
+            ["Urls"] = BaseUrl,
+            ["Game:DataDirectory"] = DataDirectory,
+            ["Game:PresenterKey"] = TestPresenterKey,
+            ["Orleans:SiloPort"] = FreePort().ToString(),
+            ["Orleans:GatewayPort"] = FreePort().ToString(),
+            ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public int Port { get; }
+
+    public string BaseUrl => $"http://127.0.0.1:{Port}";
+
+    public string DataDirectory { get; }
+
+    /// <summary>What the server printed so far (for failure messages).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>Starts the server and waits until <c>/health</c> answers.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var serverDirectory = ServerBinDirectory();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = serverDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(serverDirectory, "Game.Server.dll"));
+        foreach (var (key, value) in _settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start Game.Server.");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Game.Server exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"{BaseUrl}/health", cancellationToken)).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new TimeoutException($"Game.Server did not answer /health within 60 s:\n{Output}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or a power cut.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public HttpClient CreatePresenterClient() => new()
+    {
+        BaseAddress = new Uri(BaseUrl),
+        DefaultRequestHeaders = { Authorization = new("Bearer", TestPresenterKey) },
+    };
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Game.Server's own build output, in the configuration the tests were built in.</summary>
+    private static string ServerBinDirectory()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+        var directory = Path.Combine(RepositoryRoot, "Game.Server", "bin", configuration, "net10.0");
+        return File.Exists(Path.Combine(directory, "Game.Server.dll"))
+            ? directory
+            : throw new InvalidOperationException($"Build Game.Server first: {directory} has no Game.Server.dll.");
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Game.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Game.sln not found above " + AppContext.BaseDirectory);
+    }
+}
