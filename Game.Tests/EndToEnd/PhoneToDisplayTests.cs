@@ -1,0 +1,138 @@
+using Game.Functions.Contracts;
+using Game.Functions.Scoring;
+using Game.Server.Storage;
+using Game.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Game.Tests.EndToEnd;
+
+/// <summary>
+/// The whole path on the real stack: phones over SignalR (MessagePack) → durable stream → function grain →
+/// store → frames to a presenter over SignalR.
+/// </summary>
+public sealed class PhoneToDisplayTests : IAsyncLifetime
+{
+    private readonly ServerProcess _server = new(new Dictionary<string, string> { ["Game:CountdownSeconds"] = "0" });
+
+    public Task InitializeAsync() => _server.StartAsync();
+
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task Phones_StreamSamplesDuringRound_PresenterFramesAndStoreHoldExactScores()
+    {
+        using var client = new GameClient(_server);
+        var game = await client.CreateGameAsync(roundSeconds: 60);
+        var players = new[]
+        {
+            await client.JoinAsync(game.GameId, "Ada", "red"),
+            await client.JoinAsync(game.GameId, "Grace", "blue"),
+            await client.JoinAsync(game.GameId, "Linus", "red"),
+        };
+
+        var presenter = await client.ConnectPresenterAsync();
+        var frames = new List<ScoreboardFrame>();
+        var expected = new Dictionary<string, long>();
+        var allScored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        presenter.On<ScoreboardFrame>(nameof(IPresenterClient.Frame), frame =>
+        {
+            lock (frames)
+            {
+                frames.Add(frame);
+                if (expected.Count == players.Length && expected.All(e => frame.Leaders.Any(l => l.PlayerId == e.Key && l.Score == e.Value)))
+                {
+                    allScored.TrySetResult();
+                }
+            }
+        });
+        var snapshot = await presenter.InvokeAsync<ScoreboardFrame>(PresenterHubMethods.Watch, game.GameId, false);
+        Assert.Equal(GamePhase.Lobby, snapshot.Phase);
+        Assert.Equal(3, snapshot.PlayerCount);
+
+        await client.StartAsync(game.GameId);
+        var expectedScores = new Dictionary<string, long>();
+        for (var p = 0; p < players.Length; p++)
+        {
+            await using var phone = await client.ConnectPhoneAsync(players[p]);
+            var ledger = PlayerLedger.Empty;
+            for (var seq = 1; seq <= 5; seq++)
+            {
+                var batch = Batch(players[p], seq, strength: p + 1);
+                var ack = await phone.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch);
+                Assert.True(ack.Accepted, ack.Error);
+                Assert.Equal(seq, ack.Seq);
+                ledger = ScoreLedger.Apply(ledger, batch, counts: true).Ledger;
+            }
+
+            // A resent batch (same seq) must not count again.
+            var resent = await phone.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, Batch(players[p], 5, strength: p + 1));
+            Assert.True(resent.Accepted);
+            expectedScores[players[p].PlayerId] = ledger.Score;
+        }
+
+        lock (frames)
+        {
+            foreach (var (player, score) in expectedScores)
+            {
+                expected[player] = score;
+            }
+        }
+
+        Assert.All(expectedScores.Values, score => Assert.True(score > 0));
+        await allScored.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var scoreboard = await client.ScoreboardAsync(game.GameId);
+        Assert.Equal("running", scoreboard.State);
+        Assert.Equal(expectedScores.OrderBy(e => e.Key), scoreboard.Players.ToDictionary(p => p.PlayerId, p => p.Score).OrderBy(e => e.Key));
+        Assert.Equal(expectedScores[players[0].PlayerId] + expectedScores[players[2].PlayerId], scoreboard.Teams.Single(t => t.Team == "red").Score);
+
+        // The store itself holds the scores: read the embedded store's file directly.
+        using var store = new SqliteGameStore(Path.Combine(_server.DataDirectory, "game.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        var stored = await store.GetPlayersAsync(game.GameId, CancellationToken.None);
+        Assert.Equal(expectedScores.OrderBy(e => e.Key), stored.ToDictionary(p => p.Profile.PlayerId, p => p.Ledger.Score).OrderBy(e => e.Key));
+        Assert.All(stored, p => Assert.Equal(5, p.Ledger.LastSeq));
+
+        // Frames are coalesced: far fewer frames than the 18 batches, never more than 20 per second.
+        lock (frames)
+        {
+            Assert.True(frames.Count < 18 * players.Length, $"{frames.Count} frames");
+            Assert.Equal(frames.Select(f => f.Version).Order(), frames.Select(f => f.Version));
+        }
+
+        await presenter.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Phone_SendsForAnotherPlayer_IsRefusedAndNothingCounts()
+    {
+        using var client = new GameClient(_server);
+        var game = await client.CreateGameAsync();
+        var ada = await client.JoinAsync(game.GameId, "Ada");
+        var grace = await client.JoinAsync(game.GameId, "Grace");
+        await client.StartAsync(game.GameId);
+        await using var phone = await client.ConnectPhoneAsync(ada);
+
+        var error = await Assert.ThrowsAsync<HubException>(() =>
+            phone.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, Batch(grace, 1, strength: 3)));
+        Assert.Contains("its own player", error.Message);
+
+        var ack = await phone.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, Batch(ada, 1, strength: 0));
+        Assert.True(ack.Accepted);
+        await client.StopAsync(game.GameId);
+        var scoreboard = await client.ScoreboardAsync(game.GameId);
+        Assert.Equal(0, scoreboard.Players.Single(p => p.PlayerId == grace.PlayerId).Score);
+    }
+
+    /// <summary>Ten samples at 50 Hz; strength k adds k·5 m/s² above gravity on x, so each sample scores exactly ⌊10·5k⌋ points.</summary>
+    private static MotionBatch Batch(GameClient.JoinedPlayer player, int seq, int strength) => new()
+    {
+        GameId = player.GameId,
+        PlayerId = player.PlayerId,
+        Seq = seq,
+        Samples = Enumerable.Range(0, 10)
+            .Select(i => new MotionSample { T = seq * 1000 + i * 20, X = MotionScoring.Gravity + 5 * strength, Y = 0, Z = 0 })
+            .ToList(),
+    };
+}
