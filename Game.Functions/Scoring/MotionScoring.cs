@@ -17,7 +17,13 @@ public static class MotionScoring
     public static double Magnitude(MotionSample sample) =>
         Math.Sqrt(sample.X * sample.X + sample.Y * sample.Y + sample.Z * sample.Z);
 
+    /// <summary>
+    /// Binary floating point cannot hold most decimals: 19.81 − 9.81 is 9.999…98, which would floor to 99 points
+    /// where the formula on paper gives 100. A billionth of a point of tolerance makes boundaries score as written.
+    /// </summary>
+    public const double Tolerance = 1e-9;
+
     /// <summary>points = ⌊10 · min(max(m − 9.81, 0), 40)⌋.</summary>
     public static int Points(MotionSample sample) =>
-        (int)Math.Floor(PointsPerMetrePerSecondSquared * Math.Min(Math.Max(Magnitude(sample) - Gravity, 0), MaxExcess));
+        (int)Math.Floor(PointsPerMetrePerSecondSquared * Math.Min(Math.Max(Magnitude(sample) - Gravity, 0), MaxExcess) + Tolerance);
 }
