@@ -14,12 +14,14 @@ builder.AddGameStore();
 builder.AddIngest();
 builder.AddFunctions();
 builder.AddRealtime();
+builder.AddTelemetry();
 builder.Services.AddSingleton<PresenterKey>();
 
 var app = builder.Build();
 app.MapPages();
 app.MapGameApi();
 app.MapRealtime();
+app.MapTelemetry();
 app.AnnouncePresenterUrl();
 app.Run();
 

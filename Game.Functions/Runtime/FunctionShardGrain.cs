@@ -13,6 +13,7 @@ namespace Game.Functions.Runtime;
 public sealed partial class FunctionShardGrain(
     IServiceProvider services,
     FunctionCatalog catalog,
+    FunctionMetrics metrics,
     TimeProvider time,
     ILogger<FunctionShardGrain> logger) : Grain, IFunctionShardGrain
 {
@@ -40,7 +41,9 @@ public sealed partial class FunctionShardGrain(
         using var timeout = new CancellationTokenSource(_registration.Timeout, time);
         var context = new InvocationContext(requestId, _registration.Name, time, time.GetUtcNow() + _registration.Timeout, timeout.Token);
         var started = time.GetTimestamp();
+        var tags = new KeyValuePair<string, object?>("function", _registration.Name);
         InvocationResult result;
+        using var execution = metrics.Start();
         try
         {
             var response = await _function.FunctionHandler(ToEvent(batch), context).WaitAsync(timeout.Token);
@@ -57,6 +60,15 @@ public sealed partial class FunctionShardGrain(
         }
 
         var duration = time.GetElapsedTime(started);
+        metrics.Invocations.Add(1, tags);
+        metrics.InvokedEventCount.Add(batch.Records.Count, tags);
+        metrics.Duration.Record(duration.TotalMilliseconds, tags);
+        if (!result.Succeeded)
+        {
+            metrics.Errors.Add(1, tags);
+            metrics.FailedInvokeEventCount.Add(batch.Records.Count, tags);
+        }
+
         var init = _pendingInitDuration;
         _pendingInitDuration = null;
         LogReport(logger, requestId, duration.TotalMilliseconds, Math.Ceiling(duration.TotalMilliseconds),

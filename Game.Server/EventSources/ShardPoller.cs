@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Game.Functions.Contracts;
+using Game.Functions.Runtime;
 using Game.Server.Ingest;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +17,7 @@ public sealed partial class ShardPoller(
     IGameStore store,
     IGrainFactory grains,
     IOptionsMonitor<EventSourceMappingOptions> options,
+    FunctionMetrics metrics,
     TimeProvider time,
     ILogger<ShardPoller> logger) : BackgroundService
 {
@@ -30,6 +33,7 @@ public sealed partial class ShardPoller(
         var leaseKey = $"{functionName}/{stream.Name}/{shardId}";
         var grain = grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}");
         var retryDelay = MinRetryDelay;
+        var tags = new TagList { { "function", functionName }, { "shard", shardId } };
         long position = -1;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -42,6 +46,8 @@ public sealed partial class ShardPoller(
 
                 await stream.WaitForRecordsAsync(shard, position, cancellationToken);
                 var records = stream.Read(shard, position, options.Get(functionName).BatchSize);
+                metrics.PolledEventCount.Add(records.Count, tags);
+                metrics.IteratorAge.Record((time.GetUtcNow() - records[^1].ArrivalTime).TotalMilliseconds, tags);
                 var result = await grain.Invoke(new ShardBatch(stream.Name, shardId, records));
                 var done = result switch
                 {
