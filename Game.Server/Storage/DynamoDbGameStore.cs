@@ -294,11 +294,15 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
             }
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TableActiveTimeout);
-        while (await TableStatusAsync(table, timeout.Token) != TableStatus.ACTIVE)
+        var deadline = _time.GetUtcNow() + TableActiveTimeout;
+        while (await TableStatusAsync(table, cancellationToken) != TableStatus.ACTIVE)
         {
-            await Task.Delay(TablePollInterval, _time, timeout.Token);
+            if (_time.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"The DynamoDB table '{table}' did not become ACTIVE within {TableActiveTimeout.TotalMinutes:0} minutes.");
+            }
+
+            await Task.Delay(TablePollInterval, _time, cancellationToken);
         }
     }
 
