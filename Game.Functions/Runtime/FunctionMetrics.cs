@@ -23,6 +23,9 @@ public sealed class FunctionMetrics : IDisposable
         PolledEventCount = _meter.CreateCounter<long>("PolledEventCount", description: "Records read from the stream by event source mappings.");
         InvokedEventCount = _meter.CreateCounter<long>("InvokedEventCount", description: "Records handed to a function.");
         FailedInvokeEventCount = _meter.CreateCounter<long>("FailedInvokeEventCount", description: "Records in invocations that failed.");
+        FilteredOutEventCount = _meter.CreateCounter<long>("FilteredOutEventCount", description: "Records that matched no filter pattern.");
+        DroppedEventCount = _meter.CreateCounter<long>("DroppedEventCount", description: "Records given up on (retries exhausted or too old) with no on-failure destination.");
+        OnFailureDestinationDeliveredEventCount = _meter.CreateCounter<long>("OnFailureDestinationDeliveredEventCount", description: "Records sent to the on-failure destination (dead letters).");
         DroppedSamples = _meter.CreateCounter<long>("DroppedSamples", description: "Motion samples dropped by a fairness rule, by rule.");
         CountedSamples = _meter.CreateCounter<long>("CountedSamples", description: "Motion samples that scored.");
         _meter.CreateObservableGauge("ConcurrentExecutions", () => Volatile.Read(ref _concurrent), description: "Invocations running now.");
@@ -43,6 +46,12 @@ public sealed class FunctionMetrics : IDisposable
     public Counter<long> InvokedEventCount { get; }
 
     public Counter<long> FailedInvokeEventCount { get; }
+
+    public Counter<long> FilteredOutEventCount { get; }
+
+    public Counter<long> DroppedEventCount { get; }
+
+    public Counter<long> OnFailureDestinationDeliveredEventCount { get; }
 
     public Counter<long> DroppedSamples { get; }
 
