@@ -18,6 +18,7 @@ public static class EventSourceExtensions
             typeof(ScoreFunction),
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptionsMonitor<EventSourceMappingOptions>>().Get(ScoreFunction.Name).Timeout)));
         builder.Services.AddSingleton<FunctionCatalog>();
+        builder.Services.AddSingleton<FunctionConcurrency>();
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ShardPoller>(sp, ScoreFunction.Name));
         return builder;
     }
