@@ -140,6 +140,6 @@ public sealed partial class FunctionShardGrain(
         public void LogLine(string message) => _log.AppendLine(message);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "REPORT RequestId: {RequestId}\tDuration: {Duration:0.00} ms\tBilled Duration: {Billed} ms{Init}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "REPORT RequestId: {RequestId}\tDuration: {Duration:0.00} ms\tBilled Duration: {Billed} ms{Init}")]
     private static partial void LogReport(ILogger logger, string requestId, double duration, double billed, string init);
 }
