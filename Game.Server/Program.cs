@@ -20,6 +20,7 @@ builder.Services.AddSingleton<PresenterKey>();
 var app = builder.Build();
 app.MapPages();
 app.MapGameApi();
+app.MapDeadLetterApi();
 app.MapRealtime();
 app.MapTelemetry();
 app.AnnouncePresenterUrl();
