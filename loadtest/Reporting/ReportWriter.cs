@@ -32,7 +32,9 @@ public static class ReportWriter
         s.AppendLine(Invariant($"  offered   {t.OfferedMessagesPerSecond,10:N1} msg/s {t.OfferedSamplesPerSecond,12:N1} samples/s"));
         s.AppendLine(Invariant($"  achieved  {t.AchievedMessagesPerSecond,10:N1} msg/s {t.AchievedSamplesPerSecond,12:N1} samples/s   (after ramp-up; {t.BatchesAcked:N0} batches, {t.SamplesAcked:N0} samples acked in all, {t.SendAttempts:N0} sends)"));
         s.AppendLine("  " + Latency("ack", r.AckLatency));
-        s.AppendLine("  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)"));
+        s.AppendLine(r.Presenters > 0
+            ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
+            : "  end-to-end not measured (no presenters)");
         s.AppendLine(Invariant($"  errors {r.ErrorCount:N0} ({r.ErrorRate:P2} of sends, budget {r.MaxErrorRate:P2}){Errors(r.Errors)}; reconnects {r.Reconnects:N0}"));
         var v = r.Verification;
         s.AppendLine(v.Performed
