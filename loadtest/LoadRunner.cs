@@ -37,6 +37,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var api = new GameApiClient(http, options.PresenterKey);
         string? gameId = null;
         var roundStarted = false;
+        long? sendStart = null;
         var aborted = false;
         var verification = NotVerified;
         Dictionary<string, long>? actual = null;
@@ -64,7 +65,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
                 LogRoundRunning(logger, gameId, round.RoundEndsAt);
             }
 
-            await SendAsync(phones, metrics, cancellationToken);
+            sendStart = time.GetTimestamp();
+            await SendAsync(phones, metrics, sendStart.Value, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -77,6 +79,10 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             failures.Add($"Aborted: {ex.GetType().Name}: {ex.Message}");
             LogAborted(logger, ex);
         }
+
+        // Full load lasts from the ramp-up's end to the send end, or to a cancel: the achieved rate is over that time.
+        var sending = sendStart is { } s ? time.GetElapsedTime(s) : TimeSpan.Zero;
+        var steady = TimeSpan.FromTicks(Math.Clamp((Min(sending, options.RampUp + options.Duration) - options.RampUp).Ticks, 0, options.Duration.Ticks));
 
         if (gameId is not null && roundStarted)
         {
@@ -98,7 +104,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         }
 
         await Task.WhenAll(presenters.Select(p => p.DisposeAsync().AsTask()).Concat(phones.Select(p => p.DisposeAsync().AsTask())));
-        return BuildReport(startedAt, time.GetElapsedTime(runStart), gameId, metrics, phones, actual, verification, aborted, failures, notes);
+        return BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
     }
 
     private async Task<PhoneSession[]> ConnectPhonesAsync(GameApiClient api, string? gameId, LoadMetrics metrics, CancellationToken cancellationToken)
@@ -148,9 +154,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         }
     }
 
-    private async Task SendAsync(IReadOnlyList<PhoneSession> phones, LoadMetrics metrics, CancellationToken cancellationToken)
+    private async Task SendAsync(IReadOnlyList<PhoneSession> phones, LoadMetrics metrics, long start, CancellationToken cancellationToken)
     {
-        var start = time.GetTimestamp();
         var sendEnd = options.RampUp + options.Duration;
         var window = new SendWindow(start, options.RampUp, sendEnd, sendEnd + options.AckTimeout);
         var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, cancellationToken)));
@@ -233,6 +238,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             SettledAfterMs: Math.Round(settledAfter.TotalMilliseconds));
     }
 
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     private static PlayerResult Result(PhoneSession phone, IReadOnlyDictionary<string, long>? scores) => new(
         phone.PlayerId,
         phone.Nickname,
@@ -244,17 +251,18 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         scores is not null && scores.TryGetValue(phone.PlayerId, out var score) ? score : null);
 
     private LoadReport BuildReport(
-        DateTimeOffset startedAt, TimeSpan elapsed, string? gameId, LoadMetrics metrics, IReadOnlyList<PhoneSession> phones,
+        DateTimeOffset startedAt, TimeSpan elapsed, TimeSpan steady, string? gameId, LoadMetrics metrics, IReadOnlyList<PhoneSession> phones,
         IReadOnlyDictionary<string, long>? scores, Verification verification, bool aborted, List<string> failures, List<string> notes)
     {
         var players = phones.Select(p => Result(p, scores)).ToList();
-        var messagesPerSecond = 1000 / options.SendInterval.TotalMilliseconds;
-        var steadyMessages = metrics.SteadyBatchesAcked / options.Duration.TotalSeconds;
+        var messagesPerSecond = 1000.0 / options.SendIntervalMs;
+        var steadySeconds = steady.TotalSeconds;
         var throughput = new Throughput(
             OfferedMessagesPerSecond: Math.Round(options.Phones * messagesPerSecond, 1),
-            OfferedSamplesPerSecond: Math.Round(options.Phones * messagesPerSecond * options.SamplesPerBatch, 1),
-            AchievedMessagesPerSecond: Math.Round(steadyMessages, 1),
-            AchievedSamplesPerSecond: Math.Round(steadyMessages * options.SamplesPerBatch, 1),
+            OfferedSamplesPerSecond: Math.Round((double)options.Phones * options.Hz, 1),
+            AchievedMessagesPerSecond: steadySeconds > 0 ? Math.Round(metrics.SteadyBatchesAcked / steadySeconds, 1) : 0,
+            AchievedSamplesPerSecond: steadySeconds > 0 ? Math.Round(metrics.SteadySamplesAcked / steadySeconds, 1) : 0,
+            SteadySeconds: Math.Round(steadySeconds, 3),
             SendAttempts: metrics.SendAttempts,
             BatchesAcked: metrics.BatchesAcked,
             SamplesAcked: metrics.SamplesAcked);

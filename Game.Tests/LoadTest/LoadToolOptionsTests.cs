@@ -94,6 +94,16 @@ public sealed class LoadToolOptionsTests
     }
 
     [Fact]
+    public void SamplesInBatch_FractionalRate_AlternatesSizesWithoutDrift()
+    {
+        var options = new LoadOptions { Hz = 50, SendInterval = TimeSpan.FromMilliseconds(50) };
+
+        Assert.Equal(2.5, options.SamplesPerBatch);
+        Assert.Equal([2, 3, 2, 3], Enumerable.Range(1, 4).Select(seq => options.SamplesInBatch(seq)));
+        Assert.Equal(50 * 60, Enumerable.Range(1, 20 * 60).Sum(seq => options.SamplesInBatch(seq)));
+    }
+
+    [Fact]
     public void Parse_BaselineWithoutKey_IsAccepted()
     {
         var options = LoadOptionsParser.Parse(["--baseline", "--phones", "3"], NoEnvironment);

@@ -60,8 +60,20 @@ public sealed record LoadOptions
     /// </summary>
     public int RoundSeconds => Math.Clamp((int)Math.Ceiling((RampUp + Duration + AckTimeout).TotalSeconds) + RoundSlackSeconds, 5, MaxRoundSeconds);
 
-    /// <summary>Samples in each batch: hz × send interval.</summary>
-    public int SamplesPerBatch => (int)Math.Round(Hz * SendInterval.TotalMilliseconds / 1000);
+    /// <summary>Samples per batch on average: hz × send interval. A fraction (50 Hz every 50 ms: 2.5) alternates batch sizes.</summary>
+    public double SamplesPerBatch => Hz * SendIntervalMs / 1000.0;
+
+    /// <summary>The send interval in whole milliseconds (the parser rounds to them).</summary>
+    public long SendIntervalMs => (long)SendInterval.TotalMilliseconds;
+
+    /// <summary>
+    /// Samples in batch <paramref name="seq"/>: what the device has produced by the end of that interval minus what
+    /// earlier batches carried, as a phone sends "everything since the last batch". Integer arithmetic, so the sizes
+    /// never drift: batches 1..k always carry exactly ⌊k · hz · interval / 1000⌋ samples.
+    /// </summary>
+    public int SamplesInBatch(long seq) => (int)(SamplesThrough(seq) - SamplesThrough(seq - 1));
+
+    private long SamplesThrough(long seq) => seq * Hz * SendIntervalMs / 1000;
 
     /// <summary>Device time between two samples (ms).</summary>
     public double SampleIntervalMs => 1000.0 / Hz;
@@ -95,7 +107,7 @@ public sealed record LoadOptions
         {
             errors.Add("--send-ms must be at least 1 ms.");
         }
-        else if (SamplesPerBatch is < 1 or > GameLimits.MaxSamplesPerBatch)
+        else if (SamplesPerBatch < 1 || Math.Ceiling(SamplesPerBatch) > GameLimits.MaxSamplesPerBatch)
         {
             errors.Add($"--hz × --send-ms / 1000 must give 1 to {GameLimits.MaxSamplesPerBatch} samples per batch; it gives {SamplesPerBatch}.");
         }

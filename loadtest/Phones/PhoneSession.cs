@@ -117,7 +117,8 @@ public sealed partial class PhoneSession : IAsyncDisposable
             while (_time.GetElapsedTime(window.Start) < window.SendEnd)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = ++seq, Samples = _generator.Next(_options.SamplesPerBatch) };
+                seq++;
+                var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = seq, Samples = _generator.Next(_options.SamplesInBatch(seq)) };
                 var sentAt = _time.GetTimestamp();
                 _sendTimes[batch.Seq] = sentAt;
                 Interlocked.Exchange(ref _highestSentSeq, batch.Seq);

@@ -18,6 +18,7 @@ public sealed class LoadMetrics
     private long _batchesAcked;
     private long _samplesAcked;
     private long _steadyBatchesAcked;
+    private long _steadySamplesAcked;
     private long _reconnects;
     private long _frames;
     private long _framesWithApplied;
@@ -30,6 +31,8 @@ public sealed class LoadMetrics
 
     /// <summary>Acked batches sent after the ramp-up: the achieved rate is measured on these alone.</summary>
     public long SteadyBatchesAcked => Interlocked.Read(ref _steadyBatchesAcked);
+
+    public long SteadySamplesAcked => Interlocked.Read(ref _steadySamplesAcked);
 
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
@@ -50,6 +53,7 @@ public sealed class LoadMetrics
         if (steady)
         {
             Interlocked.Increment(ref _steadyBatchesAcked);
+            Interlocked.Add(ref _steadySamplesAcked, samples);
         }
 
         Record(AckLatency, latency);

@@ -74,6 +74,7 @@ public sealed record Throughput(
     double OfferedSamplesPerSecond,
     double AchievedMessagesPerSecond,
     double AchievedSamplesPerSecond,
+    double SteadySeconds,
     long SendAttempts,
     long BatchesAcked,
     long SamplesAcked);
@@ -99,7 +100,7 @@ public sealed record LoadReport
 
     public required double SendIntervalMs { get; init; }
 
-    public required int SamplesPerBatch { get; init; }
+    public required double SamplesPerBatch { get; init; }
 
     public required double DurationSeconds { get; init; }
 

@@ -30,7 +30,7 @@ public static class ReportWriter
         s.AppendLine(Invariant($"{r.Mode} run against {r.Url}{(r.GameId is null ? "" : $" (game {r.GameId})")}: {r.Outcome}"));
         s.AppendLine(Invariant($"  phones {r.Phones} × {r.Hz} Hz, a batch of {r.SamplesPerBatch} every {r.SendIntervalMs} ms, {r.DurationSeconds} s after {r.RampUpSeconds} s ramp-up; presenters {r.Presenters}; seed {r.Seed}"));
         s.AppendLine(Invariant($"  offered   {t.OfferedMessagesPerSecond,10:N1} msg/s {t.OfferedSamplesPerSecond,12:N1} samples/s"));
-        s.AppendLine(Invariant($"  achieved  {t.AchievedMessagesPerSecond,10:N1} msg/s {t.AchievedSamplesPerSecond,12:N1} samples/s   (after ramp-up; {t.BatchesAcked:N0} batches, {t.SamplesAcked:N0} samples acked in all, {t.SendAttempts:N0} sends)"));
+        s.AppendLine(Invariant($"  achieved  {t.AchievedMessagesPerSecond,10:N1} msg/s {t.AchievedSamplesPerSecond,12:N1} samples/s   (over {t.SteadySeconds:N1} s after ramp-up; {t.BatchesAcked:N0} batches, {t.SamplesAcked:N0} samples acked in all, {t.SendAttempts:N0} sends)"));
         s.AppendLine("  " + Latency("ack", r.AckLatency));
         s.AppendLine(r.Presenters > 0
             ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
@@ -76,7 +76,7 @@ public static class ReportWriter
         s.AppendLine("| | messages/s | samples/s |");
         s.AppendLine("|---|---:|---:|");
         s.AppendLine(Invariant($"| offered | {t.OfferedMessagesPerSecond:N1} | {t.OfferedSamplesPerSecond:N1} |"));
-        s.AppendLine(Invariant($"| achieved (after ramp-up) | {t.AchievedMessagesPerSecond:N1} | {t.AchievedSamplesPerSecond:N1} |"));
+        s.AppendLine(Invariant($"| achieved (over {t.SteadySeconds:N1} s after ramp-up) | {t.AchievedMessagesPerSecond:N1} | {t.AchievedSamplesPerSecond:N1} |"));
         s.AppendLine();
         s.AppendLine(Invariant($"{t.BatchesAcked:N0} batches ({t.SamplesAcked:N0} samples) acknowledged, {t.SendAttempts:N0} sends."));
         s.AppendLine();
