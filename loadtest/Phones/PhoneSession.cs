@@ -25,6 +25,8 @@ public sealed record SendWindow(long Start, TimeSpan RampEnd, TimeSpan SendEnd, 
 /// </summary>
 public sealed partial class PhoneSession : IAsyncDisposable
 {
+    private static readonly TimeSpan ReconnectPoll = TimeSpan.FromMilliseconds(50);
+
     private readonly HubConnection _connection;
     private readonly MotionGenerator _generator;
     private readonly LoadOptions _options;
@@ -157,7 +159,7 @@ public sealed partial class PhoneSession : IAsyncDisposable
                     return Unacknowledged(batch);
                 }
 
-                if (_connection.State == HubConnectionState.Disconnected && !await RestartAsync(cancellationToken))
+                if (!await ConnectedAsync(window, cancellationToken))
                 {
                     continue;
                 }
@@ -207,7 +209,32 @@ public sealed partial class PhoneSession : IAsyncDisposable
         return false;
     }
 
-    /// <summary>The automatic reconnect gave up (or never ran): start the connection again.</summary>
+    /// <summary>
+    /// Waits out an automatic reconnect, or starts the connection again when that gave up. A send while the
+    /// connection is down fails at once without reaching the server: not worth an attempt, nor an error each time.
+    /// </summary>
+    private async Task<bool> ConnectedAsync(SendWindow window, CancellationToken cancellationToken)
+    {
+        while (_connection.State is HubConnectionState.Reconnecting or HubConnectionState.Connecting)
+        {
+            if (_time.GetElapsedTime(window.Start) >= window.GiveUp)
+            {
+                return false;
+            }
+
+            try
+            {
+                await Task.Delay(ReconnectPoll, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return _connection.State == HubConnectionState.Connected || await RestartAsync(cancellationToken);
+    }
+
     private async Task<bool> RestartAsync(CancellationToken cancellationToken)
     {
         try
