@@ -4,7 +4,6 @@ using LoadTest.Options;
 using LoadTest.Phones;
 using LoadTest.Presenters;
 using LoadTest.Reporting;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 
 namespace LoadTest;
@@ -73,8 +72,9 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             aborted = true;
             failures.Add("Cancelled before the run finished; the numbers cover what ran.");
         }
-        catch (Exception ex) when (ex is HttpRequestException or HubException or InvalidOperationException or TimeoutException or System.Net.WebSockets.WebSocketException)
+        catch (Exception ex)
         {
+            // Whatever broke the run (refused join, dead server, HTTP timeout), the round is still stopped and a report written.
             aborted = true;
             failures.Add($"Aborted: {ex.GetType().Name}: {ex.Message}");
             LogAborted(logger, ex);
