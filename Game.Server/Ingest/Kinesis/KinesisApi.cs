@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Game.Server.Ingest.Kinesis;
+
+/// <summary>
+/// The Kinesis Data Streams wire protocol (JSON 1.1) on <c>POST /</c>, so an unmodified AWS SDK or the KCL's
+/// producer side can write to and read from the embedded stream (docs/protocol.md, "Kinesis API").
+/// </summary>
+public static partial class KinesisApi
+{
+    public const string TargetPrefix = "Kinesis_20131202.";
+    public const string JsonContentType = "application/x-amz-json-1.1";
+
+    /// <summary>Registers the Kinesis operations and the SigV4 verifier over <see cref="IngestOptions"/>' credentials.</summary>
+    public static IHostApplicationBuilder AddKinesisApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<KinesisOperations>();
+        return builder;
+    }
+
+    /// <summary>Maps <c>POST /</c>; <c>GET /</c> stays the presenter page.</summary>
+    public static IEndpointRouteBuilder MapKinesisApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/", HandleAsync).DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext context, KinesisOperations operations, IOptions<IngestOptions> options, TimeProvider time, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(typeof(KinesisApi));
+        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        var ingest = options.Value;
+        string? operation = null;
+        try
+        {
+            // Base64 makes data a third larger, and JSON adds keys and punctuation around it.
+            var maxBodyBytes = (long)ingest.MaxRequestBytes * 4 / 3 + 1024 * 1024;
+            var body = await ReadBodyAsync(context, maxBodyBytes);
+
+            var target = context.Request.Headers["X-Amz-Target"].ToString();
+            operation = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : null;
+            if (operation is null || !KinesisOperations.Operations.Contains(operation))
+            {
+                throw new KinesisException("UnknownOperationException", $"Unknown operation '{target}'.");
+            }
+
+            var contentType = context.Request.ContentType?.Split(';')[0].Trim();
+            if (!string.Equals(contentType, JsonContentType, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new KinesisException("UnknownOperationException", $"Content type '{contentType}' is not supported; send {JsonContentType}.");
+            }
+
+            // Authentication comes before the body is even parsed: an unsigned request gets nothing from us.
+            var verifier = new SigV4Verifier(key => key == ingest.AccessKeyId ? ingest.SecretAccessKey : null, time) { Service = "kinesis" };
+            var auth = verifier.Verify(new SigV4Request(
+                context.Request.Method,
+                context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
+                context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
+                context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
+                body));
+            if (!auth.Succeeded)
+            {
+                LogRefused(logger, operation, auth.ErrorType!, auth.ErrorMessage!);
+                // Kinesis answers every authentication failure, a missing token included, with 400.
+                throw new KinesisException(auth.ErrorType!, auth.ErrorMessage!);
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
+            }
+            catch (JsonException)
+            {
+                throw KinesisException.Serialization("The request body is not valid JSON.");
+            }
+
+            using (document)
+            {
+                var response = await operations.InvokeAsync(operation, document.RootElement, auth.Region!);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = JsonContentType;
+                await context.Response.Body.WriteAsync(response, context.RequestAborted);
+            }
+        }
+        catch (KinesisException ex)
+        {
+            if (ex.StatusCode >= 500)
+            {
+                LogFailed(logger, operation, ex.ErrorType, ex.Message);
+            }
+
+            await WriteErrorAsync(context, ex);
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // Our own cap below decides; Kestrel's default (30 MB) would otherwise cut a larger configured one.
+            limit.MaxRequestBodySize = maxBytes + 1;
+        }
+
+        if (context.Request.ContentLength > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static KinesisException TooLarge(long maxBytes) =>
+        new("ValidationException", $"The request body exceeds {maxBytes} bytes.", StatusCodes.Status413RequestEntityTooLarge);
+
+    private static async Task WriteErrorAsync(HttpContext context, KinesisException error)
+    {
+        context.Response.StatusCode = error.StatusCode;
+        context.Response.ContentType = JsonContentType;
+        context.Response.Headers["x-amzn-ErrorType"] = error.ErrorType;
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("__type", error.ErrorType);
+            writer.WriteString("message", error.Message);
+            writer.WriteEndObject();
+        }
+
+        await context.Response.Body.WriteAsync(stream.ToArray(), context.RequestAborted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kinesis {Operation} refused: {ErrorType}: {Message}")]
+    private static partial void LogRefused(ILogger logger, string? operation, string errorType, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kinesis {Operation} failed: {ErrorType}: {Message}")]
+    private static partial void LogFailed(ILogger logger, string? operation, string errorType, string message);
+}
