@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Game.Server.Ingest.Kinesis;
 
 /// <summary>
-/// The Kinesis Data Streams wire protocol (JSON 1.1) on <c>POST /</c>, so an unmodified AWS SDK or the KCL's
+/// The Kinesis Data Streams wire protocol (JSON 1.1 and CBOR 1.1) on <c>POST /</c>, so an unmodified AWS SDK or the KCL's
 /// producer side can write to and read from the embedded stream (docs/protocol.md, "Kinesis API").
 /// </summary>
 public static partial class KinesisApi
@@ -35,6 +35,7 @@ public static partial class KinesisApi
         context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         var ingest = options.Value;
         string? operation = null;
+        var cbor = false;
         try
         {
             // Base64 makes data a third larger, and JSON adds keys and punctuation around it.
@@ -49,9 +50,10 @@ public static partial class KinesisApi
             }
 
             var contentType = context.Request.ContentType?.Split(';')[0].Trim();
-            if (!string.Equals(contentType, JsonContentType, StringComparison.OrdinalIgnoreCase))
+            cbor = string.Equals(contentType, KinesisCbor.ContentType, StringComparison.OrdinalIgnoreCase);
+            if (!cbor && !string.Equals(contentType, JsonContentType, StringComparison.OrdinalIgnoreCase))
             {
-                throw new KinesisException("UnknownOperationException", $"Content type '{contentType}' is not supported; send {JsonContentType}.");
+                throw new KinesisException("UnknownOperationException", $"Content type '{contentType}' is not supported; send {JsonContentType} or {KinesisCbor.ContentType}.");
             }
 
             // Authentication comes before the body is even parsed: an unsigned request gets nothing from us.
@@ -69,10 +71,15 @@ public static partial class KinesisApi
                 throw new KinesisException(auth.ErrorType!, auth.ErrorMessage!);
             }
 
+            if (body.Length == 0)
+            {
+                throw KinesisException.Serialization("The request has no body.");
+            }
+
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
+                document = JsonDocument.Parse(cbor ? KinesisCbor.ToJson(body) : body);
             }
             catch (JsonException)
             {
@@ -82,9 +89,7 @@ public static partial class KinesisApi
             using (document)
             {
                 var response = await operations.InvokeAsync(operation, document.RootElement, auth.Region!);
-                context.Response.StatusCode = StatusCodes.Status200OK;
-                context.Response.ContentType = JsonContentType;
-                await context.Response.Body.WriteAsync(response, context.RequestAborted);
+                await WriteAsync(context, StatusCodes.Status200OK, response, cbor);
             }
         }
         catch (KinesisException ex)
@@ -94,8 +99,17 @@ public static partial class KinesisApi
                 LogFailed(logger, operation, ex.ErrorType, ex.Message);
             }
 
-            await WriteErrorAsync(context, ex);
+            context.Response.Headers["x-amzn-ErrorType"] = ex.ErrorType;
+            await WriteAsync(context, ex.StatusCode, ErrorBody(ex), cbor);
         }
+    }
+
+    /// <summary>Answers in the protocol the request came in: JSON, or the same structure in CBOR.</summary>
+    private static async Task WriteAsync(HttpContext context, int statusCode, byte[] json, bool cbor)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = cbor ? KinesisCbor.ContentType : JsonContentType;
+        await context.Response.Body.WriteAsync(cbor ? KinesisCbor.FromJson(json) : json, context.RequestAborted);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
@@ -130,11 +144,8 @@ public static partial class KinesisApi
     private static KinesisException TooLarge(long maxBytes) =>
         new("ValidationException", $"The request body exceeds {maxBytes} bytes.", StatusCodes.Status413RequestEntityTooLarge);
 
-    private static async Task WriteErrorAsync(HttpContext context, KinesisException error)
+    private static byte[] ErrorBody(KinesisException error)
     {
-        context.Response.StatusCode = error.StatusCode;
-        context.Response.ContentType = JsonContentType;
-        context.Response.Headers["x-amzn-ErrorType"] = error.ErrorType;
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
         {
@@ -144,7 +155,7 @@ public static partial class KinesisApi
             writer.WriteEndObject();
         }
 
-        await context.Response.Body.WriteAsync(stream.ToArray(), context.RequestAborted);
+        return stream.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kinesis {Operation} refused: {ErrorType}: {Message}")]

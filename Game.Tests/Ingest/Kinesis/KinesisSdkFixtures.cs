@@ -25,6 +25,9 @@ public abstract class KinesisSdkFixture : IAsyncLifetime
 
     public static string NodeDirectory { get; } = Path.Combine(ServerProcess.RepositoryRoot, "Game.Tests", "node");
 
+    /// <summary>The peer's base URL, for requests the SDK cannot make.</summary>
+    public string Endpoint { get; private set; } = "";
+
     /// <summary>What the peer printed, for failure messages.</summary>
     public abstract string PeerOutput { get; }
 
@@ -42,8 +45,8 @@ public abstract class KinesisSdkFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var endpoint = await StartPeerAsync();
-        _results = await RunCasesAsync(endpoint, ExtraArguments());
+        Endpoint = await StartPeerAsync();
+        _results = await RunCasesAsync(Endpoint, ExtraArguments());
     }
 
     public abstract Task DisposeAsync();
