@@ -113,10 +113,13 @@ public abstract class KinesisSdkFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Our server (a child process) with a 3-second iterator lifetime, so the expiry case is quick.</summary>
+/// <summary>
+/// Our server (a child process) with a 5-second iterator lifetime: the expiry case waits it out beside the other
+/// cases, each of which uses its iterators well within that.
+/// </summary>
 public sealed class GameServerKinesisFixture : KinesisSdkFixture
 {
-    public const int IteratorLifetimeSeconds = 3;
+    public const int IteratorLifetimeSeconds = 5;
 
     private readonly ServerProcess _server = new(new Dictionary<string, string>
     {
