@@ -6,19 +6,29 @@ using Microsoft.Extensions.Options;
 namespace Game.Server.Ingest.Kinesis;
 
 /// <summary>
-/// The Kinesis Data Streams wire protocol (JSON 1.1 and CBOR 1.1) on <c>POST /</c>, so an unmodified AWS SDK or the KCL's
-/// producer side can write to and read from the embedded stream (docs/protocol.md, "Kinesis API").
+/// The Kinesis Data Streams wire protocol on <c>POST /</c>, so an unmodified AWS SDK (JSON 1.1; CBOR 1.1 from the
+/// Java SDK and the KCL) can write to and read from the embedded stream (docs/protocol.md, "Kinesis API").
 /// </summary>
 public static partial class KinesisApi
 {
     public const string TargetPrefix = "Kinesis_20131202.";
     public const string JsonContentType = "application/x-amz-json-1.1";
 
-    /// <summary>Registers the Kinesis operations and the SigV4 verifier over <see cref="IngestOptions"/>' credentials.</summary>
+    /// <summary>The SigV4 service name Kinesis clients sign for; also the key of this API's verifier.</summary>
+    public const string SigningService = "kinesis";
+
+    /// <summary>Registers the Kinesis operations and a SigV4 verifier over <see cref="IngestOptions"/>' credentials.</summary>
     public static IHostApplicationBuilder AddKinesisApi(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KinesisOperations>();
+        builder.Services.AddKeyedSingleton(SigningService, (services, _) =>
+        {
+            var options = services.GetRequiredService<IOptions<IngestOptions>>().Value;
+            return new SigV4Verifier(
+                accessKeyId => accessKeyId == options.AccessKeyId ? options.SecretAccessKey : null,
+                services.GetRequiredService<TimeProvider>()) { Service = SigningService };
+        });
         return builder;
     }
 
@@ -29,7 +39,12 @@ public static partial class KinesisApi
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, KinesisOperations operations, IOptions<IngestOptions> options, TimeProvider time, ILoggerFactory loggers)
+    private static async Task HandleAsync(
+        HttpContext context,
+        KinesisOperations operations,
+        [FromKeyedServices(SigningService)] SigV4Verifier verifier,
+        IOptions<IngestOptions> options,
+        ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(KinesisApi));
         context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
@@ -57,7 +72,6 @@ public static partial class KinesisApi
             }
 
             // Authentication comes before the body is even parsed: an unsigned request gets nothing from us.
-            var verifier = new SigV4Verifier(key => key == ingest.AccessKeyId ? ingest.SecretAccessKey : null, time) { Service = "kinesis" };
             var auth = verifier.Verify(new SigV4Request(
                 context.Request.Method,
                 context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
