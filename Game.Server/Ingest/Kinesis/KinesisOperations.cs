@@ -38,7 +38,7 @@ public sealed class KinesisOperations
         _stream = stream;
         _options = options.Value;
         _time = time;
-        _iterators = new ShardIteratorCodec(ShardIteratorCodec.DeriveKey(_options.SecretAccessKey), TimeSpan.FromSeconds(_options.IteratorLifetimeSeconds));
+        _iterators = new ShardIteratorCodec(ShardIteratorCodec.DeriveKey(_options.SecretAccessKey, _options.StreamName), TimeSpan.FromSeconds(_options.IteratorLifetimeSeconds));
         // The stream keeps no creation time; the server's start stands in for it.
         _createdAt = time.GetUtcNow();
     }

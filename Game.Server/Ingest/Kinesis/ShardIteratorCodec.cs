@@ -42,9 +42,12 @@ public sealed class ShardIteratorCodec
 
     public TimeSpan Lifetime { get; }
 
-    /// <summary>A key for the codec derived from a configured secret, so separate uses of the secret never share a key.</summary>
-    public static byte[] DeriveKey(string secret) =>
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), "game/kinesis/shard-iterator/v1"u8);
+    /// <summary>
+    /// A key for the codec derived from a configured secret, so separate uses of the secret never share a key,
+    /// and from the stream's name, so an iterator of one stream is refused by another (positions differ).
+    /// </summary>
+    public static byte[] DeriveKey(string secret, string streamName) =>
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes("game/kinesis/shard-iterator/v1/" + streamName));
 
     public string Encode(ShardIterator iterator)
     {

@@ -7,7 +7,7 @@ public sealed class ShardIteratorCodecTests
     private static readonly DateTimeOffset Issued = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
-    private readonly ShardIteratorCodec _codec = new(ShardIteratorCodec.DeriveKey("game-local-secret"), Lifetime);
+    private readonly ShardIteratorCodec _codec = new(ShardIteratorCodec.DeriveKey("game-local-secret", "motion"), Lifetime);
 
     [Theory]
     [InlineData(0, 0L)]
@@ -47,10 +47,12 @@ public sealed class ShardIteratorCodecTests
         }
     }
 
-    [Fact]
-    public void TryDecode_IssuedUnderAnotherSecret_IsInvalid()
+    [Theory]
+    [InlineData("another-secret", "motion")]
+    [InlineData("game-local-secret", "another-stream")]
+    public void TryDecode_IssuedUnderAnotherSecretOrStream_IsInvalid(string secret, string streamName)
     {
-        var other = new ShardIteratorCodec(ShardIteratorCodec.DeriveKey("another-secret"), Lifetime);
+        var other = new ShardIteratorCodec(ShardIteratorCodec.DeriveKey(secret, streamName), Lifetime);
 
         Assert.Equal(ShardIteratorError.Invalid, _codec.TryDecode(other.Encode(new ShardIterator(0, 5, Issued)), Issued, out _));
     }
