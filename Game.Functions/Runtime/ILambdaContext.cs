@@ -31,3 +31,12 @@ public interface IKinesisFunction
     /// <summary>Handles one ordered batch of one shard. Throwing fails the whole batch; answering failures fails from the first of them.</summary>
     Task<StreamsEventResponse> FunctionHandler(KinesisEvent kinesisEvent, ILambdaContext context);
 }
+
+/// <summary>
+/// A function invoked directly (Lambda's Invoke API, RequestResponse or Event) with a JSON payload; it answers
+/// JSON. Construction is its init, as for <see cref="IKinesisFunction"/>.
+/// </summary>
+public interface IJsonFunction
+{
+    Task<System.Text.Json.Nodes.JsonNode?> FunctionHandler(System.Text.Json.JsonElement input, ILambdaContext context);
+}

@@ -12,7 +12,17 @@ public static class EventSourceExtensions
         builder.Services.AddSingleton<FunctionCatalog>();
         builder.Services.AddSingleton<FunctionConcurrency>();
         builder.Services.AddKinesisFunction<ScoreFunction>(ScoreFunction.Name, builder.Configuration);
+        builder.Services.AddJsonFunction<PlayerRankFunction>(PlayerRankFunction.Name, builder.Configuration);
         return builder;
+    }
+
+    /// <summary>Registers a function that is only invoked directly (Invoke API); its timeout is <c>Functions:&lt;name&gt;:Timeout</c> (default 3 s).</summary>
+    public static IServiceCollection AddJsonFunction<TFunction>(this IServiceCollection services, string name, IConfiguration configuration)
+        where TFunction : class, IJsonFunction
+    {
+        var timeout = configuration.GetValue($"{EventSourceMappingOptions.Section}:{name}:Timeout", 3);
+        services.AddSingleton(new FunctionRegistration(name, typeof(TFunction), TimeSpan.FromSeconds(timeout)));
+        return services;
     }
 
     /// <summary>

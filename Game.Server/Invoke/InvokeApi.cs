@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.Json;
+using Game.Functions.Contracts;
+using Game.Functions.Runtime;
+using Game.Server.Ingest;
+using Game.Server.Ingest.Kinesis;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Game.Server.Invoke;
+
+/// <summary>
+/// Lambda's Invoke API, <c>POST /2015-03-31/functions/{FunctionName}/invocations</c>, so an AWS SDK's Lambda
+/// client can call our functions: RequestResponse (200 with the answer), Event (202, runs later), DryRun (204),
+/// <c>X-Amz-Log-Type: Tail</c>, and <c>X-Amz-Function-Error</c> on a failed invocation. Signed with SigV4 for
+/// service <c>lambda</c>, with the same key pair as the Kinesis API (<c>Ingest:AccessKeyId</c>/<c>SecretAccessKey</c>).
+/// </summary>
+public static partial class InvokeApi
+{
+    public const string SigningService = "lambda";
+
+    /// <summary>Lambda's payload limits: 6 MB for a synchronous invocation, 1 MB for an asynchronous one.</summary>
+    public const int MaxSyncPayloadBytes = 6 * 1024 * 1024;
+
+    public const int MaxAsyncPayloadBytes = 1024 * 1024;
+
+    /// <summary>Lambda returns the last 4 KB of the log with <c>X-Amz-Log-Type: Tail</c>.</summary>
+    private const int TailBytes = 4096;
+
+    public static IHostApplicationBuilder AddInvokeApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddKeyedSingleton(SigningService, (services, _) =>
+        {
+            var options = services.GetRequiredService<IOptions<IngestOptions>>().Value;
+            return new SigV4Verifier(
+                accessKeyId => accessKeyId == options.AccessKeyId ? options.SecretAccessKey : null,
+                services.GetRequiredService<TimeProvider>()) { Service = SigningService };
+        });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapInvokeApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/2015-03-31/functions/{functionName}/invocations", HandleAsync).DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(
+        string functionName,
+        HttpContext context,
+        FunctionCatalog catalog,
+        IGrainFactory grains,
+        [FromKeyedServices(SigningService)] SigV4Verifier verifier,
+        ILoggerFactory loggers)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        context.Response.Headers["x-amzn-RequestId"] = requestId;
+        var invocationType = context.Request.Headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";
+        if (invocationType is not ("RequestResponse" or "Event" or "DryRun"))
+        {
+            return Error(StatusCodes.Status400BadRequest, "InvalidParameterValueException", $"X-Amz-Invocation-Type must be RequestResponse, Event or DryRun, not '{invocationType}'.");
+        }
+
+        var limit = invocationType == "Event" ? MaxAsyncPayloadBytes : MaxSyncPayloadBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            // Room to read an oversize payload to its end: answering 413 while the client is still sending would
+            // reset the connection under it, and SDKs report that as a network error instead of Lambda's.
+            bodyLimit.MaxRequestBodySize = 2L * limit;
+        }
+
+        byte[] payload;
+        try
+        {
+            payload = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
+        }
+        catch (PayloadTooLargeException)
+        {
+            return Error(StatusCodes.Status413RequestEntityTooLarge, "RequestTooLargeException", $"Request must be smaller than {limit} bytes for the {invocationType} invocation type.");
+        }
+
+        // Nothing runs and nothing is looked up before the caller is authenticated.
+        var auth = verifier.Verify(new SigV4Request(
+            context.Request.Method,
+            context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
+            context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
+            context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
+            payload));
+        if (!auth.Succeeded)
+        {
+            return Error(StatusCodes.Status403Forbidden, auth.ErrorType!, auth.ErrorMessage!);
+        }
+
+        var name = functionName.Split(':')[^1];
+        if (!catalog.TryGet(name, out _))
+        {
+            return Error(StatusCodes.Status404NotFound, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:{auth.Region}:000000000000:function:{name}");
+        }
+
+        if (payload.Length > 0 && !IsJson(payload))
+        {
+            return Error(StatusCodes.Status400BadRequest, "InvalidRequestContentException", "Could not parse request body into json: the payload is not valid JSON.");
+        }
+
+        var grain = grains.GetGrain<IFunctionGrain>(name);
+        switch (invocationType)
+        {
+            case "DryRun":
+                return Results.StatusCode(StatusCodes.Status204NoContent);
+            case "Event":
+                var logger = loggers.CreateLogger(typeof(InvokeApi));
+                _ = Task.Run(async () =>
+                {
+                    var result = await grain.Invoke(payload);
+                    if (result.ErrorType is not null)
+                    {
+                        LogEventFailed(logger, name, result.RequestId, result.ErrorType, result.ErrorMessage ?? "");
+                    }
+                });
+                return Results.StatusCode(StatusCodes.Status202Accepted);
+        }
+
+        var invocation = await grain.Invoke(payload);
+        context.Response.Headers["X-Amz-Executed-Version"] = "$LATEST";
+        if (string.Equals(context.Request.Headers["X-Amz-Log-Type"], "Tail", StringComparison.OrdinalIgnoreCase))
+        {
+            var log = Encoding.UTF8.GetBytes(invocation.Log);
+            context.Response.Headers["X-Amz-Log-Result"] = Convert.ToBase64String(log.AsSpan(Math.Max(0, log.Length - TailBytes)));
+        }
+
+        if (invocation.ErrorType is not null)
+        {
+            // Lambda answers 200 with the error in the payload and this header: the call worked, the function did not.
+            context.Response.Headers["X-Amz-Function-Error"] = "Unhandled";
+            return Results.Json(new { errorMessage = invocation.ErrorMessage, errorType = invocation.ErrorType }, statusCode: StatusCodes.Status200OK);
+        }
+
+        return Results.Bytes(invocation.Payload, "application/json");
+    }
+
+    private static bool IsJson(byte[] payload)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(payload);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        var tooLarge = request.ContentLength > 2L * maxBytes;
+        int read;
+        while (!tooLarge || request.ContentLength <= 2L * maxBytes)
+        {
+            read = await request.Body.ReadAsync(chunk, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            tooLarge |= buffer.Length + read > maxBytes;
+            if (!tooLarge)
+            {
+                buffer.Write(chunk, 0, read);
+            }
+        }
+
+        return tooLarge ? throw new PayloadTooLargeException() : buffer.ToArray();
+    }
+
+    /// <summary>Lambda's error shape: the type in <c>x-amzn-ErrorType</c> and in the body.</summary>
+    private static IResult Error(int status, string type, string message) =>
+        new ErrorResult(status, type, message);
+
+    private sealed class ErrorResult(int status, string type, string message) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.Headers["x-amzn-ErrorType"] = type;
+            return httpContext.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["Type"] = "User", ["Message"] = message, ["__type"] = type });
+        }
+    }
+
+    private sealed class PayloadTooLargeException : Exception;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event invocation of {Function} ({RequestId}) failed: {ErrorType}: {Message}")]
+    private static partial void LogEventFailed(ILogger logger, string function, string requestId, string errorType, string message);
+}
