@@ -33,7 +33,19 @@ public sealed record InvocationResult
     [Id(3)] public string? Error { get; init; }
 
     [Id(4)] public TimeSpan Duration { get; init; }
+
+    /// <summary>With a tumbling window: the state the function answered (null when it failed).</summary>
+    [Id(5)] public IReadOnlyDictionary<string, string>? WindowState { get; init; }
 }
+
+/// <summary>The tumbling window an invocation belongs to, and the state carried into it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WindowInput(
+    [property: Id(0)] DateTimeOffset Start,
+    [property: Id(1)] DateTimeOffset End,
+    [property: Id(2)] IReadOnlyDictionary<string, string> State,
+    [property: Id(3)] bool IsFinal,
+    [property: Id(4)] bool TerminatedEarly);
 
 /// <summary>
 /// Hosts one function for one shard (key: <c>{function}/{shardId}</c>), the way Lambda runs an execution
@@ -42,6 +54,9 @@ public sealed record InvocationResult
 public interface IFunctionShardGrain : IGrainWithStringKey
 {
     Task<InvocationResult> Invoke(ShardBatch batch);
+
+    /// <summary>Invokes a tumbling-window function with the window's records (none on the final invocation) and state.</summary>
+    Task<InvocationResult> InvokeWindow(ShardBatch batch, WindowInput window);
 }
 
 /// <summary>A player's ledger after a batch, with the phone seq it reflects.</summary>

@@ -15,22 +15,35 @@ public sealed class FunctionShardGrain(
     ILogger<FunctionShardGrain> logger) : Grain, IFunctionShardGrain
 {
     private FunctionEnvironment _environment = null!;
-    private IKinesisFunction _function = null!;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _environment = new FunctionEnvironment(this.GetPrimaryKeyString().Split('/')[0], services, catalog, metrics, time, logger);
-        _function = _environment.Function as IKinesisFunction
-            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle Kinesis events.");
         return Task.CompletedTask;
     }
 
     public async Task<InvocationResult> Invoke(ShardBatch batch)
     {
+        var function = _environment.Function as IKinesisFunction
+            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle Kinesis events.");
+        var invocation = await _environment.RunAsync(context => function.FunctionHandler(KinesisEvents.From(batch), context));
+        return Complete(batch, invocation, invocation.Response?.BatchItemFailures, state: null);
+    }
+
+    public async Task<InvocationResult> InvokeWindow(ShardBatch batch, WindowInput window)
+    {
+        var function = _environment.Function as ITumblingWindowFunction
+            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle tumbling windows.");
+        var windowEvent = KinesisEvents.FromWindow(batch, window);
+        var invocation = await _environment.RunAsync(context => function.FunctionHandler(windowEvent, context));
+        return Complete(batch, invocation, invocation.Response?.BatchItemFailures, invocation.Response?.State);
+    }
+
+    private InvocationResult Complete<T>(ShardBatch batch, Invocation<T> invocation, IList<StreamsEventResponse.BatchItemFailure>? failures, IReadOnlyDictionary<string, string>? state)
+    {
         var tags = new KeyValuePair<string, object?>("function", _environment.Registration.Name);
-        var invocation = await _environment.RunAsync(context => _function.FunctionHandler(KinesisEvents.From(batch), context));
         metrics.InvokedEventCount.Add(batch.Records.Count, tags);
-        var failed = invocation.Failed ? null : FirstFailure(batch, invocation.Response);
+        var failed = invocation.Failed ? null : FirstFailure(batch, failures);
         if (invocation.Failed || failed is not null)
         {
             metrics.FailedInvokeEventCount.Add(batch.Records.Count, tags);
@@ -47,6 +60,7 @@ public sealed class FunctionShardGrain(
             FirstFailedSequenceNumber = failed,
             Error = invocation.Failed ? invocation.ErrorMessage : null,
             Duration = invocation.Duration,
+            WindowState = invocation.Failed ? null : state ?? new Dictionary<string, string>(),
         };
     }
 
@@ -54,14 +68,14 @@ public sealed class FunctionShardGrain(
     /// The lowest reported failure; per Lambda, an identifier that names no record of the batch fails the whole
     /// batch (answered as its first record).
     /// </summary>
-    private static string? FirstFailure(ShardBatch batch, StreamsEventResponse? response)
+    private static string? FirstFailure(ShardBatch batch, IList<StreamsEventResponse.BatchItemFailure>? failures)
     {
-        if (response is null || response.BatchItemFailures.Count == 0)
+        if (failures is null || failures.Count == 0 || batch.Records.Count == 0)
         {
             return null;
         }
 
-        var failed = response.BatchItemFailures.Select(f => f.ItemIdentifier).ToHashSet(StringComparer.Ordinal);
+        var failed = failures.Select(f => f.ItemIdentifier).ToHashSet(StringComparer.Ordinal);
         foreach (var record in batch.Records)
         {
             if (failed.Contains(record.SequenceNumber))

@@ -7,7 +7,7 @@ namespace Game.Functions.Runtime;
 /// (Amazon.Lambda.KinesisEvents): the same type and property names, and the same JSON.
 /// </summary>
 /// <remarks>One difference: <c>Record.Data</c> is a byte array (base64 in JSON) where Lambda's .NET type uses a MemoryStream.</remarks>
-public sealed class KinesisEvent
+public class KinesisEvent
 {
     [JsonPropertyName("Records")]
     public IList<KinesisEventRecord> Records { get; set; } = [];

@@ -9,24 +9,34 @@ public static class KinesisEvents
 
     public static string StreamArn(string streamName) => $"arn:aws:kinesis:{Region}:000000000000:stream/{streamName}";
 
-    public static KinesisEvent From(ShardBatch batch)
+    public static KinesisEvent From(ShardBatch batch) => new() { Records = Records(batch) };
+
+    public static KinesisTimeWindowEvent FromWindow(ShardBatch batch, WindowInput window) => new()
+    {
+        Records = Records(batch),
+        Window = new KinesisTimeWindowEvent.TimeWindow { Start = window.Start, End = window.End },
+        State = new Dictionary<string, string>(window.State),
+        ShardId = batch.ShardId,
+        EventSourceArn = StreamArn(batch.StreamName),
+        IsFinalInvokeForWindow = window.IsFinal,
+        IsWindowTerminatedEarly = window.TerminatedEarly,
+    };
+
+    private static List<KinesisEvent.KinesisEventRecord> Records(ShardBatch batch)
     {
         var sourceArn = StreamArn(batch.StreamName);
-        return new KinesisEvent
+        return batch.Records.Select(r => new KinesisEvent.KinesisEventRecord
         {
-            Records = batch.Records.Select(r => new KinesisEvent.KinesisEventRecord
+            EventId = $"{batch.ShardId}:{r.SequenceNumber}",
+            EventSourceArn = sourceArn,
+            AwsRegion = Region,
+            Kinesis = new KinesisEvent.Record
             {
-                EventId = $"{batch.ShardId}:{r.SequenceNumber}",
-                EventSourceArn = sourceArn,
-                AwsRegion = Region,
-                Kinesis = new KinesisEvent.Record
-                {
-                    PartitionKey = r.PartitionKey,
-                    SequenceNumber = r.SequenceNumber,
-                    Data = r.Data,
-                    ApproximateArrivalTimestamp = r.ArrivalTime,
-                },
-            }).ToList(),
-        };
+                PartitionKey = r.PartitionKey,
+                SequenceNumber = r.SequenceNumber,
+                Data = r.Data,
+                ApproximateArrivalTimestamp = r.ArrivalTime,
+            },
+        }).ToList();
     }
 }

@@ -61,6 +61,13 @@ public sealed class EventSourceMappingOptions : IValidatableObject
     /// <summary>Up to 5 patterns (Lambda's filter syntax) on the record's JSON data; a record matching none is filtered out.</summary>
     public List<string> FilterCriteria { get; set; } = [];
 
+    /// <summary>
+    /// Tumbling windows of this many seconds (by arrival time, aligned to the epoch): the function gets each window's
+    /// records with the state it answered last, then a final invocation when the window closes. 0 = off (default).
+    /// </summary>
+    [Range(0, 900)]
+    public int TumblingWindowInSeconds { get; set; }
+
     /// <summary>Invocation timeout in seconds. Lambda's default: 3.</summary>
     [Range(1, 900)]
     public int Timeout { get; set; } = 3;
@@ -111,6 +118,11 @@ public sealed class EventSourceMappingOptions : IValidatableObject
         if (OnFailureDestination is { Length: > 0 } && !KeepsDeadLetters)
         {
             yield return new ValidationResult("OnFailureDestination is DeadLetters or empty.", [nameof(OnFailureDestination)]);
+        }
+
+        if (TumblingWindowInSeconds > 0 && ParallelizationFactor > 1)
+        {
+            yield return new ValidationResult("A tumbling window needs ParallelizationFactor 1: its state follows the shard's order.", [nameof(TumblingWindowInSeconds)]);
         }
 
         if (StartingPosition == StartingPosition.AT_TIMESTAMP && StartingPositionTimestamp is null)
