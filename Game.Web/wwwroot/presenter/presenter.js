@@ -14,15 +14,19 @@
   }).then(async (r) => { if (!r.ok) throw new Error((await r.json()).detail || r.statusText); return r.json(); });
 
   function draw(frame) {
-    $("status").textContent = ["lobby", "countdown", "running", "finished"][frame.phase] ?? frame.phase;
+    // SignalR's MessagePack protocol writes enums as their names ("Running"); a number is accepted too.
+    const phase = typeof frame.phase === "number" ? ["lobby", "countdown", "running", "finished"][frame.phase] : String(frame.phase).toLowerCase();
+    $("status").textContent = phase;
+    $("status").dataset.phase = phase;
     $("players").textContent = `${frame.playerCount} players`;
     const list = $("leaders");
     list.replaceChildren(...frame.leaders.map((p) => {
       const li = document.createElement("li");
       li.dataset.player = p.playerId;
-      li.innerHTML = `<span class="name"></span><span class="score"></span>`;
+      li.dataset.testid = "leader";
+      li.innerHTML = `<span class="name" data-testid="leader-name"></span><span class="score" data-testid="leader-score"></span>`;
       li.querySelector(".name").textContent = p.nickname;
-      li.querySelector(".score").textContent = p.score;
+      li.querySelector(".score").textContent = Number(p.score).toLocaleString(navigator.language);
       return li;
     }));
   }
