@@ -19,6 +19,7 @@ builder.Services.AddSingleton<PresenterKey>();
 var app = builder.Build();
 app.MapPages();
 app.MapGameApi();
+app.MapJoinQrCode();
 app.MapRealtime();
 app.AnnouncePresenterUrl();
 app.Run();
