@@ -32,6 +32,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Chromium comes from Debian; Playwright must never fetch its own.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         Directory.CreateDirectory(ScreenshotDirectory);
+        // Frames come at most every 50 ms, but a shared CI machine can stall a server for seconds.
+        Assertions.SetDefaultExpectTimeout(20_000);
         await Server.StartAsync();
 
         _playwright = await Playwright.CreateAsync();
@@ -75,6 +77,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         HasTouch = true,
         Locale = locale,
     });
+
+    /// <summary>Saves a screenshot under <see cref="ScreenshotDirectory"/> to look at.</summary>
+    public static Task ScreenshotAsync(IPage page, string name) =>
+        // Animations run to their end first, so the picture shows the settled page and not a frame of a transition.
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), Animations = ScreenshotAnimations.Disabled });
 
     /// <summary>Playwright replaces the browser's environment when given one, so this passes ours on with a private profile home.</summary>
     private List<KeyValuePair<string, string>> BrowserEnvironment()

@@ -16,6 +16,13 @@ public sealed class RoundTests(BrowserFixture fixture)
     private const string Nickname = "Mika";
     private const string Team = "Red";
 
+    /// <summary>Other players, driven over SignalR like the load tool, so the board looks like a hall and not like one phone.</summary>
+    private static readonly (string Nickname, string Team)[] Others =
+    [
+        ("Aiko", "Blue"), ("Ben", "Green"), ("さくら", "Red"), ("Daichi", "Blue"), ("Emma", "Yellow"),
+        ("Felix", "Green"), ("Hana", "Yellow"), ("Ivan", "Blue"), ("Jun", ""),
+    ];
+
     /// <summary>Dispatches a synthetic shake every 20 ms (a phone reports about every 16 ms), alternating sign like a real shake.</summary>
     private const string StartShaking = """
         () => {
@@ -32,6 +39,11 @@ public sealed class RoundTests(BrowserFixture fixture)
 
     private const string StopShaking = "() => clearInterval(window.__shaking)";
 
+    /// <summary>A phone lying still: a real one reports gravity continuously, and the page takes that as a working sensor.</summary>
+    private const string LieStill = """
+        () => window.dispatchEvent(new DeviceMotionEvent("devicemotion", { accelerationIncludingGravity: { x: 0, y: 0, z: 9.81 }, interval: 16 }))
+        """;
+
     /// <summary>
     /// The server drops samples whose time does not increase, so a synthetic event must carry a usable
     /// timeStamp: Chromium stamps an event when it is constructed. This answers how far apart two events 25 ms apart are stamped.
@@ -47,7 +59,6 @@ public sealed class RoundTests(BrowserFixture fixture)
     [Fact]
     public async Task Round_PhoneShakesWhileRunning_PresenterShowsScoreEqualToApi()
     {
-        Assertions.SetDefaultExpectTimeout(20_000);
         var errors = new List<string>();
         await using var displayContext = await fixture.NewDisplayContextAsync();
         await using var phoneContext = await fixture.NewPhoneContextAsync();
@@ -66,31 +77,49 @@ public sealed class RoundTests(BrowserFixture fixture)
         probe.On<ScoreboardFrame>(nameof(IPresenterClient.Frame), frame => frames.Writer.TryWrite(frame));
         await probe.InvokeAsync<ScoreboardFrame>(PresenterHubMethods.Watch, gameId, true);
 
+        var others = new List<GameClient.JoinedPlayer>();
+        foreach (var (nickname, team) in Others)
+        {
+            others.Add(await client.JoinAsync(gameId, nickname, team));
+        }
+
         var phone = await OpenAsync(phoneContext, $"/play?game={gameId}", errors);
         await Expect(phone.GetByTestId("join-code")).ToHaveValueAsync(gameId);
         await phone.GetByTestId("nickname").FillAsync(Nickname);
         await phone.GetByTestId("team").FillAsync(Team);
+        await BrowserFixture.ScreenshotAsync(phone, "phone-join");
         await phone.GetByTestId("join").ClickAsync();
         var player = phone.GetByTestId("player");
         await Expect(player).ToHaveAttributeAsync("data-player-id", new Regex("^p[0-9a-f]{16}$"));
         var playerId = (await player.GetAttributeAsync("data-player-id"))!;
         await phone.GetByTestId("enable-motion").ClickAsync();
-        await Expect(phone.GetByTestId("enable-motion")).ToBeHiddenAsync();
+        await phone.EvaluateAsync(LieStill);
+        await Expect(phone.GetByTestId("motion-card")).ToBeHiddenAsync();
 
-        var row = display.GetByTestId("leader").Filter(new LocatorFilterOptions { Has = display.GetByTestId("leader-name").GetByText(Nickname, new() { Exact = true }) });
+        var row = LeaderRow(display, Nickname);
         await Expect(row.GetByTestId("leader-score")).ToHaveTextAsync("0");
+        await Expect(display.GetByTestId("player-count")).ToHaveTextAsync((Others.Length + 1).ToString(CultureInfo.InvariantCulture));
+        await Expect(phone.GetByTestId("status")).ToHaveAttributeAsync("data-state", "lobby");
+        await BrowserFixture.ScreenshotAsync(display, "display-lobby");
+        await BrowserFixture.ScreenshotAsync(phone, "phone-lobby");
 
         await display.GetByTestId("start-round").ClickAsync();
         var phase = display.GetByTestId("phase");
         await Expect(phase).ToHaveAttributeAsync("data-phase", "countdown");
-        await ScreenshotAsync(display, "display-countdown");
+        await BrowserFixture.ScreenshotAsync(display, "display-countdown");
         await Expect(phase).ToHaveAttributeAsync("data-phase", "running");
 
         Assert.InRange(await phone.EvaluateAsync<double>(TimeStampStep), 20, 10_000);
         await phone.EvaluateAsync(StartShaking);
+        for (var i = 0; i < others.Count; i++)
+        {
+            await ShakeOnceAsync(client, others[i], samples: 3 * (i + 1));
+        }
+
         await Expect(row.GetByTestId("leader-score")).ToHaveTextAsync(new Regex(@"^[1-9][\d,]*$"));
-        await ScreenshotAsync(display, "display-running");
-        await ScreenshotAsync(phone, "phone-running");
+        await Expect(phone.GetByTestId("status")).ToHaveAttributeAsync("data-state", "running");
+        await BrowserFixture.ScreenshotAsync(display, "display-running");
+        await BrowserFixture.ScreenshotAsync(phone, "phone-running");
 
         // Every sample flushed and acknowledged (durable in the stream) before the round stops, so all of them count.
         await phone.EvaluateAsync(StopShaking);
@@ -98,16 +127,26 @@ public sealed class RoundTests(BrowserFixture fixture)
         var lastSeq = long.Parse((await phone.GetByTestId("last-seq").TextContentAsync())!, CultureInfo.InvariantCulture);
         await display.GetByTestId("stop-round").ClickAsync();
         await Expect(phase).ToHaveAttributeAsync("data-phase", "finished");
-        await WaitUntilAppliedAsync(frames.Reader, playerId, lastSeq);
+        // Shards are read independently: wait for every player's last batch, not only the phone's.
+        var expected = others.ToDictionary(o => o.PlayerId, _ => 1L);
+        expected[playerId] = lastSeq;
+        await WaitUntilAppliedAsync(frames.Reader, expected);
 
         var scoreboard = await client.ScoreboardAsync(gameId);
         Assert.Equal("finished", scoreboard.State);
-        var standing = Assert.Single(scoreboard.Players);
-        Assert.Equal((playerId, Nickname, Team), (standing.PlayerId, standing.Nickname, standing.Team));
+        Assert.Equal(Others.Length + 1, scoreboard.Players.Count);
+        var standing = Assert.Single(scoreboard.Players, p => p.PlayerId == playerId);
+        Assert.Equal((Nickname, Team), (standing.Nickname, standing.Team));
         Assert.True(standing.Score > 0, $"The API's score is {standing.Score}.");
-        await Expect(row.GetByTestId("leader-score")).ToHaveTextAsync(standing.Score.ToString("N0", CultureInfo.GetCultureInfo("en-US")));
-        await ScreenshotAsync(display, "display-finished");
-        await ScreenshotAsync(phone, "phone-finished");
+        foreach (var p in scoreboard.Players)
+        {
+            await Expect(LeaderRow(display, p.Nickname).GetByTestId("leader-score")).ToHaveTextAsync(p.Score.ToString("N0", CultureInfo.GetCultureInfo("en-US")));
+        }
+
+        await Expect(phone.GetByTestId("status")).ToHaveAttributeAsync("data-state", "finished");
+        await Expect(phone.GetByTestId("my-score")).ToHaveTextAsync(standing.Score.ToString("N0", CultureInfo.GetCultureInfo("en-US")));
+        await BrowserFixture.ScreenshotAsync(display, "display-finished");
+        await BrowserFixture.ScreenshotAsync(phone, "phone-finished");
         Assert.True(errors.Count == 0, string.Join('\n', errors));
     }
 
@@ -127,18 +166,43 @@ public sealed class RoundTests(BrowserFixture fixture)
         return page;
     }
 
-    private static async Task WaitUntilAppliedAsync(ChannelReader<ScoreboardFrame> frames, string playerId, long seq)
+    private static ILocator LeaderRow(IPage display, string nickname) =>
+        display.GetByTestId("leader").Filter(new LocatorFilterOptions { Has = display.GetByTestId("leader-name").GetByText(nickname, new() { Exact = true }) });
+
+    /// <summary>One batch of identical samples 20 ms apart: m = 20 m/s², so each scores ⌊10 · (20 − 9.81)⌋ = 101.</summary>
+    private static async Task ShakeOnceAsync(GameClient client, GameClient.JoinedPlayer player, int samples)
     {
+        await using var connection = await client.ConnectPhoneAsync(player);
+        var batch = new MotionBatch
+        {
+            GameId = player.GameId,
+            PlayerId = player.PlayerId,
+            Seq = 1,
+            Samples = Enumerable.Range(1, samples).Select(i => new MotionSample { T = 20 * i, X = 20 }).ToList(),
+        };
+        var ack = await connection.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch);
+        Assert.True(ack.Accepted, ack.Error);
+    }
+
+    /// <summary>Reads probe frames until each player's applied seq has reached the one given.</summary>
+    private static async Task WaitUntilAppliedAsync(ChannelReader<ScoreboardFrame> frames, Dictionary<string, long> expected)
+    {
+        var waiting = new Dictionary<string, long>(expected);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await foreach (var frame in frames.ReadAllAsync(timeout.Token))
         {
-            if (frame.Applied.TryGetValue(playerId, out var applied) && applied >= seq)
+            foreach (var (player, applied) in frame.Applied)
+            {
+                if (waiting.TryGetValue(player, out var seq) && applied >= seq)
+                {
+                    waiting.Remove(player);
+                }
+            }
+
+            if (waiting.Count == 0)
             {
                 return;
             }
         }
     }
-
-    private static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, name + ".png") });
 }

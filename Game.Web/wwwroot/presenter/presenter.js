@@ -6,22 +6,22 @@
   const TEXT = {
     en: {
       "phase.none": "No game", "phase.lobby": "Lobby", "phase.countdown": "Get ready", "phase.running": "Shake!", "phase.finished": "Finished",
-      "players": "players", "join.scan": "Scan to join", "join.or": "or open", "join.code": "and enter the code",
+      "players": "players", "players.one": "player", "join.scan": "Scan to join", "join.or": "or open", "join.code": "and enter the code",
       "control.create": "New game", "control.start": "Start round", "control.stop": "Stop",
       "control.needsKey": "To host, open this page with ?key= and the presenter key the server printed.",
       "leaders.title": "Leaderboard", "leaders.empty": "Waiting for players — scan the code!",
-      "teams.title": "Team race", "teams.empty": "No teams yet: type a team name when you join.", "teams.members": "{n} players",
+      "teams.title": "Team race", "teams.empty": "No teams yet: type a team name when you join.", "teams.members": "{n} players", "teams.members.one": "1 player",
       "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!",
       "error.key": "The server refused the presenter key.", "error.reconnecting": "Connection lost — reconnecting…",
       "error.noGame": "No game has the code {code}.",
     },
     ja: {
       "phase.none": "ゲームなし", "phase.lobby": "受付中", "phase.countdown": "まもなく開始", "phase.running": "振って！", "phase.finished": "終了",
-      "players": "人が参加中", "join.scan": "QRコードで参加", "join.or": "またはこちらを開く", "join.code": "コードを入力",
+      "players": "人が参加中", "players.one": "人が参加中", "join.scan": "QRコードで参加", "join.or": "またはこちらを開く", "join.code": "コードを入力",
       "control.create": "新しいゲーム", "control.start": "ラウンド開始", "control.stop": "ストップ",
       "control.needsKey": "ゲームを始めるには、サーバーが表示したプレゼンターキーを ?key= に付けて開いてください。",
       "leaders.title": "ランキング", "leaders.empty": "参加者を待っています — QRコードを読み取ってください！",
-      "teams.title": "チーム対抗", "teams.empty": "チームはまだありません。参加するときにチーム名を入力してください。", "teams.members": "{n}人",
+      "teams.title": "チーム対抗", "teams.empty": "チームはまだありません。参加するときにチーム名を入力してください。", "teams.members": "{n}人", "teams.members.one": "1人",
       "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！",
       "error.key": "プレゼンターキーが拒否されました。", "error.reconnecting": "接続が切れました — 再接続しています…",
       "error.noGame": "コード {code} のゲームはありません。",
@@ -31,7 +31,14 @@
   const t = (key, vars = {}) => (TEXT[lang][key] ?? TEXT.en[key]).replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
   const numbers = new Intl.NumberFormat(navigator.language || "en");
   const PHASES = ["lobby", "countdown", "running", "finished"];
-  const TEAM_COLORS = ["#ff6b9d", "#4dd2ff", "#ffd166", "#7ae582", "#c792ff", "#ff9f5a", "#5ae0c8", "#f38ba8"];
+  // A team called after a colour gets that colour (a "Red" team drawn blue confuses a hall); others get one from a hash.
+  const NAMED_COLORS = {
+    red: "#ff5c6c", 赤: "#ff5c6c", あか: "#ff5c6c", blue: "#4d9dff", 青: "#4d9dff", あお: "#4d9dff",
+    green: "#5ee07a", 緑: "#5ee07a", みどり: "#5ee07a", yellow: "#ffd84d", 黄: "#ffd84d", 黄色: "#ffd84d", きいろ: "#ffd84d",
+    orange: "#ff9f43", オレンジ: "#ff9f43", purple: "#b98cff", 紫: "#b98cff", むらさき: "#b98cff",
+    pink: "#ff7ac8", ピンク: "#ff7ac8", white: "#eef1f8", 白: "#eef1f8", しろ: "#eef1f8", black: "#9aa3b5", 黒: "#9aa3b5", くろ: "#9aa3b5",
+  };
+  const TEAM_COLORS = ["#4dd2ff", "#ffb347", "#c792ff", "#5ae0c8", "#f38ba8", "#a3e635", "#fda4af", "#93c5fd"];
   const NO_TEAM_COLOR = "#8a93b8";
   const CHART_SECONDS = 60;
 
@@ -63,6 +70,8 @@
   const serverNow = () => Date.now() + clockOffset;
   const colorOf = (team) => {
     if (!team) return NO_TEAM_COLOR;
+    const named = team.toLowerCase().split(/[\s_-]+/).map((word) => NAMED_COLORS[word]).find(Boolean) ?? NAMED_COLORS[[...team][0]]; // 赤組 → 赤
+    if (named) return named;
     let hash = 0;
     for (const ch of team) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
     return TEAM_COLORS[hash % TEAM_COLORS.length];
@@ -95,6 +104,7 @@
     $("status").dataset.phase = phase;
     $("status").textContent = t(`phase.${phase}`);
     $("player-count").textContent = numbers.format(next.playerCount);
+    $("player-label").textContent = t(next.playerCount === 1 ? "players.one" : "players");
     $("start").disabled = !key || phase === "countdown" || phase === "running";
     $("stop").disabled = !key || !(phase === "countdown" || phase === "running");
     drawLeaders(next.leaders);
@@ -125,7 +135,8 @@
       row.style.setProperty("--y", index);
       row.style.setProperty("--bar", Number(p.score) / top);
       row.querySelector(".rank").textContent = index + 1;
-      row.querySelector(".rank").dataset.rank = index + 1;
+      // Medals only for points: before the first shake the order is alphabetical and means nothing.
+      row.querySelector(".rank").dataset.rank = Number(p.score) > 0 ? index + 1 : 0;
       row.querySelector(".score").textContent = numbers.format(p.score);
     });
     for (const [id, row] of rows) if (!seen.has(id)) { row.remove(); rows.delete(id); }
@@ -149,7 +160,7 @@
       }
       lane.dataset.rank = Number(team.score) > 0 ? index + 1 : 0;
       lane.style.setProperty("--bar", Number(team.score) / top);
-      lane.querySelector(".members").textContent = t("teams.members", { n: team.players });
+      lane.querySelector(".members").textContent = t(team.players === 1 ? "teams.members.one" : "teams.members", { n: team.players });
       lane.querySelector(".total").textContent = numbers.format(team.score);
       if (list.children[index] !== lane) list.insertBefore(lane, list.children[index] ?? null);
     });
