@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Game.Functions.Contracts;
+using Game.Functions.Scoring;
 using Game.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Playwright;
@@ -13,6 +14,9 @@ namespace Game.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class RoundTests(BrowserFixture fixture)
 {
+    /// <summary>m = √(12² + 9² + 15²) ≈ 21.21 m/s², so ⌊10 · (21.21 − 9.81)⌋ = 114 points a shake.</summary>
+    public static readonly long PointsPerShake = MotionScoring.Points(new MotionSample { X = 12, Y = 9, Z = 15 });
+
     private const string Nickname = "Mika";
     private const string Team = "Red";
 
@@ -23,24 +27,33 @@ public sealed class RoundTests(BrowserFixture fixture)
         ("Felix", "Green"), ("Hana", "Yellow"), ("Ivan", "Blue"), ("Jun", ""),
     ];
 
-    /// <summary>Dispatches a synthetic shake every 20 ms (a phone reports about every 16 ms), alternating sign like a real shake.</summary>
-    private const string StartShaking = """
+    /// <summary>
+    /// Dispatches a synthetic shake about every 20 ms (a phone reports about every 16 ms), alternating sign like a
+    /// real shake, and counts them. Each timeout is set when the previous one ran, so two shakes are never closer
+    /// than the server's 10 ms minimum and none is dropped as too frequent.
+    /// </summary>
+    public const string StartShaking = """
         () => {
           let flip = 1;
-          window.__shaking = setInterval(() => {
+          window.__shakes = 0;
+          const shake = () => {
             flip = -flip;
             window.dispatchEvent(new DeviceMotionEvent("devicemotion", {
               accelerationIncludingGravity: { x: 12 * flip, y: 9, z: 15 * flip },
               interval: 20,
             }));
-          }, 20);
+            window.__shakes++;
+            window.__shaking = setTimeout(shake, 20);
+          };
+          shake();
         }
         """;
 
-    private const string StopShaking = "() => clearInterval(window.__shaking)";
+    /// <summary>Stops the shakes and answers how many there were.</summary>
+    public const string StopShaking = "() => { clearTimeout(window.__shaking); return window.__shakes; }";
 
     /// <summary>A phone lying still: a real one reports gravity continuously, and the page takes that as a working sensor.</summary>
-    private const string LieStill = """
+    public const string LieStill = """
         () => window.dispatchEvent(new DeviceMotionEvent("devicemotion", { accelerationIncludingGravity: { x: 0, y: 0, z: 9.81 }, interval: 16 }))
         """;
 
@@ -109,6 +122,7 @@ public sealed class RoundTests(BrowserFixture fixture)
         await BrowserFixture.ScreenshotAsync(display, "display-countdown");
         await Expect(phase).ToHaveAttributeAsync("data-phase", "running");
 
+        await Expect(phone.GetByTestId("status")).ToHaveAttributeAsync("data-state", "running");
         Assert.InRange(await phone.EvaluateAsync<double>(TimeStampStep), 20, 10_000);
         await phone.EvaluateAsync(StartShaking);
         for (var i = 0; i < others.Count; i++)
@@ -117,12 +131,11 @@ public sealed class RoundTests(BrowserFixture fixture)
         }
 
         await Expect(row.GetByTestId("leader-score")).ToHaveTextAsync(new Regex(@"^[1-9][\d,]*$"));
-        await Expect(phone.GetByTestId("status")).ToHaveAttributeAsync("data-state", "running");
         await BrowserFixture.ScreenshotAsync(display, "display-running");
         await BrowserFixture.ScreenshotAsync(phone, "phone-running");
 
         // Every sample flushed and acknowledged (durable in the stream) before the round stops, so all of them count.
-        await phone.EvaluateAsync(StopShaking);
+        var shakes = await phone.EvaluateAsync<int>(StopShaking);
         await Expect(phone.GetByTestId("pending")).ToHaveTextAsync("0");
         var lastSeq = long.Parse((await phone.GetByTestId("last-seq").TextContentAsync())!, CultureInfo.InvariantCulture);
         await display.GetByTestId("stop-round").ClickAsync();
@@ -137,7 +150,8 @@ public sealed class RoundTests(BrowserFixture fixture)
         Assert.Equal(Others.Length + 1, scoreboard.Players.Count);
         var standing = Assert.Single(scoreboard.Players, p => p.PlayerId == playerId);
         Assert.Equal((Nickname, Team), (standing.Nickname, standing.Team));
-        Assert.True(standing.Score > 0, $"The API's score is {standing.Score}.");
+        // Every shake counted exactly once: none lost on the way, none taken twice from a resend.
+        Assert.Equal(PointsPerShake * shakes, standing.Score);
         foreach (var p in scoreboard.Players)
         {
             await Expect(LeaderRow(display, p.Nickname).GetByTestId("leader-score")).ToHaveTextAsync(p.Score.ToString("N0", CultureInfo.GetCultureInfo("en-US")));

@@ -8,7 +8,7 @@
       "phase.none": "No game", "phase.lobby": "Lobby", "phase.countdown": "Get ready", "phase.running": "Shake!", "phase.finished": "Finished",
       "players": "players", "players.one": "player", "join.scan": "Scan to join", "join.or": "or open", "join.code": "and enter the code",
       "control.create": "New game", "control.start": "Start round", "control.stop": "Stop",
-      "control.needsKey": "To host, open this page with ?key= and the presenter key the server printed.",
+      "control.needsKey": "To host, open this page with ?key= and the presenter key the server printed.", "control.createHint": "Press “New game” to begin.",
       "leaders.title": "Leaderboard", "leaders.empty": "Waiting for players — scan the code!",
       "teams.title": "Team race", "teams.empty": "No teams yet: type a team name when you join.", "teams.members": "{n} players", "teams.members.one": "1 player",
       "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!",
@@ -19,7 +19,7 @@
       "phase.none": "ゲームなし", "phase.lobby": "受付中", "phase.countdown": "まもなく開始", "phase.running": "振って！", "phase.finished": "終了",
       "players": "人が参加中", "players.one": "人が参加中", "join.scan": "QRコードで参加", "join.or": "またはこちらを開く", "join.code": "コードを入力",
       "control.create": "新しいゲーム", "control.start": "ラウンド開始", "control.stop": "ストップ",
-      "control.needsKey": "ゲームを始めるには、サーバーが表示したプレゼンターキーを ?key= に付けて開いてください。",
+      "control.needsKey": "ゲームを始めるには、サーバーが表示したプレゼンターキーを ?key= に付けて開いてください。", "control.createHint": "「新しいゲーム」を押して始めましょう。",
       "leaders.title": "ランキング", "leaders.empty": "参加者を待っています — QRコードを読み取ってください！",
       "teams.title": "チーム対抗", "teams.empty": "チームはまだありません。参加するときにチーム名を入力してください。", "teams.members": "{n}人", "teams.members.one": "1人",
       "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！",
@@ -292,6 +292,8 @@
     $("qr").src = `/api/games/${encodeURIComponent(id)}/qr.svg`;
     $("qr").alt = `${location.origin}/play?game=${id}`;
     $("qr").hidden = false;
+    $("qr-box").hidden = false;
+    $("leaders-empty").textContent = t("leaders.empty");
     history.replaceState(null, "", `/?game=${encodeURIComponent(id)}`);
     if (connection) await connection.stop();
     connection = new signalR.HubConnectionBuilder()
@@ -314,8 +316,10 @@
   $("create").onclick = async () => watch((await api("/api/games")).gameId);
   $("start").onclick = () => api(`/api/games/${gameId}/start`);
   $("stop").onclick = () => api(`/api/games/${gameId}/stop`);
-  $("create").hidden = !key;
-  $("key-hint").hidden = Boolean(key);
+  // Without the key this is a viewer (a second screen, a stream): no host buttons at all.
+  document.querySelector(".controls").hidden = !key;
+  $("qr-box").hidden = !gameId;
+  if (!gameId) $("leaders-empty").textContent = t(key ? "control.createHint" : "control.needsKey");
   $("player-label").textContent = t("players");
 
   setInterval(tick, 100);
