@@ -161,6 +161,13 @@ public sealed class RoundTests(BrowserFixture fixture)
         await Expect(phone.GetByTestId("my-score")).ToHaveTextAsync(standing.Score.ToString("N0", CultureInfo.GetCultureInfo("en-US")));
         await BrowserFixture.ScreenshotAsync(display, "display-finished");
         await BrowserFixture.ScreenshotAsync(phone, "phone-finished");
+
+        // A smaller projector gets the same picture, scaled: the results still fit on the screen
+        // (0.99 and not 1: the scale leaves float dust such as 0.99999994).
+        await display.SetViewportSizeAsync(1280, 800);
+        await Expect(display.GetByTestId("podium")).ToBeInViewportAsync(new() { Ratio = 0.99f });
+        await Expect(LeaderRow(display, Others[0].Nickname)).ToBeInViewportAsync(new() { Ratio = 0.99f });
+        await BrowserFixture.ScreenshotAsync(display, "display-finished-1280x800");
         Assert.True(errors.Count == 0, string.Join('\n', errors));
     }
 

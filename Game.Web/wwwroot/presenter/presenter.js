@@ -322,6 +322,14 @@
   if (!gameId) $("leaders-empty").textContent = t(key ? "control.createHint" : "control.needsKey");
   $("player-label").textContent = t("players");
 
+  // One layout at 1920×1080, scaled and letterboxed: a 1280×800 projector shows the same picture, smaller.
+  function fit() {
+    const scale = Math.min(innerWidth / 1920, innerHeight / 1080);
+    document.body.style.transform = scale === 1 ? "" : `translate(${(innerWidth - 1920 * scale) / 2}px, ${(innerHeight - 1080 * scale) / 2}px) scale(${scale})`;
+  }
+  addEventListener("resize", fit);
+  fit();
+
   setInterval(tick, 100);
   setInterval(sampleChart, 500);
   drawChart();
