@@ -107,7 +107,9 @@
 
   function setMotion(state) {
     motion = state;
-    const message = { off: "motion.ask", insecure: "motion.insecure", missing: "motion.missing", denied: "motion.denied" }[state];
+    // On an insecure page most browsers keep the sensor off, but not all: warn, and still let the player try.
+    const ask = window.isSecureContext ? "motion.ask" : "motion.insecure";
+    const message = { off: ask, insecure: "motion.insecure", missing: "motion.missing", denied: "motion.denied" }[state];
     $("motion-text").textContent = message ? t(message) : "";
     $("motion").hidden = state !== "off";
     $("motion-card").hidden = !message;
@@ -300,7 +302,7 @@
     $("my-team").textContent = player.team;
     if (player.team) $("my-team").style.setProperty("--team-color", colorOf(player.team));
     $("team-score").parentElement.hidden = !player.team;
-    if (!window.isSecureContext) setMotion("insecure"); else setMotion("off");
+    setMotion("off");
     render();
   }
 

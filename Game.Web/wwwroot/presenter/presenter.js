@@ -289,6 +289,8 @@
     lastVersion = 0;
     $("code").textContent = id;
     $("join-url").textContent = `${location.host}/play`;
+    // An unknown code has no QR code: an empty white square would invite people to scan it.
+    $("qr").onerror = () => { $("qr-box").hidden = true; };
     $("qr").src = `/api/games/${encodeURIComponent(id)}/qr.svg`;
     $("qr").alt = `${location.origin}/play?game=${id}`;
     $("qr").hidden = false;
@@ -305,7 +307,14 @@
     connection.on("Frame", (f) => draw(f));
     connection.onreconnecting(() => banner(t("error.reconnecting")));
     connection.onreconnected(async () => { banner(null); draw(await connection.invoke("Watch", gameId, false), true); });
-    await connection.start();
+    // A projector is often switched on before the server: keep trying until it answers.
+    for (let attempt = 0; ; attempt++) {
+      try { await connection.start(); break; } catch {
+        banner(t("error.reconnecting"));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 10000)));
+      }
+    }
+    banner(null);
     try {
       draw(await connection.invoke("Watch", gameId, false), true);
     } catch {
@@ -313,9 +322,11 @@
     }
   }
 
-  $("create").onclick = async () => watch((await api("/api/games")).gameId);
-  $("start").onclick = () => api(`/api/games/${gameId}/start`);
-  $("stop").onclick = () => api(`/api/games/${gameId}/stop`);
+  // api() has already put any failure in the banner; there is nothing more to do with it here.
+  const quietly = (promise) => promise.catch(() => {});
+  $("create").onclick = () => quietly(api("/api/games").then((created) => watch(created.gameId)));
+  $("start").onclick = () => quietly(api(`/api/games/${gameId}/start`));
+  $("stop").onclick = () => quietly(api(`/api/games/${gameId}/stop`));
   // Without the key this is a viewer (a second screen, a stream): no host buttons at all.
   document.querySelector(".controls").hidden = !key;
   $("qr-box").hidden = !gameId;
