@@ -19,8 +19,8 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public ServerProcess Server { get; } = new(new Dictionary<string, string>
     {
-        // Short enough to keep the test quick, long enough to see and photograph the 3-2-1.
-        ["Game:CountdownSeconds"] = "2",
+        // The real 3-2-1: the round test must see (and photograph) the countdown before it ends, even on a busy machine.
+        ["Game:CountdownSeconds"] = "3",
         // The test stops the round itself; a long round cannot end under a slow machine.
         ["Game:DefaultRoundSeconds"] = "300",
     });
