@@ -2,6 +2,7 @@ using Game.Server.EventSources;
 using Game.Server.Games;
 using Game.Server.Hosting;
 using Game.Server.Ingest;
+using Game.Server.Ingest.Kinesis;
 using Game.Server.Realtime;
 using Game.Server.Storage;
 
@@ -12,15 +13,20 @@ builder.WebHost.UseStaticWebAssets();
 builder.AddGameSilo();
 builder.AddGameStore();
 builder.AddIngest();
+builder.AddKinesisApi();
 builder.AddFunctions();
 builder.AddRealtime();
+builder.AddTelemetry();
 builder.Services.AddSingleton<PresenterKey>();
 
 var app = builder.Build();
 app.MapPages();
 app.MapGameApi();
 app.MapJoinQrCode();
+app.MapDeadLetterApi();
+app.MapKinesisApi();
 app.MapRealtime();
+app.MapTelemetry();
 app.AnnouncePresenterUrl();
 app.Run();
 

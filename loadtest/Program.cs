@@ -1,1 +1,52 @@
-Console.WriteLine("loadtest");
+using LoadTest;
+using LoadTest.Options;
+using LoadTest.Reporting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+if (LoadOptionsParser.IsHelp(args))
+{
+    Console.WriteLine(LoadOptionsParser.Usage);
+    return (int)Outcome.Passed;
+}
+
+LoadOptions options;
+try
+{
+    options = LoadOptionsParser.Parse(args, Environment.GetEnvironmentVariable);
+}
+catch (OptionsException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine();
+    Console.Error.WriteLine(LoadOptionsParser.Usage);
+    return (int)Outcome.BadOptions;
+}
+
+// No args for the host: they are parsed above, and the command-line configuration provider would misread the flags.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss ";
+});
+builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+builder.Services.AddLoadTest(options);
+
+using var host = builder.Build();
+await host.StartAsync();
+
+// Ctrl+C stops the application: the runner sees ApplicationStopping, stops the round and reports what ran.
+var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+var report = await host.Services.GetRequiredService<LoadRunner>().RunAsync(lifetime.ApplicationStopping);
+Console.WriteLine(ReportWriter.Summary(report));
+if (options.ReportDirectory is { } directory)
+{
+    await ReportWriter.WriteAsync(report, directory, CancellationToken.None);
+    Console.WriteLine($"Report written to {Path.GetFullPath(directory)}");
+}
+
+await host.StopAsync();
+return (int)report.Outcome;

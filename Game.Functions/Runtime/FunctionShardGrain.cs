@@ -1,67 +1,53 @@
-using System.Text;
 using Game.Functions.Contracts;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Game.Functions.Runtime;
 
 /// <summary>
-/// Runs one function for one shard, like a Lambda execution environment: the function is constructed once
-/// per activation (its init, reported as Init Duration on the first invocation), then invoked warm, one batch
-/// at a time, each under the function's timeout, each ending with one REPORT log line.
+/// Runs one function for one shard lane (key: <c>{function}/{shardId}/{lane}</c>) in its own
+/// <see cref="FunctionEnvironment"/>: init once per activation, then warm invocations, one batch at a time, in order.
 /// </summary>
-public sealed partial class FunctionShardGrain(
+public sealed class FunctionShardGrain(
     IServiceProvider services,
     FunctionCatalog catalog,
+    FunctionMetrics metrics,
     TimeProvider time,
     ILogger<FunctionShardGrain> logger) : Grain, IFunctionShardGrain
 {
-    private FunctionRegistration _registration = null!;
+    private FunctionEnvironment _environment = null!;
     private IKinesisFunction _function = null!;
-    private TimeSpan? _pendingInitDuration;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var name = this.GetPrimaryKeyString().Split('/')[0];
-        if (!catalog.TryGet(name, out _registration))
-        {
-            throw new InvalidOperationException($"No function named '{name}' is registered.");
-        }
-
-        var started = time.GetTimestamp();
-        _function = (IKinesisFunction)ActivatorUtilities.CreateInstance(services, _registration.Implementation);
-        _pendingInitDuration = time.GetElapsedTime(started);
+        _environment = new FunctionEnvironment(this.GetPrimaryKeyString().Split('/')[0], services, catalog, metrics, time, logger);
+        _function = _environment.Function as IKinesisFunction
+            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle Kinesis events.");
         return Task.CompletedTask;
     }
 
     public async Task<InvocationResult> Invoke(ShardBatch batch)
     {
-        var requestId = Guid.NewGuid().ToString();
-        using var timeout = new CancellationTokenSource(_registration.Timeout, time);
-        var context = new InvocationContext(requestId, _registration.Name, time, time.GetUtcNow() + _registration.Timeout, timeout.Token);
-        var started = time.GetTimestamp();
-        InvocationResult result;
-        try
+        var tags = new KeyValuePair<string, object?>("function", _environment.Registration.Name);
+        var invocation = await _environment.RunAsync(context => _function.FunctionHandler(KinesisEvents.From(batch), context));
+        metrics.InvokedEventCount.Add(batch.Records.Count, tags);
+        var failed = invocation.Failed ? null : FirstFailure(batch, invocation.Response);
+        if (invocation.Failed || failed is not null)
         {
-            var response = await _function.FunctionHandler(ToEvent(batch), context).WaitAsync(timeout.Token);
-            var failed = FirstFailure(batch, response);
-            result = new InvocationResult { RequestId = requestId, Succeeded = failed is null, FirstFailedSequenceNumber = failed };
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            result = new InvocationResult { RequestId = requestId, Error = $"Task timed out after {_registration.Timeout.TotalSeconds:0.00} seconds" };
-        }
-        catch (Exception ex)
-        {
-            result = new InvocationResult { RequestId = requestId, Error = $"{ex.GetType().Name}: {ex.Message}" };
+            metrics.FailedInvokeEventCount.Add(batch.Records.Count, tags);
+            if (!invocation.Failed)
+            {
+                metrics.Errors.Add(1, tags);
+            }
         }
 
-        var duration = time.GetElapsedTime(started);
-        var init = _pendingInitDuration;
-        _pendingInitDuration = null;
-        LogReport(logger, requestId, duration.TotalMilliseconds, Math.Ceiling(duration.TotalMilliseconds),
-            init is { } d ? $"\tInit Duration: {d.TotalMilliseconds:0.00} ms" : "");
-        return result with { Duration = duration };
+        return new InvocationResult
+        {
+            RequestId = invocation.RequestId,
+            Succeeded = !invocation.Failed && failed is null,
+            FirstFailedSequenceNumber = failed,
+            Error = invocation.Failed ? invocation.ErrorMessage : null,
+            Duration = invocation.Duration,
+        };
     }
 
     /// <summary>
@@ -86,48 +72,4 @@ public sealed partial class FunctionShardGrain(
 
         return batch.Records[0].SequenceNumber;
     }
-
-    private static KinesisEvent ToEvent(ShardBatch batch)
-    {
-        var sourceArn = $"arn:aws:kinesis:local:000000000000:stream/{batch.StreamName}";
-        return new KinesisEvent
-        {
-            Records = batch.Records.Select(r => new KinesisEvent.KinesisEventRecord
-            {
-                EventId = $"{batch.ShardId}:{r.SequenceNumber}",
-                EventSourceArn = sourceArn,
-                AwsRegion = "local",
-                Kinesis = new KinesisEvent.Record
-                {
-                    PartitionKey = r.PartitionKey,
-                    SequenceNumber = r.SequenceNumber,
-                    Data = r.Data,
-                    ApproximateArrivalTimestamp = r.ArrivalTime,
-                },
-            }).ToList(),
-        };
-    }
-
-    private sealed class InvocationContext(string requestId, string functionName, TimeProvider time, DateTimeOffset deadline, CancellationToken token)
-        : ILambdaContext, ILambdaLogger
-    {
-        private readonly StringBuilder _log = new();
-
-        public string AwsRequestId => requestId;
-
-        public string FunctionName => functionName;
-
-        public TimeSpan RemainingTime => deadline - time.GetUtcNow();
-
-        public ILambdaLogger Logger => this;
-
-        public CancellationToken CancellationToken => token;
-
-        public string Log => _log.ToString();
-
-        public void LogLine(string message) => _log.AppendLine(message);
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "REPORT RequestId: {RequestId}\tDuration: {Duration:0.00} ms\tBilled Duration: {Billed} ms{Init}")]
-    private static partial void LogReport(ILogger logger, string requestId, double duration, double billed, string init);
 }

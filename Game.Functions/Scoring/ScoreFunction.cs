@@ -7,7 +7,7 @@ namespace Game.Functions.Scoring;
 /// The game's scoring function: for each batch of motion records, applies every player's batches to the
 /// player's ledger in the store (exactly once, by the phone's seq) and tells each game's grain the new scores.
 /// </summary>
-public sealed class ScoreFunction(IGameStore store, IGrainFactory grains) : IKinesisFunction
+public sealed class ScoreFunction(IGameStore store, IGrainFactory grains, FunctionMetrics metrics) : IKinesisFunction
 {
     public const string Name = "score";
 
@@ -41,22 +41,22 @@ public sealed class ScoreFunction(IGameStore store, IGrainFactory grains) : IKin
             return;
         }
 
-        var counted = new Dictionary<string, int>(StringComparer.Ordinal);
+        var outcomes = new Dictionary<string, BatchOutcome>(StringComparer.Ordinal);
         var updates = batches
             .GroupBy(b => b.Batch.PlayerId, StringComparer.Ordinal)
             .Select(player => (player.Key, (Func<PlayerLedger, PlayerLedger>)(ledger =>
             {
                 // May run more than once when a conditional write loses a race: computed afresh each time.
-                var samples = 0;
+                var total = default(BatchOutcome);
                 foreach (var (batch, arrival) in player)
                 {
                     (ledger, var outcome) = ScoreLedger.Apply(ledger, batch, game.Counts(arrival));
-                    samples += outcome.Counted;
+                    total = total.Add(outcome);
                 }
 
-                lock (counted)
+                lock (outcomes)
                 {
-                    counted[player.Key] = samples;
+                    outcomes[player.Key] = total;
                 }
 
                 return ledger;
@@ -65,11 +65,30 @@ public sealed class ScoreFunction(IGameStore store, IGrainFactory grains) : IKin
 
         var written = await store.UpdateLedgersAsync(gameId, updates, context.CancellationToken);
         var changes = written
-            .Select(w => new ScoreUpdate(w.PlayerId, w.Ledger.Score, w.Ledger.LastSeq, counted.GetValueOrDefault(w.PlayerId)))
+            .Select(w => new ScoreUpdate(w.PlayerId, w.Ledger.Score, w.Ledger.LastSeq, outcomes.GetValueOrDefault(w.PlayerId).Counted))
             .ToList();
+        RecordOutcomes(outcomes.Values);
         if (changes.Count > 0)
         {
             await gameGrain.ScoresChanged(changes);
+        }
+    }
+
+    private void RecordOutcomes(IEnumerable<BatchOutcome> outcomes)
+    {
+        var total = outcomes.Aggregate(default(BatchOutcome), (sum, o) => sum.Add(o));
+        metrics.CountedSamples.Add(total.Counted);
+        Drop(total.NotFinite, "not_finite");
+        Drop(total.TooStrong, "too_strong");
+        Drop(total.TimeNotIncreasing, "time_not_increasing");
+        Drop(total.TooFrequent, "too_frequent");
+
+        void Drop(int count, string rule)
+        {
+            if (count > 0)
+            {
+                metrics.DroppedSamples.Add(count, new KeyValuePair<string, object?>("rule", rule));
+            }
         }
     }
 }

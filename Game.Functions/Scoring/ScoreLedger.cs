@@ -17,6 +17,11 @@ public enum SampleVerdict
 public readonly record struct BatchOutcome(bool Applied, int Points, int Counted, int OutsideRound, int NotFinite, int TooStrong, int TimeNotIncreasing, int TooFrequent)
 {
     public int Dropped => NotFinite + TooStrong + TimeNotIncreasing + TooFrequent;
+
+    /// <summary>Sums two outcomes (Applied when either applied).</summary>
+    public BatchOutcome Add(BatchOutcome other) => new(
+        Applied || other.Applied, Points + other.Points, Counted + other.Counted, OutsideRound + other.OutsideRound,
+        NotFinite + other.NotFinite, TooStrong + other.TooStrong, TimeNotIncreasing + other.TimeNotIncreasing, TooFrequent + other.TooFrequent);
 }
 
 /// <summary>

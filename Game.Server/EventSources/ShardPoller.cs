@@ -1,20 +1,26 @@
+using System.Diagnostics;
 using Game.Functions.Contracts;
+using Game.Functions.Runtime;
 using Game.Server.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace Game.Server.EventSources;
 
 /// <summary>
-/// Feeds each shard of the stream to a function grain, in order and in batches, the way Lambda's event source
-/// mapping does: read after the checkpoint, invoke, and move the checkpoint only once the batch succeeded.
-/// Woken by the stream on append, so a record reaches its function in milliseconds.
+/// A function's event source mapping on the stream: one reader per shard that waits for records (woken on
+/// append, not polling), gathers a batch (BatchSize, MaximumBatchingWindowInSeconds), hands it to the
+/// <see cref="ShardBatchProcessor"/> for Lambda's retry rules, and moves the shard's checkpoint only once every
+/// record of the batch succeeded, was filtered out or went to the on-failure destination.
 /// </summary>
 public sealed partial class ShardPoller(
     string functionName,
     IngestStream stream,
     IGameStore store,
+    IServiceProvider services,
     IGrainFactory grains,
-    IOptionsMonitor<EventSourceMappingOptions> options,
+    FunctionConcurrency concurrency,
+    IOptionsMonitor<EventSourceMappingOptions> optionsMonitor,
+    FunctionMetrics metrics,
     TimeProvider time,
     ILogger<ShardPoller> logger) : BackgroundService
 {
@@ -28,7 +34,14 @@ public sealed partial class ShardPoller(
     {
         var shardId = ShardMap.ShardId(shard);
         var leaseKey = $"{functionName}/{stream.Name}/{shardId}";
-        var grain = grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}");
+        var options = optionsMonitor.Get(functionName);
+        var tags = new TagList { { "function", functionName }, { "shard", shardId } };
+        var processor = new ShardBatchProcessor(
+            options,
+            (lane, records, ct) => InvokeAsync(shardId, lane, records, options, ct),
+            (failed, ct) => DeliverFailureAsync(shardId, failed, options, ct),
+            (delay, ct) => Task.Delay(delay, time, ct),
+            time);
         var retryDelay = MinRetryDelay;
         long position = -1;
         while (!cancellationToken.IsCancellationRequested)
@@ -37,32 +50,22 @@ public sealed partial class ShardPoller(
             {
                 if (position < 0)
                 {
-                    position = await StartPositionAsync(shard, leaseKey, cancellationToken);
+                    position = await StartPositionAsync(shard, leaseKey, options, cancellationToken);
                 }
 
                 await stream.WaitForRecordsAsync(shard, position, cancellationToken);
-                var records = stream.Read(shard, position, options.Get(functionName).BatchSize);
-                var result = await grain.Invoke(new ShardBatch(stream.Name, shardId, records));
-                var done = result switch
-                {
-                    { Succeeded: true } => records[^1].SequenceNumber,
-                    { FirstFailedSequenceNumber: { } failed } => records.TakeWhile(r => r.SequenceNumber != failed).LastOrDefault()?.SequenceNumber,
-                    _ => null,
-                };
+                await WaitForBatchingWindowAsync(shard, position, options, cancellationToken);
+                var records = stream.Read(shard, position, options.BatchSize);
+                metrics.PolledEventCount.Add(records.Count, tags);
+                metrics.IteratorAge.Record((time.GetUtcNow() - records[^1].ArrivalTime).TotalMilliseconds, tags);
 
-                if (done is not null)
-                {
-                    await store.SetCheckpointAsync(leaseKey, done, cancellationToken);
-                    SequenceNumber.TryParse(done, out _, out position);
-                }
+                var summary = await processor.ProcessAsync(records, cancellationToken);
+                metrics.FilteredOutEventCount.Add(summary.FilteredOut, tags);
 
-                if (result.Succeeded)
-                {
-                    retryDelay = MinRetryDelay;
-                    continue;
-                }
-
-                LogBatchFailed(logger, functionName, shardId, result.Error ?? $"failed from {result.FirstFailedSequenceNumber}");
+                await store.SetCheckpointAsync(leaseKey, records[^1].SequenceNumber, cancellationToken);
+                SequenceNumber.TryParse(records[^1].SequenceNumber, out _, out position);
+                retryDelay = MinRetryDelay;
+                continue;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -70,8 +73,9 @@ public sealed partial class ShardPoller(
             }
             catch (Exception ex)
             {
-                // The store or the silo is unavailable: keep the checkpoint where it is and try again later.
+                // The store or the silo is unavailable: keep the checkpoint where it is, re-read from it later.
                 LogPollFailed(logger, ex, functionName, shardId);
+                position = -1;
             }
 
             try
@@ -87,7 +91,67 @@ public sealed partial class ShardPoller(
         }
     }
 
-    private async Task<long> StartPositionAsync(int shard, string leaseKey, CancellationToken cancellationToken)
+    /// <summary>Invokes one lane's grain, waiting (and counting a throttle) while the function is at its concurrency limit.</summary>
+    private async Task<InvocationResult> InvokeAsync(string shardId, int lane, IReadOnlyList<StreamRecord> records, EventSourceMappingOptions options, CancellationToken cancellationToken)
+    {
+        using var slot = await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken);
+        var grain = grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}/{lane}");
+        return await grain.Invoke(new ShardBatch(stream.Name, shardId, records));
+    }
+
+    private async Task DeliverFailureAsync(string shardId, FailedRecords failed, EventSourceMappingOptions options, CancellationToken cancellationToken)
+    {
+        var tags = new TagList { { "function", functionName }, { "shard", shardId } };
+        LogGaveUp(logger, functionName, shardId, failed.Records.Count, failed.Condition, failed.Error ?? "");
+        if (!options.KeepsDeadLetters)
+        {
+            metrics.DroppedEventCount.Add(failed.Records.Count, tags);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        await services.GetRequiredService<IDeadLetterStore>().AddAsync(new DeadLetter
+        {
+            Id = $"{now.ToUnixTimeMilliseconds():D13}-{Guid.NewGuid():N}",
+            FunctionName = functionName,
+            StreamName = stream.Name,
+            ShardId = shardId,
+            StartSequenceNumber = failed.Records[0].SequenceNumber,
+            EndSequenceNumber = failed.Records[^1].SequenceNumber,
+            BatchSize = failed.Records.Count,
+            Condition = failed.Condition,
+            Error = failed.Error,
+            Attempts = failed.Attempts,
+            FailedAt = now,
+            Records = failed.Records,
+        }, cancellationToken);
+        metrics.OnFailureDestinationDeliveredEventCount.Add(failed.Records.Count, tags);
+    }
+
+    /// <summary>With a batching window, waits until the batch is full or the window has passed since the first record.</summary>
+    private async Task WaitForBatchingWindowAsync(int shard, long position, EventSourceMappingOptions options, CancellationToken cancellationToken)
+    {
+        if (options.MaximumBatchingWindowInSeconds <= 0)
+        {
+            return;
+        }
+
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        window.CancelAfter(TimeSpan.FromSeconds(options.MaximumBatchingWindowInSeconds));
+        try
+        {
+            while (stream.LatestPosition(shard) - position < options.BatchSize)
+            {
+                await stream.WaitForRecordsAsync(shard, stream.LatestPosition(shard), window.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The window closed: invoke with what there is.
+        }
+    }
+
+    private async Task<long> StartPositionAsync(int shard, string leaseKey, EventSourceMappingOptions options, CancellationToken cancellationToken)
     {
         var checkpoint = await store.GetCheckpointAsync(leaseKey, cancellationToken);
         if (SequenceNumber.TryParse(checkpoint, out _, out var position))
@@ -95,14 +159,17 @@ public sealed partial class ShardPoller(
             return position;
         }
 
-        return options.Get(functionName).StartingPosition == StartingPosition.LATEST
-            ? stream.LatestPosition(shard)
-            : stream.TrimHorizon(shard);
+        return options.StartingPosition switch
+        {
+            StartingPosition.LATEST => stream.LatestPosition(shard),
+            StartingPosition.AT_TIMESTAMP => stream.PositionBefore(shard, options.StartingPositionTimestamp!.Value),
+            _ => stream.TrimHorizon(shard),
+        };
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} failed a batch of {ShardId}: {Error}; retrying")]
-    private static partial void LogBatchFailed(ILogger logger, string function, string shardId, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} gave up on {Count} records of {ShardId} ({Condition}): {Error}")]
+    private static partial void LogGaveUp(ILogger logger, string function, string shardId, int count, string condition, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling {ShardId} for {Function} failed; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling {ShardId} for {Function} failed; retrying from the checkpoint")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string function, string shardId);
 }

@@ -16,10 +16,10 @@ public static class GameApi
     public static IEndpointRouteBuilder MapGameApi(this IEndpointRouteBuilder app)
     {
         var games = app.MapGroup("/api/games");
-        games.MapPost("/", CreateAsync).AddEndpointFilter(RequirePresenterKey);
+        games.MapPost("/", CreateAsync).AddEndpointFilter(PresenterKey.Required);
         games.MapGet("/", ListAsync);
-        games.MapPost("/{gameId}/start", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Start())).AddEndpointFilter(RequirePresenterKey);
-        games.MapPost("/{gameId}/stop", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Stop())).AddEndpointFilter(RequirePresenterKey);
+        games.MapPost("/{gameId}/start", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Start())).AddEndpointFilter(PresenterKey.Required);
+        games.MapPost("/{gameId}/stop", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Stop())).AddEndpointFilter(PresenterKey.Required);
         games.MapPost("/{gameId}/players", JoinAsync);
         games.MapGet("/{gameId}/scoreboard", ScoreboardAsync);
         return app;
@@ -114,14 +114,6 @@ public static class GameApi
             .OrderByDescending(t => t.Score)
             .ToList();
         return Results.Ok(new ScoreboardResponse(game.GameId, StateName(game.Phase), game.Round, players, teams));
-    }
-
-    private static async ValueTask<object?> RequirePresenterKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var key = context.HttpContext.RequestServices.GetRequiredService<PresenterKey>();
-        return key.IsPresentedBy(context.HttpContext.Request)
-            ? await next(context)
-            : Error(StatusCodes.Status401Unauthorized, "This needs the presenter key: Authorization: Bearer <key>.");
     }
 
     private static GameResponse ToResponse(GameRecord game) =>

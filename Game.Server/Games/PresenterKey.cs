@@ -33,6 +33,15 @@ public sealed class PresenterKey
     /// <summary>True when this start generated the key (the console says so).</summary>
     public bool Generated { get; }
 
+    /// <summary>An endpoint filter: 401 with a clear message unless the request presents the key.</summary>
+    public static async ValueTask<object?> Required(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var key = context.HttpContext.RequestServices.GetRequiredService<PresenterKey>();
+        return key.IsPresentedBy(context.HttpContext.Request)
+            ? await next(context)
+            : Results.Problem(detail: "This needs the presenter key: Authorization: Bearer <key>.", statusCode: StatusCodes.Status401Unauthorized);
+    }
+
     /// <summary>Checks <c>Authorization: Bearer &lt;key&gt;</c> in constant time.</summary>
     public bool IsPresentedBy(HttpRequest request)
     {

@@ -26,4 +26,20 @@ public sealed class IngestOptions
     /// <summary>Largest record data accepted, bytes. Default 1 MiB (Kinesis' long-standing limit).</summary>
     [Range(1, 10 * 1024 * 1024)]
     public int MaxRecordBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest request the Kinesis API accepts: the data and partition keys of one PutRecords call, bytes. Default 10 MiB (Kinesis' current limit).</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxRequestBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Access key id Kinesis clients sign with (SigV4). Default <c>AKIDGAMELOCAL</c>, a development credential: change it for any shared deployment.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9]{1,128}$")]
+    public string AccessKeyId { get; set; } = "AKIDGAMELOCAL";
+
+    /// <summary>Secret access key that goes with <see cref="AccessKeyId"/>; also keys the shard iterators' MACs. Default <c>game-local-secret</c>, a development credential.</summary>
+    [Required, MinLength(8)]
+    public string SecretAccessKey { get; set; } = "game-local-secret";
+
+    /// <summary>How long a shard iterator stays usable after GetShardIterator or GetRecords issued it, seconds. Default 300 (Kinesis' 5 minutes).</summary>
+    [Range(1, 86_400)]
+    public int IteratorLifetimeSeconds { get; set; } = 300;
 }

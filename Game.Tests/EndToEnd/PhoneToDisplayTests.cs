@@ -101,6 +101,14 @@ public sealed class PhoneToDisplayTests : IAsyncLifetime
             Assert.Equal(frames.Select(f => f.Version).Order(), frames.Select(f => f.Version));
         }
 
+        // The function ran under Lambda's metric names, exported for Prometheus.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"{_server.BaseUrl}/metrics");
+        var invocations = metrics.Split('\n').Where(l => l.StartsWith("Invocations_total{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(invocations >= 1, metrics);
+        Assert.Contains("IteratorAge_milliseconds_bucket{", metrics);
+
         await presenter.DisposeAsync();
     }
 

@@ -1,0 +1,50 @@
+namespace Game.Functions.Contracts;
+
+/// <summary>
+/// Records an event source mapping gave up on, with where they came from and why: Lambda's on-failure
+/// destination, kept in the store so they can be listed and replayed.
+/// </summary>
+public sealed record DeadLetter
+{
+    /// <summary>Unique and increasing with time, so listings come out in failure order.</summary>
+    public string Id { get; init; } = "";
+
+    public string FunctionName { get; init; } = "";
+
+    public string StreamName { get; init; } = "";
+
+    public string ShardId { get; init; } = "";
+
+    public string StartSequenceNumber { get; init; } = "";
+
+    public string EndSequenceNumber { get; init; } = "";
+
+    public int BatchSize { get; init; }
+
+    /// <summary>Lambda's condition: <c>RetryAttemptsExhausted</c> or <c>RecordAgeExceeded</c>.</summary>
+    public string Condition { get; init; } = "";
+
+    public string? Error { get; init; }
+
+    public int Attempts { get; init; }
+
+    public DateTimeOffset FailedAt { get; init; }
+
+    public DateTimeOffset? ReplayedAt { get; init; }
+
+    /// <summary>The records themselves, so a replay works even after the stream trimmed them.</summary>
+    public IReadOnlyList<StreamRecord> Records { get; init; } = [];
+}
+
+/// <summary>The on-failure destination: where dead letters are kept.</summary>
+public interface IDeadLetterStore
+{
+    Task AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken);
+
+    /// <summary>Dead letters, oldest first; of one function when <paramref name="functionName"/> is given.</summary>
+    Task<IReadOnlyList<DeadLetter>> ListAsync(string? functionName, CancellationToken cancellationToken);
+
+    Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken);
+
+    Task MarkReplayedAsync(string id, DateTimeOffset replayedAt, CancellationToken cancellationToken);
+}

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Game.Server.Ingest.Kinesis;
+
+/// <summary>
+/// The Kinesis Data Streams wire protocol on <c>POST /</c>, so an unmodified AWS SDK (JSON 1.1; CBOR 1.1 from the
+/// Java SDK and the KCL) can write to and read from the embedded stream (docs/protocol.md, "Kinesis API").
+/// </summary>
+public static partial class KinesisApi
+{
+    public const string TargetPrefix = "Kinesis_20131202.";
+    public const string JsonContentType = "application/x-amz-json-1.1";
+
+    /// <summary>The SigV4 service name Kinesis clients sign for; also the key of this API's verifier.</summary>
+    public const string SigningService = "kinesis";
+
+    /// <summary>Registers the Kinesis operations and a SigV4 verifier over <see cref="IngestOptions"/>' credentials.</summary>
+    public static IHostApplicationBuilder AddKinesisApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<KinesisOperations>();
+        builder.Services.AddKeyedSingleton(SigningService, (services, _) =>
+        {
+            var options = services.GetRequiredService<IOptions<IngestOptions>>().Value;
+            return new SigV4Verifier(
+                accessKeyId => accessKeyId == options.AccessKeyId ? options.SecretAccessKey : null,
+                services.GetRequiredService<TimeProvider>()) { Service = SigningService };
+        });
+        return builder;
+    }
+
+    /// <summary>Maps <c>POST /</c>; <c>GET /</c> stays the presenter page.</summary>
+    public static IEndpointRouteBuilder MapKinesisApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/", HandleAsync).DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task HandleAsync(
+        HttpContext context,
+        KinesisOperations operations,
+        [FromKeyedServices(SigningService)] SigV4Verifier verifier,
+        IOptions<IngestOptions> options,
+        ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(typeof(KinesisApi));
+        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        var ingest = options.Value;
+        string? operation = null;
+        var cbor = false;
+        try
+        {
+            // Base64 makes data a third larger, and JSON adds keys and punctuation around it.
+            var maxBodyBytes = (long)ingest.MaxRequestBytes * 4 / 3 + 1024 * 1024;
+            var body = await ReadBodyAsync(context, maxBodyBytes);
+
+            var target = context.Request.Headers["X-Amz-Target"].ToString();
+            operation = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : null;
+            if (operation is null || !KinesisOperations.Operations.Contains(operation))
+            {
+                throw new KinesisException("UnknownOperationException", $"Unknown operation '{target}'.");
+            }
+
+            var contentType = context.Request.ContentType?.Split(';')[0].Trim();
+            cbor = string.Equals(contentType, KinesisCbor.ContentType, StringComparison.OrdinalIgnoreCase);
+            if (!cbor && !string.Equals(contentType, JsonContentType, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new KinesisException("UnknownOperationException", $"Content type '{contentType}' is not supported; send {JsonContentType} or {KinesisCbor.ContentType}.");
+            }
+
+            // Authentication comes before the body is even parsed: an unsigned request gets nothing from us.
+            var auth = verifier.Verify(new SigV4Request(
+                context.Request.Method,
+                context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
+                context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
+                context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
+                body));
+            if (!auth.Succeeded)
+            {
+                LogRefused(logger, operation, auth.ErrorType!, auth.ErrorMessage!);
+                // Kinesis answers every authentication failure, a missing token included, with 400.
+                throw new KinesisException(auth.ErrorType!, auth.ErrorMessage!);
+            }
+
+            if (body.Length == 0)
+            {
+                throw KinesisException.Serialization("The request has no body.");
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(cbor ? KinesisCbor.ToJson(body) : body);
+            }
+            catch (JsonException)
+            {
+                throw KinesisException.Serialization("The request body is not valid JSON.");
+            }
+
+            using (document)
+            {
+                var response = await operations.InvokeAsync(operation, document.RootElement, auth.Region!);
+                await WriteAsync(context, StatusCodes.Status200OK, response, cbor);
+            }
+        }
+        catch (KinesisException ex)
+        {
+            if (ex.StatusCode >= 500)
+            {
+                LogFailed(logger, operation, ex.ErrorType, ex.Message);
+            }
+
+            context.Response.Headers["x-amzn-ErrorType"] = ex.ErrorType;
+            await WriteAsync(context, ex.StatusCode, ErrorBody(ex), cbor);
+        }
+    }
+
+    /// <summary>Answers in the protocol the request came in: JSON, or the same structure in CBOR.</summary>
+    private static async Task WriteAsync(HttpContext context, int statusCode, byte[] json, bool cbor)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = cbor ? KinesisCbor.ContentType : JsonContentType;
+        await context.Response.Body.WriteAsync(cbor ? KinesisCbor.FromJson(json) : json, context.RequestAborted);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // Our own cap below decides; Kestrel's default (30 MB) would otherwise cut a larger configured one.
+            limit.MaxRequestBodySize = maxBytes + 1;
+        }
+
+        if (context.Request.ContentLength > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static KinesisException TooLarge(long maxBytes) =>
+        new("ValidationException", $"The request body exceeds {maxBytes} bytes.", StatusCodes.Status413RequestEntityTooLarge);
+
+    private static byte[] ErrorBody(KinesisException error)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("__type", error.ErrorType);
+            writer.WriteString("message", error.Message);
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kinesis {Operation} refused: {ErrorType}: {Message}")]
+    private static partial void LogRefused(ILogger logger, string? operation, string errorType, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kinesis {Operation} failed: {ErrorType}: {Message}")]
+    private static partial void LogFailed(ILogger logger, string? operation, string errorType, string message);
+}

@@ -1,0 +1,163 @@
+using System.Text.Json;
+
+namespace Game.Server.Ingest.Kinesis;
+
+/// <summary>
+/// Typed access to a Kinesis JSON request. A member of the wrong JSON type is a SerializationException (as
+/// Kinesis answers it); a JSON null counts as absent. Constraint violations are collected and reported together
+/// as one ValidationException, in Kinesis' wording.
+/// </summary>
+internal sealed class KinesisRequest
+{
+    private readonly JsonElement _root;
+    private readonly List<string> _errors = [];
+
+    public KinesisRequest(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw KinesisException.Serialization("The request body must be a JSON object.");
+        }
+
+        _root = root;
+    }
+
+    public JsonElement Root => _root;
+
+    public string? String(string name) => String(_root, name);
+
+    public int? Int(string name) => Int(_root, name);
+
+    public double? Number(string name)
+    {
+        if (!TryGet(_root, name, out var value))
+        {
+            return null;
+        }
+
+        // Timestamps may come as epoch seconds or, as some SDKs send them, as an ISO-8601 string.
+        if (value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var time))
+        {
+            return time.ToUnixTimeMilliseconds() / 1000.0;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number)
+            ? number
+            : throw KinesisException.Serialization($"'{name}' must be a number (epoch seconds).");
+    }
+
+    public JsonElement? Array(string name)
+    {
+        if (!TryGet(_root, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Array ? value : throw KinesisException.Serialization($"'{name}' must be a list.");
+    }
+
+    public static string? String(JsonElement parent, string name)
+    {
+        if (!TryGet(parent, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw KinesisException.Serialization($"'{name}' must be a string.");
+    }
+
+    public static int? Int(JsonElement parent, string name)
+    {
+        if (!TryGet(parent, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number)
+            ? number
+            : throw KinesisException.Serialization($"'{name}' must be an integer.");
+    }
+
+    /// <summary>Base64 data; bad base64 is a SerializationException, as for any value that cannot be read.</summary>
+    public static byte[]? Blob(JsonElement parent, string name)
+    {
+        var text = String(parent, name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw KinesisException.Serialization($"'{name}' must be base64.");
+        }
+    }
+
+    public void Required(object? value, string member)
+    {
+        if (value is null)
+        {
+            Fail("null", member, "Member must not be null");
+        }
+    }
+
+    public void Length(string? value, string member, int min, int max)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length < min)
+        {
+            Fail(value, member, $"Member must have length greater than or equal to {min}");
+        }
+        else if (value.Length > max)
+        {
+            Fail(value, member, $"Member must have length less than or equal to {max}");
+        }
+    }
+
+    public void Range(long? value, string member, long min, long max)
+    {
+        if (value < min)
+        {
+            Fail(value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), member, $"Member must have value greater than or equal to {min}");
+        }
+        else if (value > max)
+        {
+            Fail(value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), member, $"Member must have value less than or equal to {max}");
+        }
+    }
+
+    public void Pattern(string? value, string member, Func<string, bool> matches, string pattern)
+    {
+        if (value is not null && !matches(value))
+        {
+            Fail(value, member, $"Member must satisfy regular expression pattern: {pattern}");
+        }
+    }
+
+    public void Fail(string value, string member, string constraint)
+    {
+        // Kinesis echoes the value; a long one (a record's data) would swamp the message.
+        var shown = value.Length > 64 ? value[..64] + "..." : value;
+        _errors.Add($"Value '{shown}' at '{member}' failed to satisfy constraint: {constraint}");
+    }
+
+    /// <summary>Throws the collected ValidationException, if any constraint failed.</summary>
+    public void ThrowIfInvalid()
+    {
+        if (_errors.Count > 0)
+        {
+            throw KinesisException.Validation(_errors);
+        }
+    }
+
+    private static bool TryGet(JsonElement parent, string name, out JsonElement value) =>
+        parent.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+}

@@ -1,0 +1,152 @@
+using System.Text;
+using Game.Functions.Runtime;
+using Game.Server.Ingest;
+using Game.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Game.Tests.EventSources;
+
+/// <summary>Event source mappings on the real host: records appended to the stream reach scripted functions.</summary>
+public sealed class EventSourceMappingTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    private static Task<AppendResult[]> AppendAsync(InProcessServer server, string partitionKey, params string[] data) =>
+        server.Services.GetRequiredService<IngestStream>()
+            .AppendAsync(data.Select(d => new AppendRequest(partitionKey, Encoding.UTF8.GetBytes(d))).ToList());
+
+    private static async Task<IReadOnlyList<KinesisEvent>> WaitForRecordsAsync(string function, int count)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (ScriptedFunction.InvocationsOf(function).Sum(e => e.Records.Count) < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{function} saw {ScriptedFunction.InvocationsOf(function).Sum(e => e.Records.Count)} of {count} records");
+            await Task.Delay(20);
+        }
+
+        return ScriptedFunction.InvocationsOf(function);
+    }
+
+    private static string[] Data(KinesisEvent e) => e.Records.Select(r => Encoding.UTF8.GetString(r.Kinesis.Data)).ToArray();
+
+    [Fact]
+    public async Task Mapping_BatchSize_SplitsABacklogIntoFullBatchesInOrder()
+    {
+        var function = Unique("sized");
+        await using var server = new InProcessServer(new Dictionary<string, string?> { [$"Functions:{function}:BatchSize"] = "10" }, [function]);
+        var gate = new TaskCompletionSource();
+        var first = true;
+        ScriptedFunction.Behaviours[function] = async (_, _) =>
+        {
+            // Hold the first invocation until the backlog is in the stream, so later batches are full.
+            if (first)
+            {
+                first = false;
+                await gate.Task;
+            }
+
+            return new StreamsEventResponse();
+        };
+        _ = server.Services; // starts the host
+
+        await AppendAsync(server, "p", "r0");
+        await Task.Delay(200);
+        await AppendAsync(server, "p", Enumerable.Range(1, 24).Select(i => $"r{i}").ToArray());
+        gate.SetResult();
+
+        var invocations = await WaitForRecordsAsync(function, 25);
+        Assert.Equal([1, 10, 10, 4], invocations.Select(e => e.Records.Count));
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"r{i}"), invocations.SelectMany(Data));
+    }
+
+    [Fact]
+    public async Task Mapping_BatchingWindow_GathersRecordsThatArriveWithinIt()
+    {
+        var function = Unique("windowed");
+        await using var server = new InProcessServer(new Dictionary<string, string?>
+        {
+            [$"Functions:{function}:BatchSize"] = "100",
+            [$"Functions:{function}:MaximumBatchingWindowInSeconds"] = "1.5",
+        }, [function]);
+        _ = server.Services;
+
+        for (var i = 0; i < 5; i++)
+        {
+            await AppendAsync(server, "p", $"w{i}");
+        }
+
+        var invocations = await WaitForRecordsAsync(function, 5);
+        Assert.Equal(["w0", "w1", "w2", "w3", "w4"], Data(Assert.Single(invocations)));
+    }
+
+    [Fact]
+    public async Task Mapping_Restart_ResumesAfterTheStoredCheckpoint()
+    {
+        var function = Unique("resumed");
+        var settings = new Dictionary<string, string?>();
+        string dataDirectory;
+        await using (var server = new InProcessServer(settings, [function]))
+        {
+            dataDirectory = server.DataDirectory;
+            _ = server.Services;
+            await AppendAsync(server, "p", "a", "b", "c");
+            await WaitForRecordsAsync(function, 3);
+            // The checkpoint is written after the invocation returns: give it a moment to land.
+            await Task.Delay(300);
+        }
+
+        ScriptedFunction.Invocations.TryRemove(function, out _);
+        await using (var restarted = new InProcessServer(settings, [function], dataDirectory))
+        {
+            _ = restarted.Services;
+            await AppendAsync(restarted, "p", "d");
+            await WaitForRecordsAsync(function, 1);
+            await Task.Delay(300);
+            Assert.Equal(["d"], ScriptedFunction.InvocationsOf(function).SelectMany(Data));
+        }
+    }
+
+    [Fact]
+    public async Task Mapping_ReservedConcurrency_ThrottlesExcessInvocationsAndRunsThemLater()
+    {
+        var function = Unique("throttled");
+        await using var server = new InProcessServer(new Dictionary<string, string?>
+        {
+            [$"Functions:{function}:ReservedConcurrentExecutions"] = "1",
+            [$"Functions:{function}:ParallelizationFactor"] = "5",
+        }, [function]);
+        var running = 0;
+        var maxRunning = 0;
+        ScriptedFunction.Behaviours[function] = async (_, _) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref maxRunning, now);
+            await Task.Delay(30);
+            Interlocked.Decrement(ref running);
+            return new StreamsEventResponse();
+        };
+        _ = server.Services;
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => AppendAsync(server, $"player-{i}", $"t{i}")));
+        await WaitForRecordsAsync(function, 40);
+
+        Assert.Equal(1, maxRunning);
+        var metrics = await server.CreateClient().GetStringAsync("/metrics");
+        var throttles = metrics.Split('\n').Where(l => l.StartsWith("Throttles_total{", StringComparison.Ordinal) && l.Contains(function, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(throttles > 0, metrics);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, current) == current)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Game.Functions.Runtime;
+using Game.Server.EventSources;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+
+namespace Game.Tests.Infrastructure;
+
+/// <summary>
+/// The real host (Program) in this process, with extra functions from the tests registered through the same
+/// <c>AddKinesisFunction</c> the server uses, and their mappings from configuration. Used where a test needs to
+/// reach inside (append to the stream directly, script a function); everything else uses <see cref="ServerProcess"/>.
+/// </summary>
+public sealed class InProcessServer : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string[] _scriptedFunctions;
+
+    public InProcessServer(IReadOnlyDictionary<string, string?> settings, string[] scriptedFunctions, string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "game-inproc-" + Guid.NewGuid().ToString("N")[..12]);
+        _scriptedFunctions = scriptedFunctions;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Game:DataDirectory"] = DataDirectory,
+            ["Game:PresenterKey"] = ServerProcess.TestPresenterKey,
+            ["Orleans:SiloPort"] = FreePort().ToString(),
+            ["Orleans:GatewayPort"] = FreePort().ToString(),
+            ["Orleans:ClusterId"] = "inproc-" + Guid.NewGuid().ToString("N")[..8],
+        };
+        foreach (var (key, value) in settings)
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
+            foreach (var name in _scriptedFunctions)
+            {
+                services.AddKinesisFunction<ScriptedFunction>(name, configuration);
+            }
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// A function whose behaviour a test scripts per function name, and which remembers every batch it was handed.
+/// </summary>
+public sealed class ScriptedFunction : IKinesisFunction
+{
+    public static readonly ConcurrentDictionary<string, Func<KinesisEvent, ILambdaContext, Task<StreamsEventResponse>>> Behaviours = new();
+
+    public static readonly ConcurrentDictionary<string, ConcurrentQueue<KinesisEvent>> Invocations = new();
+
+    public static IReadOnlyList<KinesisEvent> InvocationsOf(string functionName) =>
+        Invocations.TryGetValue(functionName, out var queue) ? queue.ToArray() : [];
+
+    public async Task<StreamsEventResponse> FunctionHandler(KinesisEvent kinesisEvent, ILambdaContext context)
+    {
+        Invocations.GetOrAdd(context.FunctionName, _ => new()).Enqueue(kinesisEvent);
+        return Behaviours.TryGetValue(context.FunctionName, out var behaviour)
+            ? await behaviour(kinesisEvent, context)
+            : new StreamsEventResponse();
+    }
+}

@@ -1,0 +1,131 @@
+using LoadTest.Options;
+
+namespace Game.Tests.LoadTest;
+
+public sealed class LoadToolOptionsTests
+{
+    private static readonly Func<string, string?> NoEnvironment = _ => null;
+
+    [Theory]
+    [InlineData("250ms", 250)]
+    [InlineData("20s", 20_000)]
+    [InlineData("1.5s", 1_500)]
+    [InlineData("2m", 120_000)]
+    [InlineData("0.5m", 30_000)]
+    [InlineData(" 10s ", 10_000)]
+    [InlineData("0s", 0)]
+    public void DurationParser_NumberWithUnit_ParsesToMilliseconds(string text, long milliseconds)
+    {
+        Assert.True(DurationParser.TryParse(text, out var duration));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10")]
+    [InlineData("s")]
+    [InlineData("-1s")]
+    [InlineData("5h")]
+    [InlineData("1,5s")]
+    [InlineData("10 s")]
+    [InlineData("ten seconds")]
+    [InlineData(null)]
+    public void DurationParser_WithoutAValidUnit_IsRefused(string? text)
+    {
+        Assert.False(DurationParser.TryParse(text, out _));
+        Assert.Throws<FormatException>(() => DurationParser.Parse(text ?? ""));
+    }
+
+    [Fact]
+    public void DurationParser_BareNumberWithDefaultUnit_UsesThatUnit()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(100), DurationParser.Parse("100", bareUnit: "ms"));
+        Assert.Equal(TimeSpan.FromSeconds(2), DurationParser.Parse("2s", bareUnit: "ms"));
+    }
+
+    [Theory]
+    [InlineData(20_000, "20s")]
+    [InlineData(120_000, "2m")]
+    [InlineData(1_500, "1500ms")]
+    public void DurationParser_Format_RoundTrips(long milliseconds, string text)
+    {
+        Assert.Equal(text, DurationParser.Format(TimeSpan.FromMilliseconds(milliseconds)));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), DurationParser.Parse(text));
+    }
+
+    [Fact]
+    public void Parse_NoArguments_GivesTheDocumentedDefaultsAndTheKeyFromTheEnvironment()
+    {
+        var options = LoadOptionsParser.Parse([], name => name == LoadOptionsParser.PresenterKeyVariable ? "from-env" : null);
+
+        Assert.Equal(new Uri("http://127.0.0.1:5000"), options.Url);
+        Assert.Equal("from-env", options.PresenterKey);
+        Assert.Equal(50, options.Phones);
+        Assert.Equal(50, options.Hz);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.SendInterval);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Duration);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.RampUp);
+        Assert.Equal(1, options.Presenters);
+        Assert.Null(options.ReportDirectory);
+        Assert.False(options.Baseline);
+        Assert.Equal(5, options.SamplesPerBatch);
+    }
+
+    [Fact]
+    public void Parse_EveryOption_IsRead()
+    {
+        var options = LoadOptionsParser.Parse(
+            ["--url", "http://127.0.0.1:5055", "--presenter-key=k", "--phones", "7", "--hz", "20", "--send-ms", "250", "--duration", "2m",
+             "--ramp-up", "500ms", "--presenters", "3", "--report", "out", "--seed", "42", "--max-error-rate", "0.05"],
+            name => "from-env");
+
+        Assert.Equal(new Uri("http://127.0.0.1:5055"), options.Url);
+        Assert.Equal("k", options.PresenterKey);
+        Assert.Equal(7, options.Phones);
+        Assert.Equal(20, options.Hz);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.SendInterval);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.Duration);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.RampUp);
+        Assert.Equal(3, options.Presenters);
+        Assert.Equal("out", options.ReportDirectory);
+        Assert.Equal(42, options.Seed);
+        Assert.Equal(0.05, options.MaxErrorRate);
+        Assert.Equal(5, options.SamplesPerBatch);
+    }
+
+    [Fact]
+    public void SamplesInBatch_FractionalRate_AlternatesSizesWithoutDrift()
+    {
+        var options = new LoadOptions { Hz = 50, SendInterval = TimeSpan.FromMilliseconds(50) };
+
+        Assert.Equal(2.5, options.SamplesPerBatch);
+        Assert.Equal([2, 3, 2, 3], Enumerable.Range(1, 4).Select(seq => options.SamplesInBatch(seq)));
+        Assert.Equal(50 * 60, Enumerable.Range(1, 20 * 60).Sum(seq => options.SamplesInBatch(seq)));
+    }
+
+    [Fact]
+    public void Parse_BaselineWithoutKey_IsAccepted()
+    {
+        var options = LoadOptionsParser.Parse(["--baseline", "--phones", "3"], NoEnvironment);
+
+        Assert.True(options.Baseline);
+        Assert.Equal(3, options.Phones);
+    }
+
+    [Theory]
+    [InlineData("--phones", "10")] // no presenter key
+    [InlineData("--presenter-key", "k", "--hz", "101")] // samples closer than 10 ms would be dropped as too frequent
+    [InlineData("--presenter-key", "k", "--hz", "100", "--send-ms", "5s")] // 500 samples in a batch, over the limit
+    [InlineData("--presenter-key", "k", "--hz", "10", "--send-ms", "50ms")] // half a sample per batch
+    [InlineData("--presenter-key", "k", "--duration", "20")] // no unit
+    [InlineData("--presenter-key", "k", "--duration", "0s")]
+    [InlineData("--presenter-key", "k", "--duration", "61m")] // longer than a round may be
+    [InlineData("--presenter-key", "k", "--phones")] // no value
+    [InlineData("--presenter-key", "k", "--phones", "many")]
+    [InlineData("--presenter-key", "k", "--frobnicate")]
+    [InlineData("--presenter-key", "k", "--baseline=yes")]
+    public void Parse_BadCommandLine_ThrowsOptionsException(params string[] args)
+    {
+        Assert.Throws<OptionsException>(() => LoadOptionsParser.Parse(args, NoEnvironment));
+    }
+}

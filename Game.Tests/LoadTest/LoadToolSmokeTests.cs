@@ -1,0 +1,41 @@
+using Game.Tests.Infrastructure;
+using LoadTest;
+using LoadTest.Options;
+using LoadTest.Reporting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Game.Tests.LoadTest;
+
+/// <summary>The load tool's runner, in-process, against the real server: a short run must verify exactly.</summary>
+public sealed class LoadToolSmokeTests
+{
+    [Fact]
+    public async Task Run_FivePhonesForThreeSeconds_EveryScoreMatchesAndDelaysAreMeasured()
+    {
+        // A one-second countdown: the runner must still wait for the running phase before it sends.
+        await using var server = new ServerProcess(new Dictionary<string, string> { ["Game:CountdownSeconds"] = "1" });
+        await server.StartAsync();
+        var options = new LoadOptions
+        {
+            Url = new Uri(server.BaseUrl),
+            PresenterKey = ServerProcess.TestPresenterKey,
+            Phones = 5,
+            Hz = 20,
+            Duration = TimeSpan.FromSeconds(3),
+            RampUp = TimeSpan.FromMilliseconds(500),
+            Presenters = 1,
+        };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var report = await new LoadRunner(options, TimeProvider.System, NullLogger<LoadRunner>.Instance).RunAsync(timeout.Token);
+
+        var context = ReportWriter.Summary(report) + "\n" + server.Output;
+        Assert.True(report.Outcome == Outcome.Passed, context);
+        Assert.True(report.Verification is { Performed: true, Passed: true, LostPoints: 0, DoubledPoints: 0, PlayersMissing: 0 }, context);
+        Assert.Equal(5, report.Players.Count);
+        Assert.All(report.Players, p => Assert.True(p.SamplesAcked > 0, $"{p.PlayerId} had no samples acknowledged.\n{context}"));
+        Assert.All(report.Players, p => Assert.Equal(p.ExpectedScore, p.ActualScore));
+        Assert.True(report.EndToEnd.Count > 0, context);
+        Assert.Equal(0, report.ErrorCount);
+    }
+}

@@ -1,0 +1,342 @@
+using Game.Functions.Contracts;
+using LoadTest.Api;
+using LoadTest.Options;
+using LoadTest.Phones;
+using LoadTest.Presenters;
+using LoadTest.Reporting;
+using Microsoft.Extensions.Logging;
+
+namespace LoadTest;
+
+/// <summary>
+/// One load run: create a game, join and connect the phones, watch with probe presenters, start the round and wait
+/// out its countdown, send for the ramp-up and duration, stop the round once every ack is in, wait for the
+/// scoreboard to settle, and compare every player's score with the one its acknowledged batches must give.
+/// </summary>
+public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, ILogger<LoadRunner> logger)
+{
+    private const int ConnectParallelism = 8;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SettlePollInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan CountdownTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly Verification NotVerified = new(false, false, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = time.GetUtcNow();
+        var runStart = time.GetTimestamp();
+        var metrics = new LoadMetrics();
+        var failures = new List<string>();
+        var notes = new List<string>();
+        var phones = new List<PhoneSession>();
+        var presenters = new List<ProbePresenter>();
+        using var http = new HttpClient { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(30) };
+        var api = new GameApiClient(http, options.PresenterKey);
+        string? gameId = null;
+        var roundStarted = false;
+        long? sendStart = null;
+        var aborted = false;
+        var verification = NotVerified;
+        Dictionary<string, long>? actual = null;
+        try
+        {
+            if (!options.Baseline)
+            {
+                gameId = (await api.CreateGameAsync(options.RoundSeconds, cancellationToken)).GameId;
+                LogGameCreated(logger, gameId, options.RoundSeconds);
+            }
+
+            phones.AddRange(await ConnectPhonesAsync(api, gameId, metrics, cancellationToken));
+            LogPhonesConnected(logger, phones.Count, options.Baseline ? HubPaths.Baseline : HubPaths.Phone);
+            var byPlayer = phones.ToDictionary(p => p.PlayerId, StringComparer.Ordinal);
+            if (gameId is not null)
+            {
+                for (var i = 0; i < options.Presenters; i++)
+                {
+                    presenters.Add(await ProbePresenter.WatchAsync(gameId, byPlayer, options, metrics, time, cancellationToken));
+                }
+
+                var round = await api.StartAsync(gameId, cancellationToken);
+                roundStarted = true;
+                await WaitForRunningAsync(api, gameId, cancellationToken);
+                LogRoundRunning(logger, gameId, round.RoundEndsAt);
+            }
+
+            sendStart = time.GetTimestamp();
+            await SendAsync(phones, metrics, sendStart.Value, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            aborted = true;
+            failures.Add("Cancelled before the run finished; the numbers cover what ran.");
+        }
+        catch (Exception ex)
+        {
+            // Whatever broke the run (refused join, dead server, HTTP timeout), the round is still stopped and a report written.
+            aborted = true;
+            failures.Add($"Aborted: {ex.GetType().Name}: {ex.Message}");
+            LogAborted(logger, ex);
+        }
+
+        // Full load lasts from the ramp-up's end to the send end, or to a cancel: the achieved rate is over that time.
+        var sending = sendStart is { } s ? time.GetElapsedTime(s) : TimeSpan.Zero;
+        var steady = TimeSpan.FromTicks(Math.Clamp((Min(sending, options.RampUp + options.Duration) - options.RampUp).Ticks, 0, options.Duration.Ticks));
+
+        if (gameId is not null && roundStarted)
+        {
+            // Even after a cancel: a round left running would go on counting whatever arrives.
+            var stoppedAt = time.GetTimestamp();
+            if (await TryStopAsync(api, gameId, failures) && !aborted)
+            {
+                try
+                {
+                    (actual, var settled) = await SettleAsync(api, gameId, phones, stoppedAt, cancellationToken);
+                    verification = Verify(phones, actual, settled, notes);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    aborted = true;
+                    failures.Add("Cancelled while waiting for the scoreboard to settle.");
+                }
+            }
+        }
+
+        await Task.WhenAll(presenters.Select(p => p.DisposeAsync().AsTask()).Concat(phones.Select(p => p.DisposeAsync().AsTask())));
+        return BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
+    }
+
+    private async Task<PhoneSession[]> ConnectPhonesAsync(GameApiClient api, string? gameId, LoadMetrics metrics, CancellationToken cancellationToken)
+    {
+        var phones = new PhoneSession[options.Phones];
+        try
+        {
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, options.Phones),
+                new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = cancellationToken },
+                async (index, ct) =>
+                {
+                    var nickname = $"lt-{index:D5}";
+                    var (game, playerId, token) = gameId is null
+                        // The baseline hub checks nothing: made-up ids keep the messages the same size as real ones.
+                        ? ("BASELINE", $"p{index:x16}", "")
+                        : await JoinAsync(api, gameId, nickname, index, ct);
+                    phones[index] = await PhoneSession.ConnectAsync(index, game, playerId, nickname, token, options, metrics, time, logger, ct);
+                });
+            return phones;
+        }
+        catch
+        {
+            await Task.WhenAll(phones.OfType<PhoneSession>().Select(p => p.DisposeAsync().AsTask()));
+            throw;
+        }
+    }
+
+    private static async Task<(string GameId, string PlayerId, string Token)> JoinAsync(GameApiClient api, string gameId, string nickname, int index, CancellationToken cancellationToken)
+    {
+        var player = await api.JoinAsync(gameId, nickname, $"team-{index % 4}", cancellationToken);
+        return (player.GameId, player.PlayerId, player.Token);
+    }
+
+    private async Task WaitForRunningAsync(GameApiClient api, string gameId, CancellationToken cancellationToken)
+    {
+        // Polled, not taken from the start answer's clock: the server's own phase decides what counts.
+        var waited = time.GetTimestamp();
+        while ((await api.ScoreboardAsync(gameId, cancellationToken)).State != GameApiClient.StateRunning)
+        {
+            if (time.GetElapsedTime(waited) > CountdownTimeout)
+            {
+                throw new TimeoutException($"Game {gameId} did not reach the running phase within {CountdownTimeout.TotalSeconds} s.");
+            }
+
+            await Task.Delay(PollInterval, time, cancellationToken);
+        }
+    }
+
+    private async Task SendAsync(IReadOnlyList<PhoneSession> phones, LoadMetrics metrics, long start, CancellationToken cancellationToken)
+    {
+        var sendEnd = options.RampUp + options.Duration;
+        var window = new SendWindow(start, options.RampUp, sendEnd, sendEnd + options.AckTimeout);
+        var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, cancellationToken)));
+        var reported = (Acked: 0L, At: start);
+        while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running)
+        {
+            var now = time.GetTimestamp();
+            var acked = metrics.BatchesAcked;
+            var rate = (acked - reported.Acked) / time.GetElapsedTime(reported.At, now).TotalSeconds;
+            LogProgress(logger, time.GetElapsedTime(start, now).TotalSeconds, acked, rate, metrics.AckLatency.GetValueAtPercentile(99) / 1000.0, metrics.ErrorCount);
+            reported = (acked, now);
+        }
+
+        await running;
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task<bool> TryStopAsync(GameApiClient api, string gameId, List<string> failures)
+    {
+        using var timeout = new CancellationTokenSource(StopTimeout, time);
+        try
+        {
+            await api.StopAsync(gameId, timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            failures.Add($"Could not stop the round of game {gameId}: {ex.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Reads the scoreboard until every player has the expected score, or the settle timeout passes.</summary>
+    private async Task<(Dictionary<string, long> Scores, TimeSpan SettledAfter)> SettleAsync(
+        GameApiClient api, string gameId, IReadOnlyList<PhoneSession> phones, long stoppedAt, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var board = await api.ScoreboardAsync(gameId, cancellationToken);
+            var scores = board.Players.ToDictionary(p => p.PlayerId, p => p.Score, StringComparer.Ordinal);
+            var waited = time.GetElapsedTime(stoppedAt);
+            if (phones.All(p => Result(p, scores).Matches) || waited >= options.SettleTimeout)
+            {
+                return (scores, waited);
+            }
+
+            await Task.Delay(SettlePollInterval, time, cancellationToken);
+        }
+    }
+
+    private static Verification Verify(IReadOnlyList<PhoneSession> phones, Dictionary<string, long> scores, TimeSpan settledAfter, List<string> notes)
+    {
+        var results = phones.Select(p => Result(p, scores)).ToList();
+        var strangers = scores.Keys.Except(phones.Select(p => p.PlayerId), StringComparer.Ordinal).Count();
+        if (strangers > 0)
+        {
+            notes.Add($"{strangers} players on the scoreboard were not joined by this run.");
+        }
+
+        var uncertain = results.Count(r => r.UncertainPoints > 0);
+        if (uncertain > 0)
+        {
+            notes.Add($"{uncertain} phones ended with a batch never acknowledged; their scores may include it or not.");
+        }
+
+        var missing = results.Count(r => r.ActualScore is null);
+        var lost = results.Count(r => r.LostPoints > 0);
+        var doubled = results.Count(r => r.DoubledPoints > 0);
+        return new Verification(
+            Performed: true,
+            Passed: results.All(r => r.Matches),
+            PlayersMatched: results.Count(r => r.Matches),
+            PlayersLost: lost,
+            PlayersDoubled: doubled,
+            PlayersMissing: missing,
+            LostPoints: results.Sum(r => r.LostPoints),
+            DoubledPoints: results.Sum(r => r.DoubledPoints),
+            ExpectedTotal: results.Sum(r => r.ExpectedScore),
+            ActualTotal: results.Sum(r => r.ActualScore ?? 0),
+            SettledAfterMs: Math.Round(settledAfter.TotalMilliseconds));
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static PlayerResult Result(PhoneSession phone, IReadOnlyDictionary<string, long>? scores) => new(
+        phone.PlayerId,
+        phone.Nickname,
+        phone.BatchesAcked,
+        phone.SamplesAcked,
+        phone.Expected.LastSeq,
+        phone.Expected.Score,
+        phone.UncertainPoints,
+        scores is not null && scores.TryGetValue(phone.PlayerId, out var score) ? score : null);
+
+    private LoadReport BuildReport(
+        DateTimeOffset startedAt, TimeSpan elapsed, TimeSpan steady, string? gameId, LoadMetrics metrics, IReadOnlyList<PhoneSession> phones,
+        IReadOnlyDictionary<string, long>? scores, Verification verification, bool aborted, List<string> failures, List<string> notes)
+    {
+        var players = phones.Select(p => Result(p, scores)).ToList();
+        var messagesPerSecond = 1000.0 / options.SendIntervalMs;
+        var steadySeconds = steady.TotalSeconds;
+        var throughput = new Throughput(
+            OfferedMessagesPerSecond: Math.Round(options.Phones * messagesPerSecond, 1),
+            OfferedSamplesPerSecond: Math.Round((double)options.Phones * options.Hz, 1),
+            AchievedMessagesPerSecond: steadySeconds > 0 ? Math.Round(metrics.SteadyBatchesAcked / steadySeconds, 1) : 0,
+            AchievedSamplesPerSecond: steadySeconds > 0 ? Math.Round(metrics.SteadySamplesAcked / steadySeconds, 1) : 0,
+            SteadySeconds: Math.Round(steadySeconds, 3),
+            SendAttempts: metrics.SendAttempts,
+            BatchesAcked: metrics.BatchesAcked,
+            SamplesAcked: metrics.SamplesAcked);
+        var errorRate = metrics.ErrorCount / (double)Math.Max(1, metrics.SendAttempts);
+        var endToEnd = LatencySummary.From(metrics.EndToEnd);
+
+        if (!aborted)
+        {
+            if (verification.Performed && !verification.Passed)
+            {
+                failures.Add($"Scores differ from the acknowledged batches for {players.Count - verification.PlayersMatched} of {players.Count} players.");
+            }
+
+            if (errorRate > options.MaxErrorRate)
+            {
+                failures.Add($"Errors are {errorRate:P2} of sends, over the budget of {options.MaxErrorRate:P2}.");
+            }
+
+            if (players.Count(p => p.BatchesAcked == 0) is var silent and > 0)
+            {
+                failures.Add($"{silent} phones had no batch acknowledged.");
+            }
+
+            if (!options.Baseline && options.Presenters > 0 && endToEnd.Count == 0)
+            {
+                failures.Add($"No send-to-display delay was measured: {metrics.Frames} frames arrived, {metrics.FramesWithApplied} with applied seqs.");
+            }
+        }
+
+        return new LoadReport
+        {
+            Mode = options.Baseline ? "baseline" : "game",
+            Url = options.Url.ToString(),
+            GameId = gameId,
+            StartedAt = startedAt,
+            ElapsedSeconds = Math.Round(elapsed.TotalSeconds, 2),
+            Phones = options.Phones,
+            Presenters = options.Baseline ? 0 : options.Presenters,
+            Hz = options.Hz,
+            SendIntervalMs = options.SendInterval.TotalMilliseconds,
+            SamplesPerBatch = options.SamplesPerBatch,
+            DurationSeconds = options.Duration.TotalSeconds,
+            RampUpSeconds = options.RampUp.TotalSeconds,
+            Seed = options.Seed,
+            Throughput = throughput,
+            AckLatency = LatencySummary.From(metrics.AckLatency),
+            EndToEnd = endToEnd,
+            Frames = metrics.Frames,
+            FramesWithApplied = metrics.FramesWithApplied,
+            Errors = metrics.Errors,
+            ErrorCount = metrics.ErrorCount,
+            ErrorRate = Math.Round(errorRate, 6),
+            MaxErrorRate = options.MaxErrorRate,
+            Reconnects = metrics.Reconnects,
+            Verification = verification,
+            Players = players,
+            Outcome = aborted ? Outcome.Aborted : failures.Count > 0 ? Outcome.Failed : Outcome.Passed,
+            Failures = failures,
+            Notes = notes,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId} created with a {RoundSeconds} s round")]
+    private static partial void LogGameCreated(ILogger logger, string gameId, int roundSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Phones} phones connected to {Hub}")]
+    private static partial void LogPhonesConnected(ILogger logger, int phones, string hub);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId} is running (round ends at {RoundEndsAt:u}); sending")]
+    private static partial void LogRoundRunning(ILogger logger, string gameId, DateTimeOffset? roundEndsAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Elapsed:F0}s: {Acked} batches acked, {Rate:F0}/s, ack p99 {P99Ms:F1} ms, {Errors} errors")]
+    private static partial void LogProgress(ILogger logger, double elapsed, long acked, double rate, double p99Ms, long errors);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The run was aborted")]
+    private static partial void LogAborted(ILogger logger, Exception exception);
+}

@@ -1,0 +1,142 @@
+using Game.Functions.Contracts;
+using Game.Functions.Scoring;
+
+namespace LoadTest.Options;
+
+/// <summary>What one load run does. Every option documents its default; <see cref="Validate"/> refuses a run that could not be verified.</summary>
+public sealed record LoadOptions
+{
+    /// <summary>The server. Default http://127.0.0.1:5000.</summary>
+    public Uri Url { get; init; } = new("http://127.0.0.1:5000");
+
+    /// <summary>Creates, starts and stops the game. Default: the GAME_PRESENTER_KEY environment variable.</summary>
+    public string PresenterKey { get; init; } = "";
+
+    /// <summary>Simulated phones, one SignalR connection each. Default 50.</summary>
+    public int Phones { get; init; } = 50;
+
+    /// <summary>Motion samples per second per phone. Default 50.</summary>
+    public int Hz { get; init; } = 50;
+
+    /// <summary>How often a phone sends a batch. Default 100 ms.</summary>
+    public TimeSpan SendInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Full-load sending time, after the ramp-up. Default 10 s.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Phones start sending spread evenly over this time. Default 2 s.</summary>
+    public TimeSpan RampUp { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Presenter displays watching with probe frames. Default 1.</summary>
+    public int Presenters { get; init; } = 1;
+
+    /// <summary>Where report.md and report.json go. Default: no files.</summary>
+    public string? ReportDirectory { get; init; }
+
+    /// <summary>Send the same messages to the do-nothing hub: the transport's ceiling, without verification. Default off.</summary>
+    public bool Baseline { get; init; }
+
+    /// <summary>Seeds the phones' accelerations, so two runs send the same samples. Default 1.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>The run fails when errors exceed this share of send attempts. Default 0.01 (1 %).</summary>
+    public double MaxErrorRate { get; init; } = 0.01;
+
+    /// <summary>How long a phone keeps resending a batch after sending has ended, and how long one call may wait for its ack. Default 10 s.</summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the scoreboard may take to reach the expected scores after the round stops. Default 10 s.</summary>
+    public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The server's longest round (s).</summary>
+    public const int MaxRoundSeconds = 3600;
+
+    /// <summary>The round outlasts sending and resends by this much (s), so every acknowledged batch arrived while it ran.</summary>
+    public const int RoundSlackSeconds = 5;
+
+    /// <summary>
+    /// The round's length: longer than sending plus resends, because the tool stops the round itself once every ack
+    /// is in. A round that ended on its own mid-run would make late batches score 0 and the expected scores unknowable.
+    /// </summary>
+    public int RoundSeconds => Math.Clamp((int)Math.Ceiling((RampUp + Duration + AckTimeout).TotalSeconds) + RoundSlackSeconds, 5, MaxRoundSeconds);
+
+    /// <summary>Samples per batch on average: hz × send interval. A fraction (50 Hz every 50 ms: 2.5) alternates batch sizes.</summary>
+    public double SamplesPerBatch => Hz * SendIntervalMs / 1000.0;
+
+    /// <summary>The send interval in whole milliseconds (the parser rounds to them).</summary>
+    public long SendIntervalMs => (long)SendInterval.TotalMilliseconds;
+
+    /// <summary>
+    /// Samples in batch <paramref name="seq"/>: what the device has produced by the end of that interval minus what
+    /// earlier batches carried, as a phone sends "everything since the last batch". Integer arithmetic, so the sizes
+    /// never drift: batches 1..k always carry exactly ⌊k · hz · interval / 1000⌋ samples.
+    /// </summary>
+    public int SamplesInBatch(long seq) => (int)(SamplesThrough(seq) - SamplesThrough(seq - 1));
+
+    private long SamplesThrough(long seq) => seq * Hz * SendIntervalMs / 1000;
+
+    /// <summary>Device time between two samples (ms).</summary>
+    public double SampleIntervalMs => 1000.0 / Hz;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!Url.IsAbsoluteUri || Url.Scheme is not ("http" or "https"))
+        {
+            errors.Add("--url must be an absolute http(s) URL.");
+        }
+
+        if (!Baseline && string.IsNullOrWhiteSpace(PresenterKey))
+        {
+            errors.Add("--presenter-key (or GAME_PRESENTER_KEY) is required, except with --baseline.");
+        }
+
+        if (Phones is < 1 or > 100_000)
+        {
+            errors.Add("--phones must be between 1 and 100000.");
+        }
+
+        // Faster than the fairness limit would make the server drop samples as TooFrequent: the run could not be verified.
+        var maxHz = (int)(1000 / ScoreLedger.MinSampleIntervalMs);
+        if (Hz < 1 || Hz > maxHz)
+        {
+            errors.Add($"--hz must be between 1 and {maxHz} (the server drops samples closer than {ScoreLedger.MinSampleIntervalMs} ms).");
+        }
+
+        if (SendInterval < TimeSpan.FromMilliseconds(1))
+        {
+            errors.Add("--send-ms must be at least 1 ms.");
+        }
+        else if (SamplesPerBatch < 1 || Math.Ceiling(SamplesPerBatch) > GameLimits.MaxSamplesPerBatch)
+        {
+            errors.Add($"--hz × --send-ms / 1000 must give 1 to {GameLimits.MaxSamplesPerBatch} samples per batch; it gives {SamplesPerBatch}.");
+        }
+
+        if (Duration <= TimeSpan.Zero)
+        {
+            errors.Add("--duration must be positive.");
+        }
+
+        if (RampUp < TimeSpan.Zero)
+        {
+            errors.Add("--ramp-up must not be negative.");
+        }
+
+        if (!Baseline && RampUp + Duration + AckTimeout > TimeSpan.FromSeconds(MaxRoundSeconds - RoundSlackSeconds))
+        {
+            errors.Add($"--ramp-up + --duration + --ack-timeout must fit in one round: at most {MaxRoundSeconds - RoundSlackSeconds} s.");
+        }
+
+        if (Presenters < 0 || Presenters > 1000)
+        {
+            errors.Add("--presenters must be between 0 and 1000.");
+        }
+
+        if (MaxErrorRate is < 0 or > 1)
+        {
+            errors.Add("--max-error-rate must be between 0 and 1.");
+        }
+
+        return errors;
+    }
+}

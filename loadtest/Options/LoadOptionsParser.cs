@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace LoadTest.Options;
+
+/// <summary>A command line that the tool cannot run with.</summary>
+public sealed class OptionsException(string message) : Exception(message);
+
+/// <summary>
+/// Reads the command line into <see cref="LoadOptions"/>. Hand-written rather than the configuration binder's
+/// command-line provider, which has no value-less flags (<c>--baseline</c>) and no durations with units.
+/// </summary>
+public static class LoadOptionsParser
+{
+    public const string PresenterKeyVariable = "GAME_PRESENTER_KEY";
+
+    public const string Usage = """
+        Usage: loadtest [options]
+          --url URL               server (default http://127.0.0.1:5000)
+          --presenter-key KEY     presenter key (default: $GAME_PRESENTER_KEY)
+          --phones N              simulated phones (default 50)
+          --hz N                  samples per second per phone, 1-100 (default 50)
+          --send-ms DURATION      batch interval (default 100ms; a bare number is ms)
+          --duration DURATION     full-load time after the ramp-up, e.g. 20s, 2m (default 10s)
+          --ramp-up DURATION      phones start spread over this time (default 2s)
+          --presenters N          probe displays measuring send-to-display delay (default 1)
+          --report DIR            write report.md and report.json into DIR
+          --baseline              send to /hubs/baseline: transport ceiling, no verification
+          --seed N                seed of the phones' accelerations (default 1)
+          --max-error-rate X      fail when errors exceed this share of sends (default 0.01)
+          --ack-timeout DURATION  longest wait for one ack, and for resends after sending ends (default 10s)
+          --settle-timeout DURATION  wait for the scoreboard to match after the round (default 10s)
+        Exit codes: 0 passed, 1 verification failed or errors over budget, 2 bad options, 3 cancelled or aborted.
+        """;
+
+    public static bool IsHelp(IReadOnlyList<string> args) => args.Any(a => a is "--help" or "-h" or "-?");
+
+    public static LoadOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        var options = new LoadOptions { PresenterKey = environment(PresenterKeyVariable) ?? "" };
+        for (var i = 0; i < args.Count; i++)
+        {
+            var eq = args[i].IndexOf('=');
+            var name = eq > 0 ? args[i][..eq] : args[i];
+            var inline = eq > 0 ? args[i][(eq + 1)..] : null;
+
+            string Value() => inline ?? (i + 1 < args.Count ? args[++i] : throw new OptionsException($"{name} needs a value."));
+
+            options = name switch
+            {
+                "--url" => options with { Url = Uri.TryCreate(Value(), UriKind.Absolute, out var url) ? url : throw new OptionsException("--url must be an absolute URL.") },
+                "--presenter-key" => options with { PresenterKey = Value() },
+                "--phones" => options with { Phones = Integer(name, Value()) },
+                "--hz" => options with { Hz = Integer(name, Value()) },
+                "--send-ms" => options with { SendInterval = Duration(name, Value(), bareUnit: "ms") },
+                "--duration" => options with { Duration = Duration(name, Value()) },
+                "--ramp-up" => options with { RampUp = Duration(name, Value()) },
+                "--presenters" => options with { Presenters = Integer(name, Value()) },
+                "--report" => options with { ReportDirectory = Value() },
+                "--baseline" => inline is null ? options with { Baseline = true } : throw new OptionsException("--baseline takes no value."),
+                "--seed" => options with { Seed = Integer(name, Value()) },
+                "--max-error-rate" => options with { MaxErrorRate = Fraction(name, Value()) },
+                "--ack-timeout" => options with { AckTimeout = Duration(name, Value()) },
+                "--settle-timeout" => options with { SettleTimeout = Duration(name, Value()) },
+                _ => throw new OptionsException($"Unknown option '{args[i]}'."),
+            };
+        }
+
+        var errors = options.Validate();
+        return errors.Count == 0 ? options : throw new OptionsException(string.Join(Environment.NewLine, errors));
+    }
+
+    private static int Integer(string name, string value) =>
+        int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : throw new OptionsException($"{name} must be a whole number, not '{value}'.");
+
+    private static double Fraction(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : throw new OptionsException($"{name} must be a number, not '{value}'.");
+
+    private static TimeSpan Duration(string name, string value, string? bareUnit = null) =>
+        DurationParser.TryParse(value, out var duration, bareUnit) ? duration : throw new OptionsException($"{name}: '{value}' is not a duration; write a number and a unit (ms, s or m), for example 500ms, 20s, 2m.");
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using HdrHistogram;
+
+namespace LoadTest.Reporting;
+
+/// <summary>What a run measures, shared by every phone and presenter (all members are safe to use from many threads).</summary>
+public sealed class LoadMetrics
+{
+    /// <summary>Histograms hold microseconds; a minute is far beyond any delay worth telling apart.</summary>
+    public const long HighestMicroseconds = 60_000_000;
+
+    public LongConcurrentHistogram AckLatency { get; } = NewHistogram();
+
+    public LongConcurrentHistogram EndToEnd { get; } = NewHistogram();
+
+    private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private long _sendAttempts;
+    private long _batchesAcked;
+    private long _samplesAcked;
+    private long _steadyBatchesAcked;
+    private long _steadySamplesAcked;
+    private long _reconnects;
+    private long _frames;
+    private long _framesWithApplied;
+
+    public long SendAttempts => Interlocked.Read(ref _sendAttempts);
+
+    public long BatchesAcked => Interlocked.Read(ref _batchesAcked);
+
+    public long SamplesAcked => Interlocked.Read(ref _samplesAcked);
+
+    /// <summary>Acked batches sent after the ramp-up: the achieved rate is measured on these alone.</summary>
+    public long SteadyBatchesAcked => Interlocked.Read(ref _steadyBatchesAcked);
+
+    public long SteadySamplesAcked => Interlocked.Read(ref _steadySamplesAcked);
+
+    public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    public long Frames => Interlocked.Read(ref _frames);
+
+    public long FramesWithApplied => Interlocked.Read(ref _framesWithApplied);
+
+    public long ErrorCount => _errors.Values.Sum();
+
+    public IReadOnlyDictionary<string, long> Errors => new SortedDictionary<string, long>(_errors, StringComparer.Ordinal);
+
+    public void SendAttempted() => Interlocked.Increment(ref _sendAttempts);
+
+    public void Acked(int samples, TimeSpan latency, bool steady)
+    {
+        Interlocked.Increment(ref _batchesAcked);
+        Interlocked.Add(ref _samplesAcked, samples);
+        if (steady)
+        {
+            Interlocked.Increment(ref _steadyBatchesAcked);
+            Interlocked.Add(ref _steadySamplesAcked, samples);
+        }
+
+        Record(AckLatency, latency);
+    }
+
+    public void Reconnected() => Interlocked.Increment(ref _reconnects);
+
+    public void FrameReceived(bool withApplied)
+    {
+        Interlocked.Increment(ref _frames);
+        if (withApplied)
+        {
+            Interlocked.Increment(ref _framesWithApplied);
+        }
+    }
+
+    /// <summary>Counts an error by kind; true for the first of its kind, which is worth a log line (the rest are only counted).</summary>
+    public bool Error(string kind) => _errors.AddOrUpdate(kind, 1, (_, n) => n + 1) == 1;
+
+    public static void Record(HistogramBase histogram, TimeSpan elapsed) =>
+        histogram.RecordValue(Math.Clamp((long)elapsed.TotalMicroseconds, 1, HighestMicroseconds));
+
+    private static LongConcurrentHistogram NewHistogram() => new(1, HighestMicroseconds, 3);
+}

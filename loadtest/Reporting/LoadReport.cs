@@ -1,0 +1,142 @@
+using HdrHistogram;
+
+namespace LoadTest.Reporting;
+
+/// <summary>How a run ended; also the process exit code.</summary>
+public enum Outcome
+{
+    Passed = 0,
+    Failed = 1,
+    BadOptions = 2,
+    Aborted = 3,
+}
+
+/// <summary>A latency distribution in milliseconds.</summary>
+public sealed record LatencySummary(long Count, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
+{
+    public static LatencySummary From(HistogramBase histogram) => histogram.TotalCount == 0
+        ? new LatencySummary(0, 0, 0, 0, 0)
+        : new LatencySummary(
+            histogram.TotalCount,
+            Ms(histogram.GetValueAtPercentile(50)),
+            Ms(histogram.GetValueAtPercentile(90)),
+            Ms(histogram.GetValueAtPercentile(99)),
+            Ms(histogram.GetMaxValue()));
+
+    private static double Ms(long microseconds) => Math.Round(microseconds / 1000.0, 2);
+}
+
+/// <summary>One phone's result: what it had acknowledged and what the scoreboard says.</summary>
+/// <remarks>
+/// <c>UncertainPoints</c>: points of a last batch sent but never acknowledged, which the score may include or not.
+/// <c>ActualScore</c>: the scoreboard's score; null when not verified (baseline, or the scoreboard was not read).
+/// </remarks>
+public sealed record PlayerResult(
+    string PlayerId,
+    string Nickname,
+    long BatchesAcked,
+    long SamplesAcked,
+    long LastAckedSeq,
+    long ExpectedScore,
+    long UncertainPoints,
+    long? ActualScore)
+{
+    public bool Matches => ActualScore is { } actual && (actual == ExpectedScore || (UncertainPoints > 0 && actual == ExpectedScore + UncertainPoints));
+
+    /// <summary>Points the scoreboard lacks (expected above actual).</summary>
+    public long LostPoints => ActualScore is { } actual && actual < ExpectedScore ? ExpectedScore - actual : 0;
+
+    /// <summary>Points the scoreboard has beyond what was sent and acknowledged (actual above expected, uncertain batch included).</summary>
+    public long DoubledPoints => ActualScore is { } actual && actual > ExpectedScore + UncertainPoints ? actual - ExpectedScore - UncertainPoints : 0;
+}
+
+/// <summary>Expected against the scoreboard, per player.</summary>
+/// <remarks>
+/// <c>Performed</c> is false with --baseline, or when the run was aborted before the scoreboard was read.
+/// <c>SettledAfterMs</c>: how long after the round stopped the scoreboard matched (or the settle timeout).
+/// Lost and doubled are in points, the unit the scoreboard has: expected above actual, and actual above expected.
+/// </remarks>
+public sealed record Verification(
+    bool Performed,
+    bool Passed,
+    int PlayersMatched,
+    int PlayersLost,
+    int PlayersDoubled,
+    int PlayersMissing,
+    long LostPoints,
+    long DoubledPoints,
+    long ExpectedTotal,
+    long ActualTotal,
+    double SettledAfterMs);
+
+public sealed record Throughput(
+    double OfferedMessagesPerSecond,
+    double OfferedSamplesPerSecond,
+    double AchievedMessagesPerSecond,
+    double AchievedSamplesPerSecond,
+    double SteadySeconds,
+    long SendAttempts,
+    long BatchesAcked,
+    long SamplesAcked);
+
+/// <summary>Everything a run found: printed, and written as report.md and report.json.</summary>
+public sealed record LoadReport
+{
+    public required string Mode { get; init; }
+
+    public required string Url { get; init; }
+
+    public string? GameId { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required double ElapsedSeconds { get; init; }
+
+    public required int Phones { get; init; }
+
+    public required int Presenters { get; init; }
+
+    public required int Hz { get; init; }
+
+    public required double SendIntervalMs { get; init; }
+
+    public required double SamplesPerBatch { get; init; }
+
+    public required double DurationSeconds { get; init; }
+
+    public required double RampUpSeconds { get; init; }
+
+    public required int Seed { get; init; }
+
+    public required Throughput Throughput { get; init; }
+
+    public required LatencySummary AckLatency { get; init; }
+
+    public required LatencySummary EndToEnd { get; init; }
+
+    public required long Frames { get; init; }
+
+    public required long FramesWithApplied { get; init; }
+
+    public required IReadOnlyDictionary<string, long> Errors { get; init; }
+
+    public required long ErrorCount { get; init; }
+
+    public required double ErrorRate { get; init; }
+
+    public required double MaxErrorRate { get; init; }
+
+    public required long Reconnects { get; init; }
+
+    public required Verification Verification { get; init; }
+
+    public required IReadOnlyList<PlayerResult> Players { get; init; }
+
+    public required Outcome Outcome { get; init; }
+
+    /// <summary>Why the run did not pass, one line each; empty when it passed.</summary>
+    public required IReadOnlyList<string> Failures { get; init; }
+
+    /// <summary>Things worth knowing that do not fail the run.</summary>
+    public required IReadOnlyList<string> Notes { get; init; }
+}

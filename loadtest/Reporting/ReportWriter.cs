@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LoadTest.Reporting;
+
+/// <summary>Turns a <see cref="LoadReport"/> into the console summary, report.md and report.json.</summary>
+public static class ReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static string ToJson(LoadReport report) => JsonSerializer.Serialize(report, Json);
+
+    public static async Task WriteAsync(LoadReport report, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.json"), ToJson(report) + "\n", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.md"), Markdown(report), cancellationToken);
+    }
+
+    public static string Summary(LoadReport r)
+    {
+        var t = r.Throughput;
+        var s = new StringBuilder();
+        s.AppendLine(Invariant($"{r.Mode} run against {r.Url}{(r.GameId is null ? "" : $" (game {r.GameId})")}: {r.Outcome}"));
+        s.AppendLine(Invariant($"  phones {r.Phones} × {r.Hz} Hz, a batch of {r.SamplesPerBatch} every {r.SendIntervalMs} ms, {r.DurationSeconds} s after {r.RampUpSeconds} s ramp-up; presenters {r.Presenters}; seed {r.Seed}"));
+        s.AppendLine(Invariant($"  offered   {t.OfferedMessagesPerSecond,10:N1} msg/s {t.OfferedSamplesPerSecond,12:N1} samples/s"));
+        s.AppendLine(Invariant($"  achieved  {t.AchievedMessagesPerSecond,10:N1} msg/s {t.AchievedSamplesPerSecond,12:N1} samples/s   (over {t.SteadySeconds:N1} s after ramp-up; {t.BatchesAcked:N0} batches, {t.SamplesAcked:N0} samples acked in all, {t.SendAttempts:N0} sends)"));
+        s.AppendLine("  " + Latency("ack", r.AckLatency));
+        s.AppendLine(r.Presenters > 0
+            ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
+            : "  end-to-end not measured (no presenters)");
+        s.AppendLine(Invariant($"  errors {r.ErrorCount:N0} ({r.ErrorRate:P2} of sends, budget {r.MaxErrorRate:P2}){Errors(r.Errors)}; reconnects {r.Reconnects:N0}"));
+        var v = r.Verification;
+        s.AppendLine(v.Performed
+            ? Invariant($"  verification {(v.Passed ? "passed" : "FAILED")}: {v.PlayersMatched}/{r.Phones} players match; lost {v.LostPoints:N0} points ({v.PlayersLost} players), doubled {v.DoubledPoints:N0} points ({v.PlayersDoubled} players), missing {v.PlayersMissing}; expected total {v.ExpectedTotal:N0}, scoreboard {v.ActualTotal:N0}, settled after {v.SettledAfterMs:N0} ms")
+            : "  verification not performed");
+        foreach (var failure in r.Failures)
+        {
+            s.AppendLine("  FAIL: " + failure);
+        }
+
+        foreach (var note in r.Notes)
+        {
+            s.AppendLine("  note: " + note);
+        }
+
+        return s.ToString();
+    }
+
+    public static string Markdown(LoadReport r)
+    {
+        var t = r.Throughput;
+        var v = r.Verification;
+        var s = new StringBuilder();
+        s.AppendLine(Invariant($"# Load test: {r.Outcome}"));
+        s.AppendLine();
+        s.AppendLine(Invariant($"{r.Mode} run against `{r.Url}`{(r.GameId is null ? "" : $", game `{r.GameId}`")}, started {r.StartedAt:u}, {r.ElapsedSeconds:N1} s in all."));
+        s.AppendLine();
+        s.AppendLine("| setting | value |");
+        s.AppendLine("|---|---|");
+        s.AppendLine(Invariant($"| phones | {r.Phones} |"));
+        s.AppendLine(Invariant($"| sample rate | {r.Hz} Hz |"));
+        s.AppendLine(Invariant($"| batch | {r.SamplesPerBatch} samples every {r.SendIntervalMs} ms |"));
+        s.AppendLine(Invariant($"| duration | {r.DurationSeconds} s after {r.RampUpSeconds} s ramp-up |"));
+        s.AppendLine(Invariant($"| presenters | {r.Presenters} |"));
+        s.AppendLine(Invariant($"| seed | {r.Seed} |"));
+        s.AppendLine();
+        s.AppendLine("## Throughput");
+        s.AppendLine();
+        s.AppendLine("| | messages/s | samples/s |");
+        s.AppendLine("|---|---:|---:|");
+        s.AppendLine(Invariant($"| offered | {t.OfferedMessagesPerSecond:N1} | {t.OfferedSamplesPerSecond:N1} |"));
+        s.AppendLine(Invariant($"| achieved (over {t.SteadySeconds:N1} s after ramp-up) | {t.AchievedMessagesPerSecond:N1} | {t.AchievedSamplesPerSecond:N1} |"));
+        s.AppendLine();
+        s.AppendLine(Invariant($"{t.BatchesAcked:N0} batches ({t.SamplesAcked:N0} samples) acknowledged, {t.SendAttempts:N0} sends."));
+        s.AppendLine();
+        s.AppendLine("## Latency (ms)");
+        s.AppendLine();
+        s.AppendLine("| | count | p50 | p90 | p99 | max |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|");
+        s.AppendLine(Row("ack", r.AckLatency));
+        s.AppendLine(Row("send → display", r.EndToEnd));
+        s.AppendLine();
+        s.AppendLine(Invariant($"{r.Frames:N0} frames received, {r.FramesWithApplied:N0} with applied seqs."));
+        s.AppendLine();
+        s.AppendLine("## Errors");
+        s.AppendLine();
+        s.AppendLine(Invariant($"{r.ErrorCount:N0} errors ({r.ErrorRate:P2} of sends; budget {r.MaxErrorRate:P2}), {r.Reconnects:N0} reconnects."));
+        if (r.Errors.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("| kind | count |");
+            s.AppendLine("|---|---:|");
+            foreach (var (kind, count) in r.Errors)
+            {
+                s.AppendLine(Invariant($"| {kind} | {count:N0} |"));
+            }
+        }
+
+        s.AppendLine();
+        s.AppendLine("## Verification");
+        s.AppendLine();
+        if (!v.Performed)
+        {
+            s.AppendLine("Not performed.");
+        }
+        else
+        {
+            s.AppendLine(Invariant($"{(v.Passed ? "Passed" : "**Failed**")}: {v.PlayersMatched} of {r.Phones} players match. Lost {v.LostPoints:N0} points ({v.PlayersLost} players), doubled {v.DoubledPoints:N0} points ({v.PlayersDoubled} players), {v.PlayersMissing} missing from the scoreboard. Expected total {v.ExpectedTotal:N0}, scoreboard total {v.ActualTotal:N0}; settled {v.SettledAfterMs:N0} ms after the round stopped."));
+            var mismatched = r.Players.Where(p => !p.Matches).ToList();
+            if (mismatched.Count > 0)
+            {
+                s.AppendLine();
+                s.AppendLine("| player | nickname | batches acked | last acked seq | expected | uncertain | scoreboard |");
+                s.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+                foreach (var p in mismatched)
+                {
+                    s.AppendLine(Invariant($"| {p.PlayerId} | {p.Nickname} | {p.BatchesAcked:N0} | {p.LastAckedSeq} | {p.ExpectedScore:N0} | {p.UncertainPoints:N0} | {(p.ActualScore is { } a ? a.ToString("N0", CultureInfo.InvariantCulture) : "—")} |"));
+                }
+            }
+        }
+
+        if (r.Failures.Count > 0 || r.Notes.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("## Findings");
+            s.AppendLine();
+            foreach (var failure in r.Failures)
+            {
+                s.AppendLine("- **fail:** " + failure);
+            }
+
+            foreach (var note in r.Notes)
+            {
+                s.AppendLine("- " + note);
+            }
+        }
+
+        return s.ToString();
+    }
+
+    private static string Latency(string name, LatencySummary l) =>
+        Invariant($"{name,-11} p50 {l.P50Ms,8:N2} ms  p90 {l.P90Ms,8:N2} ms  p99 {l.P99Ms,8:N2} ms  max {l.MaxMs,8:N2} ms  (n={l.Count:N0})");
+
+    private static string Row(string name, LatencySummary l) =>
+        Invariant($"| {name} | {l.Count:N0} | {l.P50Ms:N2} | {l.P90Ms:N2} | {l.P99Ms:N2} | {l.MaxMs:N2} |");
+
+    private static string Errors(IReadOnlyDictionary<string, long> errors) =>
+        errors.Count == 0 ? "" : ": " + string.Join(", ", errors.Select(e => Invariant($"{e.Key} {e.Value:N0}")));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
