@@ -24,6 +24,7 @@ builder.Services.AddSingleton<PresenterKey>();
 var app = builder.Build();
 app.MapPages();
 app.MapGameApi();
+app.MapJoinQrCode();
 app.MapDeadLetterApi();
 app.MapKinesisApi();
 app.MapInvokeApi();
