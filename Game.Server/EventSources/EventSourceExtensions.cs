@@ -29,9 +29,15 @@ public static class EventSourceExtensions
     /// Registers a function and its event source mapping (<c>Functions:&lt;name&gt;</c>): one reader per shard feeds
     /// it batches under Lambda's rules.
     /// </summary>
+    /// <typeparam name="TFunction">An <see cref="IKinesisFunction"/>, or an <see cref="ITumblingWindowFunction"/> for a mapping with TumblingWindowInSeconds.</typeparam>
     public static IServiceCollection AddKinesisFunction<TFunction>(this IServiceCollection services, string name, IConfiguration configuration)
-        where TFunction : class, IKinesisFunction
+        where TFunction : class
     {
+        if (!typeof(IKinesisFunction).IsAssignableFrom(typeof(TFunction)) && !typeof(ITumblingWindowFunction).IsAssignableFrom(typeof(TFunction)))
+        {
+            throw new ArgumentException($"{typeof(TFunction).Name} handles neither Kinesis events nor tumbling windows.", nameof(TFunction));
+        }
+
         services.AddOptions<EventSourceMappingOptions>(name)
             .Bind(configuration.GetSection($"{EventSourceMappingOptions.Section}:{name}"))
             .ValidateDataAnnotations()

@@ -36,9 +36,13 @@ public sealed partial class ShardPoller(
         var leaseKey = $"{functionName}/{stream.Name}/{shardId}";
         var options = optionsMonitor.Get(functionName);
         var tags = new TagList { { "function", functionName }, { "shard", shardId } };
+        var windowSize = TimeSpan.FromSeconds(options.TumblingWindowInSeconds);
+        TumblingWindow? window = null;
         var processor = new ShardBatchProcessor(
             options,
-            (lane, records, ct) => InvokeAsync(shardId, lane, records, options, ct),
+            (lane, records, ct) => window is null
+                ? InvokeAsync(shardId, lane, records, options, ct)
+                : InvokeWindowAsync(shardId, records, window, options, ct),
             (failed, ct) => DeliverFailureAsync(shardId, failed, options, ct),
             (delay, ct) => Task.Delay(delay, time, ct),
             time);
@@ -53,14 +57,45 @@ public sealed partial class ShardPoller(
                     position = await StartPositionAsync(shard, leaseKey, options, cancellationToken);
                 }
 
-                await stream.WaitForRecordsAsync(shard, position, cancellationToken);
+                if (!await WaitForRecordsAsync(shard, position, window, cancellationToken))
+                {
+                    // The open window's end passed with no newer record: close it now, not when one comes.
+                    await CloseWindowAsync(shardId, window!, options, cancellationToken);
+                    window = null;
+                    continue;
+                }
+
                 await WaitForBatchingWindowAsync(shard, position, options, cancellationToken);
                 var records = stream.Read(shard, position, options.BatchSize);
                 metrics.PolledEventCount.Add(records.Count, tags);
                 metrics.IteratorAge.Record((time.GetUtcNow() - records[^1].ArrivalTime).TotalMilliseconds, tags);
 
-                var summary = await processor.ProcessAsync(records, cancellationToken);
-                metrics.FilteredOutEventCount.Add(summary.FilteredOut, tags);
+                if (windowSize == TimeSpan.Zero)
+                {
+                    var summary = await processor.ProcessAsync(records, cancellationToken);
+                    metrics.FilteredOutEventCount.Add(summary.FilteredOut, tags);
+                }
+                else
+                {
+                    // Records arrive in order, so each window's records are one run of the batch.
+                    foreach (var run in records.GroupBy(r => TumblingWindow.StartOf(r.ArrivalTime, windowSize)))
+                    {
+                        if (window is not null && window.Start != run.Key)
+                        {
+                            await CloseWindowAsync(shardId, window, options, cancellationToken);
+                            window = null;
+                        }
+
+                        window ??= new TumblingWindow(run.Key, windowSize);
+                        var summary = await processor.ProcessAsync(run.ToList(), cancellationToken);
+                        metrics.FilteredOutEventCount.Add(summary.FilteredOut, tags);
+                        if (window.StateTooLarge)
+                        {
+                            await CloseWindowAsync(shardId, window, options, cancellationToken, terminatedEarly: true);
+                            window = null;
+                        }
+                    }
+                }
 
                 await store.SetCheckpointAsync(leaseKey, records[^1].SequenceNumber, cancellationToken);
                 SequenceNumber.TryParse(records[^1].SequenceNumber, out _, out position);
@@ -97,6 +132,71 @@ public sealed partial class ShardPoller(
         using var slot = await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken);
         var grain = grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}/{lane}");
         return await grain.Invoke(new ShardBatch(stream.Name, shardId, records));
+    }
+
+    /// <summary>Invokes the window's function with its records and state, and keeps the state it answers.</summary>
+    private async Task<InvocationResult> InvokeWindowAsync(string shardId, IReadOnlyList<StreamRecord> records, TumblingWindow window, EventSourceMappingOptions options, CancellationToken cancellationToken)
+    {
+        using var slot = await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken);
+        var result = await grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}/0")
+            .InvokeWindow(new ShardBatch(stream.Name, shardId, records), new WindowInput(window.Start, window.End, window.State, IsFinal: false, TerminatedEarly: false));
+        if (result.Error is null && result.WindowState is { } state)
+        {
+            window.State = state;
+        }
+
+        return result;
+    }
+
+    /// <summary>The window's final invocation: no records, the state to aggregate; retried until it succeeds.</summary>
+    private async Task CloseWindowAsync(string shardId, TumblingWindow window, EventSourceMappingOptions options, CancellationToken cancellationToken, bool terminatedEarly = false)
+    {
+        var grain = grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}/0");
+        var delay = MinRetryDelay;
+        for (var attempt = 0; ; attempt++)
+        {
+            using (await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken))
+            {
+                var result = await grain.InvokeWindow(
+                    new ShardBatch(stream.Name, shardId, []),
+                    new WindowInput(window.Start, window.End, window.State, IsFinal: true, TerminatedEarly: terminatedEarly));
+                if (result.Succeeded || (options.MaximumRetryAttempts >= 0 && attempt >= options.MaximumRetryAttempts))
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(delay, time, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    /// <summary>Waits for a record after <paramref name="position"/>; false when an open window's end passes first.</summary>
+    private async Task<bool> WaitForRecordsAsync(int shard, long position, TumblingWindow? window, CancellationToken cancellationToken)
+    {
+        if (window is null)
+        {
+            await stream.WaitForRecordsAsync(shard, position, cancellationToken);
+            return true;
+        }
+
+        var left = window.End - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            return stream.LatestPosition(shard) > position;
+        }
+
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        until.CancelAfter(left);
+        try
+        {
+            await stream.WaitForRecordsAsync(shard, position, until.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task DeliverFailureAsync(string shardId, FailedRecords failed, EventSourceMappingOptions options, CancellationToken cancellationToken)

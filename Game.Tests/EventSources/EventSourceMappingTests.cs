@@ -139,6 +139,42 @@ public sealed class EventSourceMappingTests
         Assert.True(throttles > 0, metrics);
     }
 
+    [Fact]
+    public async Task Mapping_TumblingWindow_CarriesStateBetweenInvocationsAndEndsWithAFinalInvoke()
+    {
+        var function = Unique("windows");
+        await using var server = new InProcessServer(new Dictionary<string, string?>
+        {
+            [$"Functions:{function}:BatchSize"] = "1",
+            [$"Functions:{function}:TumblingWindowInSeconds"] = "2",
+        }, [], windowFunctions: [function]);
+        _ = server.Services;
+
+        for (var i = 0; i < 5; i++)
+        {
+            await AppendAsync(server, "p", $"w{i}");
+        }
+
+        var deadline = DateTime.UtcNow + Patience;
+        IReadOnlyList<KinesisTimeWindowEvent> events;
+        do
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no final invocation arrived");
+            await Task.Delay(50);
+            events = CountingWindowFunction.Events.TryGetValue(function, out var queue) ? queue.ToArray() : [];
+        }
+        while (events.Where(e => e.IsFinalInvokeForWindow).Sum(e => int.Parse(e.State["count"])) < 5);
+
+        var finals = events.Where(e => e.IsFinalInvokeForWindow).ToList();
+        Assert.All(finals, f => Assert.Empty(f.Records));
+        Assert.Equal(finals.Select(f => f.Window.Start).Distinct().Count(), finals.Count);
+        // Each record went in its own invocation (BatchSize 1), so a window's count above 1 came from carried state.
+        Assert.Contains(finals, f => int.Parse(f.State["count"]) >= 2);
+        Assert.All(events, e => Assert.Equal(TimeSpan.FromSeconds(2), e.Window.End - e.Window.Start));
+        Assert.All(events, e => Assert.Equal(0, e.Window.Start.ToUnixTimeMilliseconds() % 2000));
+        Assert.Equal(5, events.Sum(e => e.Records.Count));
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))

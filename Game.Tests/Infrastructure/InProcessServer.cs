@@ -19,9 +19,11 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly string[] _scriptedFunctions;
+    private readonly string[] _windowFunctions;
 
-    public InProcessServer(IReadOnlyDictionary<string, string?> settings, string[] scriptedFunctions, string? dataDirectory = null)
+    public InProcessServer(IReadOnlyDictionary<string, string?> settings, string[] scriptedFunctions, string? dataDirectory = null, string[]? windowFunctions = null)
     {
+        _windowFunctions = windowFunctions ?? [];
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "game-inproc-" + Guid.NewGuid().ToString("N")[..12]);
         _scriptedFunctions = scriptedFunctions;
         _settings = new Dictionary<string, string?>
@@ -54,6 +56,11 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
             {
                 services.AddKinesisFunction<ScriptedFunction>(name, configuration);
             }
+
+            foreach (var name in _windowFunctions)
+            {
+                services.AddKinesisFunction<CountingWindowFunction>(name, configuration);
+            }
         });
     }
 
@@ -83,5 +90,21 @@ public sealed class ScriptedFunction : IKinesisFunction
         return Behaviours.TryGetValue(context.FunctionName, out var behaviour)
             ? await behaviour(kinesisEvent, context)
             : new StreamsEventResponse();
+    }
+}
+
+/// <summary>A tumbling-window function that counts its window's records in its state and remembers every event.</summary>
+public sealed class CountingWindowFunction : ITumblingWindowFunction
+{
+    public static readonly ConcurrentDictionary<string, ConcurrentQueue<KinesisTimeWindowEvent>> Events = new();
+
+    public Task<KinesisTimeWindowResponse> FunctionHandler(KinesisTimeWindowEvent windowEvent, ILambdaContext context)
+    {
+        Events.GetOrAdd(context.FunctionName, _ => new()).Enqueue(windowEvent);
+        var count = windowEvent.State.TryGetValue("count", out var value) ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return Task.FromResult(new KinesisTimeWindowResponse
+        {
+            State = new Dictionary<string, string> { ["count"] = (count + windowEvent.Records.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        });
     }
 }
