@@ -71,6 +71,40 @@ public sealed record ScoreboardFrame
     [Id(10), Key("applied")] public IReadOnlyDictionary<string, long> Applied { get; init; } = new Dictionary<string, long>();
 }
 
+/// <summary>
+/// What one phone shows: its own score, rank and team total, and the round's clock. Sent to that phone only,
+/// on connect and then whenever it changes, at most twice a second.
+/// </summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record PhoneStanding
+{
+    [Id(0), Key("gameId")] public string GameId { get; init; } = "";
+
+    [Id(1), Key("playerId")] public string PlayerId { get; init; } = "";
+
+    [Id(2), Key("phase")] public GamePhase Phase { get; init; }
+
+    [Id(3), Key("score")] public long Score { get; init; }
+
+    /// <summary>1 for the leader; players with the same score share a rank.</summary>
+    [Id(4), Key("rank")] public int Rank { get; init; }
+
+    [Id(5), Key("players")] public int Players { get; init; }
+
+    [Id(6), Key("team")] public string Team { get; init; } = "";
+
+    [Id(7), Key("teamScore")] public long TeamScore { get; init; }
+
+    [Id(8), Key("roundStartsAt")] public long RoundStartsAt { get; init; }
+
+    [Id(9), Key("roundEndsAt")] public long RoundEndsAt { get; init; }
+
+    [Id(10), Key("serverTime")] public long ServerTime { get; init; }
+
+    /// <summary>The highest of this phone's batch seqs that the score reflects.</summary>
+    [Id(11), Key("appliedSeq")] public long AppliedSeq { get; init; }
+}
+
 /// <summary>Limits every part agrees on.</summary>
 public static class GameLimits
 {

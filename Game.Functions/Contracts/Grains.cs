@@ -91,13 +91,18 @@ public interface IGameGrain : IGrainWithStringKey
     /// <summary>The current scoreboard as a frame.</summary>
     Task<ScoreboardFrame?> Snapshot();
 
+    /// <summary>A player's standing now, for a phone that (re)connects; null for an unknown player.</summary>
+    Task<PhoneStanding?> Standing(string playerId);
+
     /// <summary>Scores written to the store by a function; coalesced into the next frame.</summary>
     [OneWay]
     Task ScoresChanged(IReadOnlyList<ScoreUpdate> updates);
 }
 
-/// <summary>Sends frames to a game's displays (implemented over the SignalR hub context).</summary>
+/// <summary>Sends frames to a game's displays and standings to its phones (implemented over the SignalR hub contexts).</summary>
 public interface IFramePublisher
 {
     Task PublishAsync(ScoreboardFrame frame, CancellationToken cancellationToken);
+
+    Task PublishStandingsAsync(IReadOnlyList<PhoneStanding> standings, CancellationToken cancellationToken);
 }

@@ -23,8 +23,8 @@ public interface IPresenterClient
 /// <summary>Server-to-phone calls.</summary>
 public interface IPhoneClient
 {
-    /// <summary>The game's frame, for the phone's own score, rank and team total.</summary>
-    Task Frame(ScoreboardFrame frame);
+    /// <summary>The phone's own standing: on connect, then whenever it changes (at most twice a second).</summary>
+    Task Standing(PhoneStanding standing);
 }
 
 /// <summary>Phone-to-server calls (method names for untyped clients such as the browser and the load tool).</summary>

@@ -17,13 +17,17 @@ public sealed partial class GameGrain(
     IOptions<GameOptions> options,
     ILogger<GameGrain> logger) : Grain, IGameGrain
 {
-    private readonly Dictionary<string, Standing> _players = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PlayerState> _players = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _appliedSinceLastFrame = new(StringComparer.Ordinal);
     private readonly Queue<(long At, int Samples)> _recentSamples = new();
     private GameRecord? _game;
+    private static readonly TimeSpan StandingsInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly Dictionary<string, PhoneStanding> _sentStandings = new(StringComparer.Ordinal);
     private GamePhase _publishedPhase;
     private long _version;
     private bool _dirty;
+    private DateTimeOffset _standingsSentAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -32,7 +36,7 @@ public sealed partial class GameGrain(
         {
             foreach (var row in await store.GetPlayersAsync(_game.GameId, cancellationToken))
             {
-                _players[row.Profile.PlayerId] = new Standing(row.Profile, row.Ledger.Score, row.Ledger.LastSeq);
+                _players[row.Profile.PlayerId] = new PlayerState(row.Profile, row.Ledger.Score, row.Ledger.LastSeq);
             }
 
             _publishedPhase = PhaseAt(_game, time.GetUtcNow());
@@ -71,7 +75,7 @@ public sealed partial class GameGrain(
 
         var profile = new PlayerProfile { PlayerId = NewPlayerId(), Nickname = nickname, Team = team };
         await store.AddPlayerAsync(_game.GameId, profile, CancellationToken.None);
-        _players[profile.PlayerId] = new Standing(profile, 0, 0);
+        _players[profile.PlayerId] = new PlayerState(profile, 0, 0);
         _dirty = true;
         return profile;
     }
@@ -177,7 +181,74 @@ public sealed partial class GameGrain(
         _dirty = false;
         _appliedSinceLastFrame.Clear();
         await publisher.PublishAsync(frame, cancellationToken);
+        await PublishChangedStandingsAsync(now, cancellationToken);
     }
+
+    public Task<PhoneStanding?> Standing(string playerId)
+    {
+        if (_game is null || !_players.TryGetValue(playerId, out var me))
+        {
+            return Task.FromResult<PhoneStanding?>(null);
+        }
+
+        var now = time.GetUtcNow();
+        var teamScore = me.Profile.Team.Length == 0 ? me.Score : _players.Values.Where(p => p.Profile.Team == me.Profile.Team).Sum(p => p.Score);
+        var rank = 1 + _players.Values.Count(p => p.Score > me.Score);
+        return Task.FromResult<PhoneStanding?>(ToStanding(me, rank, teamScore, PhaseAt(_game, now), now));
+    }
+
+    /// <summary>
+    /// Phones get their own standing at most twice a second and only when it changed: a hall of phones must not
+    /// cost one message per phone per frame.
+    /// </summary>
+    private async Task PublishChangedStandingsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - _standingsSentAt < StandingsInterval)
+        {
+            return;
+        }
+
+        _standingsSentAt = now;
+        var phase = PhaseAt(_game!, now);
+        var teams = _players.Values.GroupBy(p => p.Profile.Team, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Score), StringComparer.Ordinal);
+        var ordered = _players.Values.OrderByDescending(p => p.Score).ToList();
+        var changed = new List<PhoneStanding>();
+        var previousRank = 0;
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var me = ordered[i];
+            // Standard competition ranking: equal scores share the rank of the first of them.
+            var rank = i > 0 && ordered[i - 1].Score == me.Score ? previousRank : i + 1;
+            previousRank = rank;
+            var standing = ToStanding(me, rank, me.Profile.Team.Length == 0 ? me.Score : teams[me.Profile.Team], phase, now);
+            if (!_sentStandings.TryGetValue(me.Profile.PlayerId, out var sent) || sent with { ServerTime = 0 } != standing with { ServerTime = 0 })
+            {
+                _sentStandings[me.Profile.PlayerId] = standing;
+                changed.Add(standing);
+            }
+        }
+
+        if (changed.Count > 0)
+        {
+            await publisher.PublishStandingsAsync(changed, cancellationToken);
+        }
+    }
+
+    private PhoneStanding ToStanding(PlayerState me, int rank, long teamScore, GamePhase phase, DateTimeOffset now) => new()
+    {
+        GameId = _game!.GameId,
+        PlayerId = me.Profile.PlayerId,
+        Phase = phase,
+        Score = me.Score,
+        Rank = rank,
+        Players = _players.Count,
+        Team = me.Profile.Team,
+        TeamScore = teamScore,
+        RoundStartsAt = _game.RoundStartsAt?.ToUnixTimeMilliseconds() ?? 0,
+        RoundEndsAt = _game.RoundEndsAt?.ToUnixTimeMilliseconds() ?? 0,
+        ServerTime = now.ToUnixTimeMilliseconds(),
+        AppliedSeq = me.AppliedSeq,
+    };
 
     private ScoreboardFrame BuildFrame(DateTimeOffset now, bool includeApplied)
     {
@@ -229,7 +300,7 @@ public sealed partial class GameGrain(
 
     private static string NewPlayerId() => "p" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    private sealed record Standing(PlayerProfile Profile, long Score, long AppliedSeq)
+    private sealed record PlayerState(PlayerProfile Profile, long Score, long AppliedSeq)
     {
         public PlayerStanding ToStanding() =>
             new() { PlayerId = Profile.PlayerId, Nickname = Profile.Nickname, Team = Profile.Team, Score = Score };

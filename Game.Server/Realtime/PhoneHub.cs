@@ -9,11 +9,11 @@ namespace Game.Server.Realtime;
 /// checked against it and appended to the stream as one record, partition key = player id, and acknowledged once
 /// durable. Thin and stateless: scoring happens downstream.
 /// </summary>
-public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens) : Hub<IPhoneClient>
+public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens, IGrainFactory grains) : Hub<IPhoneClient>
 {
     private const string PlayerKey = "player";
 
-    public override Task OnConnectedAsync()
+    public override async Task OnConnectedAsync()
     {
         var token = Context.GetHttpContext()?.Request.Query["access_token"].ToString();
         if (!tokens.TryValidate(token, out var gameId, out var playerId))
@@ -22,7 +22,12 @@ public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens) : Hub<IPh
         }
 
         Context.Items[PlayerKey] = (gameId, playerId);
-        return Task.CompletedTask;
+        await Groups.AddToGroupAsync(Context.ConnectionId, HubFramePublisher.PlayerGroup(playerId));
+        // The phone is right at once after a (re)connect, without waiting for its standing to change.
+        if (await grains.GetGrain<IGameGrain>(gameId).Standing(playerId) is { } standing)
+        {
+            await Clients.Caller.Standing(standing);
+        }
     }
 
     public async Task<MotionAck> SendMotion(MotionBatch batch)

@@ -133,6 +133,66 @@ public sealed class PhoneToDisplayTests : IAsyncLifetime
         Assert.Equal(0, scoreboard.Players.Single(p => p.PlayerId == grace.PlayerId).Score);
     }
 
+    [Fact]
+    public async Task Phones_ScoreDuringRound_EachGetsItsOwnScoreRankAndTeamTotal()
+    {
+        using var client = new GameClient(_server);
+        var game = await client.CreateGameAsync(roundSeconds: 60);
+        var ada = await client.JoinAsync(game.GameId, "Ada", "red");
+        var grace = await client.JoinAsync(game.GameId, "Grace", "red");
+        var linus = await client.JoinAsync(game.GameId, "Linus", "blue");
+        await client.StartAsync(game.GameId);
+
+        var latest = new Dictionary<string, PhoneStanding>();
+        var phones = new List<HubConnection>();
+        foreach (var player in new[] { ada, grace, linus })
+        {
+            var phone = await client.ConnectPhoneAsync(player);
+            phone.On<PhoneStanding>(nameof(IPhoneClient.Standing), standing =>
+            {
+                lock (latest)
+                {
+                    latest[standing.PlayerId] = standing;
+                }
+            });
+            phones.Add(phone);
+        }
+
+        // Ada scores most, Grace and Linus tie: they share rank 2.
+        Assert.True((await phones[0].InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, Batch(ada, 1, strength: 3))).Accepted);
+        Assert.True((await phones[1].InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, Batch(grace, 1, strength: 1))).Accepted);
+        Assert.True((await phones[2].InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, Batch(linus, 1, strength: 1))).Accepted);
+        long Score(int strength) => ScoreLedger.Apply(PlayerLedger.Empty, Batch(ada, 1, strength), counts: true).Ledger.Score;
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            lock (latest)
+            {
+                if (latest.Count == 3 && latest.Values.All(s => s.AppliedSeq == 1))
+                {
+                    break;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "phones did not get their standings");
+            await Task.Delay(50);
+        }
+
+        lock (latest)
+        {
+            Assert.Equal((Score(3), 1, Score(3) + Score(1), GamePhase.Running), (latest[ada.PlayerId].Score, latest[ada.PlayerId].Rank, latest[ada.PlayerId].TeamScore, latest[ada.PlayerId].Phase));
+            Assert.Equal((Score(1), 2, Score(3) + Score(1)), (latest[grace.PlayerId].Score, latest[grace.PlayerId].Rank, latest[grace.PlayerId].TeamScore));
+            Assert.Equal((Score(1), 2, Score(1)), (latest[linus.PlayerId].Score, latest[linus.PlayerId].Rank, latest[linus.PlayerId].TeamScore));
+            Assert.All(latest.Values, s => Assert.Equal(3, s.Players));
+        }
+
+        foreach (var phone in phones)
+        {
+            await phone.DisposeAsync();
+        }
+    }
+
     /// <summary>Ten samples at 50 Hz; strength k adds k·5 m/s² above gravity on x, so each sample scores exactly ⌊10·5k⌋ points.</summary>
     private static MotionBatch Batch(GameClient.JoinedPlayer player, int seq, int strength) => new()
     {
