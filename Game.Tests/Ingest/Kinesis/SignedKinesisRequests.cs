@@ -2,6 +2,7 @@ using System.Formats.Cbor;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Game.Server.Ingest.Kinesis;
 
 namespace Game.Tests.Ingest.Kinesis;
@@ -21,11 +22,23 @@ public sealed class SignedKinesisRequests(string endpoint, string accessKeyId, s
     {
         var writer = new CborWriter();
         writeBody(writer);
-        var body = writer.Encode();
+        var (status, contentType, answer) = await SendAsync(operation, KinesisCbor.ContentType, writer.Encode());
+        return (status, contentType, answer.Length == 0 ? null : Decode(new CborReader(answer, CborConformanceMode.Lax)));
+    }
+
+    /// <summary>A signed JSON request (application/x-amz-json-1.1), as the AWS SDKs send by default.</summary>
+    public async Task<(int Status, JsonDocument Body)> SendJsonAsync(string operation, object body)
+    {
+        var (status, _, answer) = await SendAsync(operation, KinesisApi.JsonContentType, JsonSerializer.SerializeToUtf8Bytes(body));
+        return (status, JsonDocument.Parse(answer.Length == 0 ? "{}"u8.ToArray() : answer));
+    }
+
+    private async Task<(int Status, string? ContentType, byte[] Body)> SendAsync(string operation, string contentType, byte[] body)
+    {
         var amzDate = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var headers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
         {
-            ["content-type"] = [KinesisCbor.ContentType],
+            ["content-type"] = [contentType],
             ["host"] = [new Uri(endpoint).Authority],
             ["x-amz-date"] = [amzDate],
             ["x-amz-target"] = [KinesisApi.TargetPrefix + operation],
@@ -35,14 +48,13 @@ public sealed class SignedKinesisRequests(string endpoint, string accessKeyId, s
         var signature = SigV4Verifier.Sign(secretAccessKey, amzDate, amzDate[..8], "us-east-1", "kinesis", canonical);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint + "/") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue(KinesisCbor.ContentType);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", KinesisApi.TargetPrefix + operation);
         request.Headers.TryAddWithoutValidation("Authorization",
             $"{SigV4Verifier.Algorithm} Credential={accessKeyId}/{amzDate[..8]}/us-east-1/kinesis/aws4_request, SignedHeaders={string.Join(';', signed)}, Signature={signature}");
         using var response = await Http.SendAsync(request);
-        var answer = await response.Content.ReadAsByteArrayAsync();
-        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, answer.Length == 0 ? null : Decode(new CborReader(answer, CborConformanceMode.Lax)));
+        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsByteArrayAsync());
     }
 
     /// <summary>Maps become dictionaries, arrays lists, byte strings byte arrays, tags <see cref="CborTagged"/>.</summary>
