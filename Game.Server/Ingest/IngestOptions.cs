@@ -42,4 +42,18 @@ public sealed class IngestOptions
     /// <summary>How long a shard iterator stays usable after GetShardIterator or GetRecords issued it, seconds. Default 300 (Kinesis' 5 minutes).</summary>
     [Range(1, 86_400)]
     public int IteratorLifetimeSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// Enforce Kinesis' per-shard write limits (<see cref="ShardRecordsPerSecond"/>, <see cref="ShardBytesPerSecond"/>),
+    /// for producers that want to rehearse against them. Default false: the game's own load is far above 1,000 records/s per shard.
+    /// </summary>
+    public bool EnforceShardLimits { get; set; }
+
+    /// <summary>With <see cref="EnforceShardLimits"/>: records per second per shard. Default 1,000 (Kinesis).</summary>
+    [Range(1, 1_000_000)]
+    public int ShardRecordsPerSecond { get; set; } = 1000;
+
+    /// <summary>With <see cref="EnforceShardLimits"/>: bytes per second per shard (data plus partition key). Default 1 MiB (Kinesis).</summary>
+    [Range(1, 1024 * 1024 * 1024)]
+    public int ShardBytesPerSecond { get; set; } = 1024 * 1024;
 }

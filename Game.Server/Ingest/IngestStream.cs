@@ -37,7 +37,8 @@ public sealed partial class IngestStream : IAsyncDisposable
     private readonly long[] _lastArrival;
     private readonly TaskCompletionSource[] _appended;
     private readonly Task _writer;
-    private readonly Timer _retention;
+    private readonly ITimer _retention;
+    private readonly ShardWriteLimits? _limits;
     private long _pendingRecords;
 
     public IngestStream(IOptions<IngestOptions> options, DataDirectory data, TimeProvider time, ILogger<IngestStream> logger)
@@ -60,7 +61,8 @@ public sealed partial class IngestStream : IAsyncDisposable
         var writeConnection = Open();
         Recover(writeConnection);
         _writer = Task.Run(() => WriteLoopAsync(writeConnection));
-        _retention = new Timer(_ => TrimExpired(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        _retention = time.CreateTimer(_ => TrimExpired(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        _limits = _options.EnforceShardLimits ? new ShardWriteLimits(Map.ShardCount, _options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, time) : null;
     }
 
     public string Name => _options.StreamName;
@@ -82,11 +84,59 @@ public sealed partial class IngestStream : IAsyncDisposable
             shards[i] = records[i].ExplicitHashKey is { } hashKey ? Map.ShardFor(hashKey) : Map.ShardFor(records[i].PartitionKey);
         }
 
+        if (_limits is not null)
+        {
+            return AppendWithinShardLimitsAsync(records, shards, _limits);
+        }
+
+        return AppendRoutedAsync(records, shards);
+    }
+
+    /// <summary>
+    /// Kinesis' per-shard limits: each record takes from its shard's budget; one that does not fit fails with
+    /// ProvisionedThroughputExceededException, as does every later record of that shard in the call, so a
+    /// producer's order within a shard is never broken by a record slipping past a refused one.
+    /// </summary>
+    private async Task<AppendResult[]> AppendWithinShardLimitsAsync(IReadOnlyList<AppendRequest> records, int[] shards, ShardWriteLimits limits)
+    {
+        var results = new AppendResult[records.Count];
+        var refusedShards = new HashSet<int>();
+        var accepted = new List<int>(records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var bytes = records[i].Data.Length + System.Text.Encoding.UTF8.GetByteCount(records[i].PartitionKey);
+            if (refusedShards.Contains(shards[i]) || !limits.TryTake(shards[i], bytes))
+            {
+                refusedShards.Add(shards[i]);
+                results[i] = Throttled(shards[i]);
+            }
+            else
+            {
+                accepted.Add(i);
+            }
+        }
+
+        if (accepted.Count > 0)
+        {
+            var written = await AppendRoutedAsync(accepted.Select(i => records[i]).ToList(), accepted.Select(i => shards[i]).ToArray());
+            for (var k = 0; k < accepted.Count; k++)
+            {
+                results[accepted[k]] = written[k];
+            }
+        }
+
+        return results;
+    }
+
+    private static AppendResult Throttled(int shard) =>
+        new(ShardMap.ShardId(shard), null, "ProvisionedThroughputExceededException", $"Rate exceeded for shard {ShardMap.ShardId(shard)}.");
+
+    private Task<AppendResult[]> AppendRoutedAsync(IReadOnlyList<AppendRequest> records, int[] shards)
+    {
         if (Interlocked.Add(ref _pendingRecords, records.Count) > _options.MaxPendingRecords)
         {
             Interlocked.Add(ref _pendingRecords, -records.Count);
-            return Task.FromResult(shards.Select(s => new AppendResult(
-                ShardMap.ShardId(s), null, "ProvisionedThroughputExceededException", "Rate exceeded for shard " + ShardMap.ShardId(s) + ".")).ToArray());
+            return Task.FromResult(shards.Select(Throttled).ToArray());
         }
 
         var pending = new PendingAppend(records, shards);

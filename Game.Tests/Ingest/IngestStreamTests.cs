@@ -1,0 +1,135 @@
+using System.Text;
+using Game.Server.Hosting;
+using Game.Server.Ingest;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Game.Tests.Ingest;
+
+/// <summary>The embedded stream on its own, with fake time: retention, shard limits, reads by time, wake-ups.</summary>
+public sealed class IngestStreamTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "game-stream-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-28T12:00:00Z"));
+    private IngestStream? _stream;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_stream is not null)
+        {
+            await _stream.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private IngestStream Open(IngestOptions options)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Game:DataDirectory"] = _directory }).Build();
+        _stream = new IngestStream(Options.Create(options), new DataDirectory(configuration), _time, NullLogger<IngestStream>.Instance);
+        return _stream;
+    }
+
+    private static AppendRequest[] Records(string key, params string[] data) =>
+        data.Select(d => new AppendRequest(key, Encoding.UTF8.GetBytes(d))).ToArray();
+
+    [Fact]
+    public async Task Retention_RecordsOlderThanTheRetention_AreTrimmedAndTrimHorizonMoves()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1, RetentionHours = 1 });
+        await stream.AppendAsync(Records("p", "old1", "old2", "old3"));
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var kept = await stream.AppendAsync(Records("p", "new1", "new2"));
+
+        _time.Advance(TimeSpan.FromMinutes(40));
+
+        Assert.Equal(3, stream.TrimHorizon(0));
+        var read = stream.Read(0, stream.TrimHorizon(0), 100);
+        Assert.Equal(["new1", "new2"], read.Select(r => Encoding.UTF8.GetString(r.Data)));
+        Assert.Equal(kept.Select(k => k.SequenceNumber), read.Select(r => r.SequenceNumber));
+    }
+
+    [Fact]
+    public async Task ShardLimits_Enforced_RefuseBeyond1000RecordsPerSecondAndRefillWithTime()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1, EnforceShardLimits = true });
+
+        var first = await stream.AppendAsync(Enumerable.Range(0, 1200).Select(i => new AppendRequest("p", new byte[10])).ToList());
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        var second = await stream.AppendAsync(Enumerable.Range(0, 600).Select(i => new AppendRequest("p", new byte[10])).ToList());
+
+        Assert.Equal(1000, first.Count(r => r.Succeeded));
+        Assert.All(first.Skip(1000), r => Assert.Equal("ProvisionedThroughputExceededException", r.ErrorCode));
+        Assert.Equal(500, second.Count(r => r.Succeeded));
+        Assert.True(second.Take(500).All(r => r.Succeeded), "the accepted records are the first ones, in order");
+    }
+
+    [Fact]
+    public async Task ShardLimits_Enforced_RefuseBeyondOneMebibytePerSecond()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1, EnforceShardLimits = true });
+
+        var results = await stream.AppendAsync(Enumerable.Range(0, 5).Select(i => new AppendRequest("p", new byte[300 * 1024])).ToList());
+
+        Assert.Equal([true, true, true, false, false], results.Select(r => r.Succeeded));
+    }
+
+    [Fact]
+    public async Task ShardLimits_Off_AcceptFarMoreThanKinesis()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1 });
+
+        var results = await stream.AppendAsync(Enumerable.Range(0, 5000).Select(i => new AppendRequest("p", new byte[10])).ToList());
+
+        Assert.All(results, r => Assert.True(r.Succeeded));
+    }
+
+    [Fact]
+    public async Task PositionBefore_Timestamp_FindsTheFirstRecordThatArrivedAtOrAfterIt()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1 });
+        await stream.AppendAsync(Records("p", "a", "b"));
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var cutoff = _time.GetUtcNow();
+        await stream.AppendAsync(Records("p", "c"));
+
+        var read = stream.Read(0, stream.PositionBefore(0, cutoff), 10);
+
+        Assert.Equal(["c"], read.Select(r => Encoding.UTF8.GetString(r.Data)));
+        Assert.Equal(cutoff, read[0].ArrivalTime);
+    }
+
+    [Fact]
+    public async Task WaitForRecords_Append_WakesTheWaiterWithoutPolling()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1 });
+        var waiting = stream.WaitForRecordsAsync(0, stream.LatestPosition(0), CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        await stream.AppendAsync(Records("p", "x"));
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, stream.LatestPosition(0));
+    }
+
+    [Fact]
+    public async Task Append_OneCallManyShards_KeepsRequestOrderWithinEachShard()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 4 });
+        var requests = Enumerable.Range(0, 200).Select(i => new AppendRequest($"player-{i % 10}", Encoding.UTF8.GetBytes($"{i:D3}"))).ToList();
+
+        var results = await stream.AppendAsync(requests);
+
+        for (var shard = 0; shard < 4; shard++)
+        {
+            var read = stream.Read(shard, 0, 1000).Select(r => Encoding.UTF8.GetString(r.Data)).ToList();
+            Assert.Equal(read.Order(StringComparer.Ordinal), read);
+            Assert.Equal(results.Count(r => r.ShardId == ShardMap.ShardId(shard)), read.Count);
+        }
+    }
+}
