@@ -24,6 +24,9 @@ public sealed partial class ShardPoller(
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>This poller as a lease owner: unique per process and instance, readable in the store.</summary>
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, stream.Map.ShardCount).Select(shard => Task.Run(() => PollShardAsync(shard, stoppingToken), stoppingToken)));
 
@@ -35,13 +38,14 @@ public sealed partial class ShardPoller(
         var retryDelay = MinRetryDelay;
         var tags = new TagList { { "function", functionName }, { "shard", shardId } };
         long position = -1;
+        long leaseCounter = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 if (position < 0)
                 {
-                    position = await StartPositionAsync(shard, leaseKey, cancellationToken);
+                    (position, leaseCounter) = await StartPositionAsync(shard, leaseKey, cancellationToken);
                 }
 
                 await stream.WaitForRecordsAsync(shard, position, cancellationToken);
@@ -58,7 +62,7 @@ public sealed partial class ShardPoller(
 
                 if (done is not null)
                 {
-                    await store.SetCheckpointAsync(leaseKey, done, cancellationToken);
+                    await store.SetCheckpointAsync(leaseKey, done, leaseCounter, cancellationToken);
                     SequenceNumber.TryParse(done, out _, out position);
                 }
 
@@ -72,6 +76,12 @@ public sealed partial class ShardPoller(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                return;
+            }
+            catch (LeaseLostException ex)
+            {
+                // Another processor holds the shard now; reading on would only duplicate its work.
+                LogLeaseLost(logger, functionName, shardId, ex.LeaseCounter);
                 return;
             }
             catch (Exception ex)
@@ -93,21 +103,25 @@ public sealed partial class ShardPoller(
         }
     }
 
-    private async Task<long> StartPositionAsync(int shard, string leaseKey, CancellationToken cancellationToken)
+    /// <summary>Acquires the shard's lease (fencing any earlier holder) and answers where to read from, with the lease's counter.</summary>
+    private async Task<(long Position, long LeaseCounter)> StartPositionAsync(int shard, string leaseKey, CancellationToken cancellationToken)
     {
-        var checkpoint = await store.GetCheckpointAsync(leaseKey, cancellationToken);
-        if (SequenceNumber.TryParse(checkpoint, out _, out var position))
+        var lease = await store.AcquireLeaseAsync(leaseKey, _owner, cancellationToken);
+        if (SequenceNumber.TryParse(lease.Checkpoint, out _, out var position))
         {
-            return position;
+            return (position, lease.LeaseCounter);
         }
 
-        return options.Get(functionName).StartingPosition == StartingPosition.LATEST
+        return (options.Get(functionName).StartingPosition == StartingPosition.LATEST
             ? stream.LatestPosition(shard)
-            : stream.TrimHorizon(shard);
+            : stream.TrimHorizon(shard), lease.LeaseCounter);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} failed a batch of {ShardId}: {Error}; retrying")]
     private static partial void LogBatchFailed(ILogger logger, string function, string shardId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} lost the lease of {ShardId} (held with counter {LeaseCounter}) to another processor; this reader stops")]
+    private static partial void LogLeaseLost(ILogger logger, string function, string shardId, long leaseCounter);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling {ShardId} for {Function} failed; retrying")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string function, string shardId);
