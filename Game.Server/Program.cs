@@ -20,6 +20,7 @@ builder.Services.AddSingleton<PresenterKey>();
 var app = builder.Build();
 app.MapPages();
 app.MapGameApi();
+app.MapGameHistoryApi();
 app.MapRealtime();
 app.MapTelemetry();
 app.AnnouncePresenterUrl();
