@@ -27,7 +27,7 @@ public sealed class ResendingPhones : IAsyncDisposable
 
     /// <param name="players">The joined players, one phone each.</param>
     /// <param name="baseUrl">Where the server is now; read again on every reconnect.</param>
-    /// <param name="interval">Pause between one phone's acknowledged batch and its next.</param>
+    /// <param name="interval">One phone's period between batches: it sends a batch every <paramref name="interval"/>, or as soon as the last one is acknowledged when that took longer (no catch-up bursts).</param>
     public ResendingPhones(IReadOnlyList<GameClient.JoinedPlayer> players, Func<string> baseUrl, TimeSpan interval)
     {
         _players = players;
@@ -90,6 +90,7 @@ public sealed class ResendingPhones : IAsyncDisposable
     private async Task RunAsync(GameClient.JoinedPlayer player, int strength)
     {
         HubConnection? connection = null;
+        var due = DateTime.UtcNow;
         try
         {
             for (var seq = 1L; !_stop.IsCancellationRequested; seq++)
@@ -133,7 +134,12 @@ public sealed class ResendingPhones : IAsyncDisposable
                 }
 
                 Interlocked.Increment(ref _acknowledgedCount);
-                await Task.Delay(_interval, _abort.Token);
+                var now = DateTime.UtcNow;
+                due = due + _interval > now ? due + _interval : now;
+                if (due > now)
+                {
+                    await Task.Delay(due - now, _abort.Token);
+                }
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
