@@ -64,6 +64,22 @@ public sealed class DynamoDbGameStoreContractTests : GameStoreContract
         }
     }
 
+    [Fact]
+    public async Task AcquireLease_BareCheckpointFromAnOlderVersion_CounterOneAndResumesFromIt()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        using var client = CreateClient();
+        await client.PutItemAsync(new PutItemRequest
+        {
+            TableName = _options.TablePrefix + "Leases",
+            Item = new() { ["leaseKey"] = new() { S = Key }, ["checkpoint"] = new() { S = "4962" } },
+        }, Token);
+
+        var lease = await Store.AcquireLeaseAsync(Key, "host-a", Token);
+
+        Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-a", LeaseCounter = 1, Checkpoint = "4962" }, lease);
+    }
+
     protected override async Task DeleteStoreAsync()
     {
         if (string.IsNullOrEmpty(_options.ServiceUrl))
