@@ -28,6 +28,7 @@ app.MapJoinQrCode();
 app.MapDeadLetterApi();
 app.MapKinesisApi();
 app.MapInvokeApi();
+app.MapGameHistoryApi();
 app.MapRealtime();
 app.MapTelemetry();
 app.AnnouncePresenterUrl();

@@ -39,12 +39,16 @@ public sealed record DeadLetter
 /// <summary>The on-failure destination: where dead letters are kept.</summary>
 public interface IDeadLetterStore
 {
+    /// <summary>Keeps a dead letter, records included, under its <see cref="DeadLetter.Id"/>.</summary>
     Task AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken);
 
     /// <summary>Dead letters, oldest first; of one function when <paramref name="functionName"/> is given.</summary>
     Task<IReadOnlyList<DeadLetter>> ListAsync(string? functionName, CancellationToken cancellationToken);
 
+    /// <summary>One dead letter, or null when no dead letter has this id.</summary>
     Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>Sets <see cref="DeadLetter.ReplayedAt"/>; everything else stays as it was.</summary>
+    /// <exception cref="KeyNotFoundException">No dead letter has this id.</exception>
     Task MarkReplayedAsync(string id, DateTimeOffset replayedAt, CancellationToken cancellationToken);
 }

@@ -27,6 +27,9 @@ public sealed partial class ShardPoller(
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>This poller as a lease owner: unique per process and instance, readable in the store.</summary>
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, stream.Map.ShardCount).Select(shard => Task.Run(() => PollShardAsync(shard, stoppingToken), stoppingToken)));
 
@@ -48,13 +51,22 @@ public sealed partial class ShardPoller(
             time);
         var retryDelay = MinRetryDelay;
         long position = -1;
+        long? leaseCounter = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                if (position < 0)
+                if (leaseCounter is null)
                 {
-                    position = await StartPositionAsync(shard, leaseKey, options, cancellationToken);
+                    // Taken once per reader: taking it again after every store error would fence ourselves
+                    // and steal the shard back from a newer owner.
+                    var lease = await store.AcquireLeaseAsync(leaseKey, _owner, cancellationToken);
+                    leaseCounter = lease.LeaseCounter;
+                    position = StartPosition(shard, lease.Checkpoint, options);
+                }
+                else if (position < 0)
+                {
+                    position = StartPosition(shard, await store.GetCheckpointAsync(leaseKey, cancellationToken), options);
                 }
 
                 if (!await WaitForRecordsAsync(shard, position, window, cancellationToken))
@@ -97,13 +109,19 @@ public sealed partial class ShardPoller(
                     }
                 }
 
-                await store.SetCheckpointAsync(leaseKey, records[^1].SequenceNumber, cancellationToken);
+                await store.SetCheckpointAsync(leaseKey, records[^1].SequenceNumber, leaseCounter.Value, cancellationToken);
                 SequenceNumber.TryParse(records[^1].SequenceNumber, out _, out position);
                 retryDelay = MinRetryDelay;
                 continue;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                return;
+            }
+            catch (LeaseLostException ex)
+            {
+                // Another processor holds the shard now; reading on would only duplicate its work.
+                LogLeaseLost(logger, functionName, shardId, ex.LeaseCounter);
                 return;
             }
             catch (Exception ex)
@@ -251,9 +269,9 @@ public sealed partial class ShardPoller(
         }
     }
 
-    private async Task<long> StartPositionAsync(int shard, string leaseKey, EventSourceMappingOptions options, CancellationToken cancellationToken)
+    /// <summary>Where to read from: after the checkpoint, or the mapping's starting position when there is none.</summary>
+    private long StartPosition(int shard, string? checkpoint, EventSourceMappingOptions options)
     {
-        var checkpoint = await store.GetCheckpointAsync(leaseKey, cancellationToken);
         if (SequenceNumber.TryParse(checkpoint, out _, out var position))
         {
             return position;
@@ -266,6 +284,9 @@ public sealed partial class ShardPoller(
             _ => stream.TrimHorizon(shard),
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} lost the lease of {ShardId} (held with counter {LeaseCounter}) to another processor; this reader stops")]
+    private static partial void LogLeaseLost(ILogger logger, string function, string shardId, long leaseCounter);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} gave up on {Count} records of {ShardId} ({Condition}): {Error}")]
     private static partial void LogGaveUp(ILogger logger, string function, string shardId, int count, string condition, string error);

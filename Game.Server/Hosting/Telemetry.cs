@@ -1,4 +1,5 @@
 using Game.Functions.Runtime;
+using Game.Server.Storage;
 using OpenTelemetry.Metrics;
 
 namespace Game.Server.Hosting;
@@ -14,6 +15,7 @@ public static class Telemetry
         builder.Services.AddSingleton<FunctionMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(FunctionMetrics.MeterName)
+            .AddMeter(StorageMetrics.MeterName)
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
         return builder;

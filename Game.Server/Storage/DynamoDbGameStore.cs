@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -8,7 +10,7 @@ using Game.Functions.Contracts;
 namespace Game.Server.Storage;
 
 /// <summary>
-/// The DynamoDB store: games, players' ledgers and shard checkpoints in four tables (see docs/storage.md).
+/// The DynamoDB store: games, players' ledgers, shard leases and dead letters in four tables (see docs/storage.md).
 /// Runs against AWS or a local endpoint such as dynalite, so it uses no transactions.
 /// </summary>
 /// <remarks>
@@ -16,7 +18,7 @@ namespace Game.Server.Storage;
 /// the ledger that was read. A concurrent or replayed update that read an older ledger fails its condition,
 /// re-reads and recomputes, so it can neither be lost nor applied twice.
 /// </remarks>
-public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
+public sealed partial class DynamoDbGameStore : IGameStore, IDeadLetterStore, IDisposable
 {
     /// <summary>BatchGetItem's limit of keys per request.</summary>
     private const int BatchGetLimit = 100;
@@ -29,6 +31,14 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
 
     /// <summary>Rounds of retrying BatchGetItem's unprocessed keys (the SDK retries errors, not partial answers).</summary>
     private const int MaxUnprocessedRounds = 10;
+
+    /// <summary>Acquisitions racing on one lease each get their own counter; this many lost races in a row means something is wrong.</summary>
+    private const int MaxLeaseAttempts = 10;
+
+    /// <summary>A dead letter's compressed records must leave room for its other attributes in DynamoDB's 400 KB item.</summary>
+    private const int MaxDeadLetterRecordBytes = 380 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Ledger attributes go by placeholder: words like "score" may be reserved in DynamoDB expressions.</summary>
     private static Dictionary<string, string> LedgerNames => new()
@@ -45,15 +55,19 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
     private readonly DynamoDbStorageOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<DynamoDbGameStore> _logger;
+    private readonly StorageMetrics _metrics;
+    private readonly bool _ownsMetrics;
     private readonly string _games;
     private readonly string _scores;
     private readonly string _leases;
     private readonly string _deadLetters;
 
-    public DynamoDbGameStore(DynamoDbStorageOptions options, ILogger<DynamoDbGameStore> logger, TimeProvider? time = null)
+    public DynamoDbGameStore(DynamoDbStorageOptions options, ILogger<DynamoDbGameStore> logger, StorageMetrics? metrics = null, TimeProvider? time = null)
     {
         _options = options;
         _logger = logger;
+        _ownsMetrics = metrics is null;
+        _metrics = metrics ?? new StorageMetrics();
         _time = time ?? TimeProvider.System;
         _client = CreateClient(options);
         _games = options.TablePrefix + "Games";
@@ -68,7 +82,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
             EnsureTableAsync(_games, [Key("gameId", KeyType.HASH)], cancellationToken),
             EnsureTableAsync(_scores, [Key("gameId", KeyType.HASH), Key("playerId", KeyType.RANGE)], cancellationToken),
             EnsureTableAsync(_leases, [Key("leaseKey", KeyType.HASH)], cancellationToken),
-            EnsureTableAsync(_deadLetters, [Key("leaseKey", KeyType.HASH), Key("sequenceNumber", KeyType.RANGE)], cancellationToken));
+            EnsureTableAsync(_deadLetters, [Key("id", KeyType.HASH)], cancellationToken));
 
         static KeySchemaElement Key(string name, KeyType type) => new(name, type);
     }
@@ -95,11 +109,13 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
             item["roundEndsAt"] = S(FormatTime(endsAt));
         }
 
+        Count("PutItem");
         return _client.PutItemAsync(new PutItemRequest { TableName = _games, Item = item }, cancellationToken);
     }
 
     public async Task<GameRecord?> GetGameAsync(string gameId, CancellationToken cancellationToken)
     {
+        Count("GetItem");
         var response = await _client.GetItemAsync(new GetItemRequest
         {
             TableName = _games,
@@ -115,6 +131,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
         Dictionary<string, AttributeValue>? startKey = null;
         do
         {
+            Count("Scan");
             var response = await _client.ScanAsync(new ScanRequest
             {
                 TableName = _games,
@@ -137,6 +154,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
     {
         try
         {
+            Count("PutItem");
             await _client.PutItemAsync(new PutItemRequest
             {
                 TableName = _scores,
@@ -164,6 +182,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
         Dictionary<string, AttributeValue>? startKey = null;
         do
         {
+            Count("Query");
             var response = await _client.QueryAsync(new QueryRequest
             {
                 TableName = _scores,
@@ -217,6 +236,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
 
     public async Task<string?> GetCheckpointAsync(string leaseKey, CancellationToken cancellationToken)
     {
+        Count("GetItem");
         var response = await _client.GetItemAsync(new GetItemRequest
         {
             TableName = _leases,
@@ -228,18 +248,200 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
         return response.Item is { } item && item.TryGetValue("checkpoint", out var checkpoint) ? checkpoint.S : null;
     }
 
-    public Task SetCheckpointAsync(string leaseKey, string sequenceNumber, CancellationToken cancellationToken) =>
-        // UpdateItem, not PutItem: the lease row will also hold its owner and counter, which a checkpoint must not erase.
-        _client.UpdateItemAsync(new UpdateItemRequest
+    public async Task<Lease> AcquireLeaseAsync(string leaseKey, string owner, CancellationToken cancellationToken)
+    {
+        var key = new Dictionary<string, AttributeValue> { ["leaseKey"] = S(leaseKey) };
+        var names = new Dictionary<string, string> { ["#counter"] = "leaseCounter", ["#owner"] = "leaseOwner" };
+        for (var attempt = 1; ; attempt++)
         {
-            TableName = _leases,
-            Key = new() { ["leaseKey"] = S(leaseKey) },
-            UpdateExpression = "SET #checkpoint = :checkpoint",
-            ExpressionAttributeNames = new() { ["#checkpoint"] = "checkpoint" },
-            ExpressionAttributeValues = new() { [":checkpoint"] = S(sequenceNumber) },
-        }, cancellationToken);
+            Count("GetItem");
+            var read = await _client.GetItemAsync(new GetItemRequest
+            {
+                TableName = _leases,
+                Key = key,
+                ProjectionExpression = "#counter",
+                ExpressionAttributeNames = new() { ["#counter"] = "leaseCounter" },
+                ConsistentRead = true,
+            }, cancellationToken);
+            long? counter = read.Item is { } item && item.TryGetValue("leaseCounter", out var stored)
+                ? long.Parse(stored.N, CultureInfo.InvariantCulture)
+                : null;
 
-    public void Dispose() => _client.Dispose();
+            // Conditional on the counter read, not a blind ADD: two processors acquiring at once must not both
+            // believe they hold the same counter. A row without a counter (a bare checkpoint) starts at 1.
+            var values = new Dictionary<string, AttributeValue> { [":owner"] = S(owner), [":next"] = N((counter ?? 0) + 1) };
+            string condition;
+            if (counter is { } current)
+            {
+                condition = "#counter = :read";
+                values[":read"] = N(current);
+            }
+            else
+            {
+                condition = "attribute_not_exists(#counter)";
+            }
+
+            try
+            {
+                Count("UpdateItem");
+                var written = await _client.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = _leases,
+                    Key = key,
+                    UpdateExpression = "SET #counter = :next, #owner = :owner",
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
+                    // The checkpoint as of this write: once the counter moved, the old holder cannot change it any more.
+                    ReturnValues = ReturnValue.ALL_NEW,
+                }, cancellationToken);
+                return new Lease
+                {
+                    LeaseKey = leaseKey,
+                    Owner = owner,
+                    LeaseCounter = (counter ?? 0) + 1,
+                    Checkpoint = written.Attributes?.GetValueOrDefault("checkpoint")?.S,
+                };
+            }
+            catch (ConditionalCheckFailedException) when (attempt < MaxLeaseAttempts)
+            {
+                LogLeaseRaced(_logger, leaseKey, attempt);
+            }
+            catch (ConditionalCheckFailedException ex)
+            {
+                throw new InvalidOperationException($"The lease '{leaseKey}' changed under {MaxLeaseAttempts} attempts to acquire it.", ex);
+            }
+        }
+    }
+
+    public async Task SetCheckpointAsync(string leaseKey, string sequenceNumber, long leaseCounter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // UpdateItem, not PutItem: the owner and counter stay. The condition is the fence; it also fails on a
+            // missing row, so no checkpoint is written without an acquired lease.
+            Count("UpdateItem");
+            await _client.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = _leases,
+                Key = new() { ["leaseKey"] = S(leaseKey) },
+                UpdateExpression = "SET #checkpoint = :checkpoint",
+                ConditionExpression = "#counter = :counter",
+                ExpressionAttributeNames = new() { ["#checkpoint"] = "checkpoint", ["#counter"] = "leaseCounter" },
+                ExpressionAttributeValues = new() { [":checkpoint"] = S(sequenceNumber), [":counter"] = N(leaseCounter) },
+            }, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            throw new LeaseLostException(leaseKey, leaseCounter, ex);
+        }
+    }
+
+    public Task AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
+    {
+        var records = CompressRecords(deadLetter.Records);
+        if (records.Length > MaxDeadLetterRecordBytes)
+        {
+            throw new InvalidOperationException(
+                $"Dead letter '{deadLetter.Id}' holds {deadLetter.Records.Count} records that take {records.Length} bytes compressed; a DynamoDB item holds at most 400 KB. Lower the mapping's BatchSize.");
+        }
+
+        var item = new Dictionary<string, AttributeValue>
+        {
+            ["id"] = S(deadLetter.Id),
+            ["functionName"] = S(deadLetter.FunctionName),
+            ["streamName"] = S(deadLetter.StreamName),
+            ["shardId"] = S(deadLetter.ShardId),
+            ["startSequenceNumber"] = S(deadLetter.StartSequenceNumber),
+            ["endSequenceNumber"] = S(deadLetter.EndSequenceNumber),
+            ["batchSize"] = N(deadLetter.BatchSize),
+            ["condition"] = S(deadLetter.Condition),
+            ["attempts"] = N(deadLetter.Attempts),
+            ["failedAt"] = S(FormatTime(deadLetter.FailedAt)),
+            ["records"] = new AttributeValue { B = new MemoryStream(records) },
+        };
+
+        // Absent, not empty: an empty string is a valid error message, and a dead letter starts unreplayed.
+        if (deadLetter.Error is { } error)
+        {
+            item["error"] = S(error);
+        }
+
+        if (deadLetter.ReplayedAt is { } replayedAt)
+        {
+            item["replayedAt"] = S(FormatTime(replayedAt));
+        }
+
+        Count("PutItem");
+        return _client.PutItemAsync(new PutItemRequest { TableName = _deadLetters, Item = item }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(string? functionName, CancellationToken cancellationToken)
+    {
+        // Dead letters are few (each is a whole batch given up on), so a scan is cheap; see docs/storage.md for
+        // the index that replaces it if they ever are not.
+        var deadLetters = new List<DeadLetter>();
+        Dictionary<string, AttributeValue>? startKey = null;
+        do
+        {
+            var request = new ScanRequest { TableName = _deadLetters, ConsistentRead = true, ExclusiveStartKey = startKey };
+            if (functionName is not null)
+            {
+                request.FilterExpression = "functionName = :function";
+                request.ExpressionAttributeValues = new() { [":function"] = S(functionName) };
+            }
+
+            Count("Scan");
+            var response = await _client.ScanAsync(request, cancellationToken);
+            deadLetters.AddRange((response.Items ?? []).Select(ReadDeadLetter));
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (startKey is not null);
+
+        return deadLetters.OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        Count("GetItem");
+        var response = await _client.GetItemAsync(new GetItemRequest
+        {
+            TableName = _deadLetters,
+            Key = new() { ["id"] = S(id) },
+            ConsistentRead = true,
+        }, cancellationToken);
+        return response.Item is { Count: > 0 } item ? ReadDeadLetter(item) : null;
+    }
+
+    public async Task MarkReplayedAsync(string id, DateTimeOffset replayedAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Count("UpdateItem");
+            await _client.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = _deadLetters,
+                Key = new() { ["id"] = S(id) },
+                UpdateExpression = "SET replayedAt = :replayedAt",
+                // Without it, UpdateItem would create an item holding only id and replayedAt.
+                ConditionExpression = "attribute_exists(id)",
+                ExpressionAttributeValues = new() { [":replayedAt"] = S(FormatTime(replayedAt)) },
+            }, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            throw new KeyNotFoundException($"No dead letter has the id '{id}'.", ex);
+        }
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        if (_ownsMetrics)
+        {
+            _metrics.Dispose();
+        }
+    }
 
     private static AmazonDynamoDBClient CreateClient(DynamoDbStorageOptions options)
     {
@@ -269,7 +471,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
 
     private async Task EnsureTableAsync(string table, List<KeySchemaElement> keys, CancellationToken cancellationToken)
     {
-        if (await TableStatusAsync(table, cancellationToken) is null)
+        if (await TableStatusAsync(table, keys, cancellationToken) is null)
         {
             if (!_options.CreateTables)
             {
@@ -279,6 +481,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
 
             try
             {
+                Count("CreateTable");
                 await _client.CreateTableAsync(new CreateTableRequest
                 {
                     TableName = table,
@@ -295,7 +498,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
         }
 
         var deadline = _time.GetUtcNow() + TableActiveTimeout;
-        while (await TableStatusAsync(table, cancellationToken) != TableStatus.ACTIVE)
+        while (await TableStatusAsync(table, keys, cancellationToken) != TableStatus.ACTIVE)
         {
             if (_time.GetUtcNow() >= deadline)
             {
@@ -306,11 +509,13 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
         }
     }
 
-    private async Task<TableStatus?> TableStatusAsync(string table, CancellationToken cancellationToken)
+    private async Task<TableStatus?> TableStatusAsync(string table, List<KeySchemaElement> keys, CancellationToken cancellationToken)
     {
         try
         {
+            Count("DescribeTable");
             var response = await _client.DescribeTableAsync(new DescribeTableRequest { TableName = table }, cancellationToken);
+            CheckKeySchema(table, response.Table.KeySchema, keys);
             return response.Table.TableStatus;
         }
         catch (ResourceNotFoundException)
@@ -337,6 +542,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
                 };
                 for (var round = 0; ; round++)
                 {
+                    Count("BatchGetItem");
                     var response = await _client.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = new() { [_scores] = keys } }, token);
                     if (response.Responses?.GetValueOrDefault(_scores) is { } items)
                     {
@@ -393,6 +599,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
 
             try
             {
+                Count("UpdateItem");
                 await _client.UpdateItemAsync(LedgerWrite(gameId, playerId, read, next), cancellationToken);
                 return results;
             }
@@ -418,6 +625,7 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
 
     private async Task<PlayerLedger?> ReadLedgerAsync(string gameId, string playerId, CancellationToken cancellationToken)
     {
+        Count("GetItem");
         var response = await _client.GetItemAsync(new GetItemRequest
         {
             TableName = _scores,
@@ -475,6 +683,57 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
         };
     }
 
+    private static DeadLetter ReadDeadLetter(Dictionary<string, AttributeValue> item) => new()
+    {
+        Id = item["id"].S,
+        FunctionName = item["functionName"].S,
+        StreamName = item["streamName"].S,
+        ShardId = item["shardId"].S,
+        StartSequenceNumber = item["startSequenceNumber"].S,
+        EndSequenceNumber = item["endSequenceNumber"].S,
+        BatchSize = int.Parse(item["batchSize"].N, CultureInfo.InvariantCulture),
+        Condition = item["condition"].S,
+        Error = item.TryGetValue("error", out var error) ? error.S : null,
+        Attempts = int.Parse(item["attempts"].N, CultureInfo.InvariantCulture),
+        FailedAt = ParseTime(item["failedAt"].S),
+        ReplayedAt = item.TryGetValue("replayedAt", out var replayedAt) ? ParseTime(replayedAt.S) : null,
+        Records = DecompressRecords(item["records"].B),
+    };
+
+    /// <summary>The records as gzipped JSON: record payloads are mostly JSON or MessagePack and shrink well, and the item limit is 400 KB.</summary>
+    private static byte[] CompressRecords(IReadOnlyList<StreamRecord> records)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            JsonSerializer.Serialize(gzip, records, Json);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static IReadOnlyList<StreamRecord> DecompressRecords(MemoryStream compressed)
+    {
+        compressed.Position = 0;
+        using var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        return JsonSerializer.Deserialize<List<StreamRecord>>(gzip, Json) ?? [];
+    }
+
+    /// <summary>A table made by an older version with other keys cannot be written; say so rather than fail on the first write.</summary>
+    private static void CheckKeySchema(string table, List<KeySchemaElement>? actual, List<KeySchemaElement> expected)
+    {
+        static string Describe(IEnumerable<KeySchemaElement> keys) =>
+            string.Join(", ", keys.Select(k => $"{k.AttributeName} ({k.KeyType.Value})"));
+
+        if (actual is not null && Describe(actual) != Describe(expected))
+        {
+            throw new InvalidOperationException(
+                $"The DynamoDB table '{table}' has the keys {Describe(actual)}, but this version needs {Describe(expected)}. Delete the table (or use another Storage:DynamoDb:TablePrefix) and start again.");
+        }
+    }
+
+    private void Count(string operation) => _metrics.CountDynamoDbRequest(operation);
+
     private static Dictionary<string, AttributeValue> PlayerKey(string gameId, string playerId) =>
         new() { ["gameId"] = S(gameId), ["playerId"] = S(playerId) };
 
@@ -520,6 +779,9 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "DynamoDB left {Count} ledgers of game {GameId} unread; retrying them")]
     private static partial void LogUnprocessedKeys(ILogger logger, int count, string gameId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Lease {LeaseKey} was acquired by another processor while this one tried (attempt {Attempt}); re-reading")]
+    private static partial void LogLeaseRaced(ILogger logger, string leaseKey, int attempt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The ledger of {PlayerId} in game {GameId} changed since it was read (attempt {Attempt}); re-reading")]
     private static partial void LogLedgerRaced(ILogger logger, string gameId, string playerId, int attempt);

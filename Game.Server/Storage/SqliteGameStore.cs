@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Microsoft.Data.Sqlite;
@@ -5,11 +6,11 @@ using Microsoft.Data.Sqlite;
 namespace Game.Server.Storage;
 
 /// <summary>
-/// The embedded store: one SQLite file (WAL, full fsync) in the data directory. Writes go through one
-/// connection under a lock; each ledger update is a read-modify-write inside one transaction, which is what
-/// the store contract's condition means here.
+/// The embedded store: one SQLite file (WAL, full fsync) in the data directory, holding games, ledgers, leases
+/// and dead letters. Writes go through one connection under a lock; each ledger update or lease change is a
+/// read-modify-write inside one transaction, which is what the store contract's conditions mean here.
 /// </summary>
-public sealed class SqliteGameStore : IGameStore, IDisposable
+public sealed class SqliteGameStore : IGameStore, IDeadLetterStore, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -40,11 +41,32 @@ public sealed class SqliteGameStore : IGameStore, IDisposable
                 last_seq INTEGER NOT NULL,
                 last_sample_time REAL NOT NULL,
                 PRIMARY KEY (game_id, player_id)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS checkpoints (
+            CREATE TABLE IF NOT EXISTS leases (
                 lease_key TEXT PRIMARY KEY,
-                sequence_number TEXT NOT NULL);
+                lease_owner TEXT NOT NULL,
+                lease_counter INTEGER NOT NULL,
+                checkpoint TEXT);
+            CREATE TABLE IF NOT EXISTS dead_letters (
+                id TEXT PRIMARY KEY,
+                function_name TEXT NOT NULL,
+                body TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS dead_letters_by_function ON dead_letters (function_name, id);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
+
+        // Files written before leases had counters kept bare checkpoints; carry them over with counter 0, so the
+        // next acquisition (counter 1) resumes from them instead of from the mapping's starting position.
+        await using var migrate = _writer.CreateCommand();
+        migrate.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'";
+        if (Convert.ToInt64(await migrate.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0)
+        {
+            migrate.CommandText = """
+                INSERT INTO leases (lease_key, lease_owner, lease_counter, checkpoint)
+                SELECT lease_key, '', 0, sequence_number FROM checkpoints WHERE true ON CONFLICT DO NOTHING;
+                DROP TABLE checkpoints;
+                """;
+            await migrate.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public Task SaveGameAsync(GameRecord game, CancellationToken cancellationToken) =>
@@ -175,20 +197,109 @@ public sealed class SqliteGameStore : IGameStore, IDisposable
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sequence_number FROM checkpoints WHERE lease_key = $key";
+        command.CommandText = "SELECT checkpoint FROM leases WHERE lease_key = $key";
         command.Parameters.AddWithValue("$key", leaseKey);
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    public Task SetCheckpointAsync(string leaseKey, string sequenceNumber, CancellationToken cancellationToken) =>
+    public Task<Lease> AcquireLeaseAsync(string leaseKey, string owner, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            // One writer and one transaction: nobody can bump the counter between this upsert and its read-back.
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO leases (lease_key, lease_owner, lease_counter, checkpoint) VALUES ($key, $owner, 1, NULL)
+                ON CONFLICT (lease_key) DO UPDATE SET lease_owner = excluded.lease_owner, lease_counter = lease_counter + 1
+                RETURNING lease_counter, checkpoint
+                """;
+            command.Parameters.AddWithValue("$key", leaseKey);
+            command.Parameters.AddWithValue("$owner", owner);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new Lease
+            {
+                LeaseKey = leaseKey,
+                Owner = owner,
+                LeaseCounter = reader.GetInt64(0),
+                Checkpoint = reader.IsDBNull(1) ? null : reader.GetString(1),
+            };
+        }, cancellationToken);
+
+    public Task SetCheckpointAsync(string leaseKey, string sequenceNumber, long leaseCounter, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "INSERT INTO checkpoints (lease_key, sequence_number) VALUES ($key, $seq) ON CONFLICT (lease_key) DO UPDATE SET sequence_number = excluded.sequence_number";
+            command.CommandText = "UPDATE leases SET checkpoint = $seq WHERE lease_key = $key AND lease_counter = $counter";
             command.Parameters.AddWithValue("$key", leaseKey);
             command.Parameters.AddWithValue("$seq", sequenceNumber);
+            command.Parameters.AddWithValue("$counter", leaseCounter);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1
+                ? true
+                : throw new LeaseLostException(leaseKey, leaseCounter);
+        }, cancellationToken);
+
+    public Task AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO dead_letters (id, function_name, body) VALUES ($id, $function, $body)";
+            command.Parameters.AddWithValue("$id", deadLetter.Id);
+            command.Parameters.AddWithValue("$function", deadLetter.FunctionName);
+            command.Parameters.AddWithValue("$body", JsonSerializer.Serialize(deadLetter, Json));
             await command.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(string? functionName, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // Ids sort in failure order; ORDER BY on TEXT compares bytes, the same order DynamoDB's store sorts in.
+        command.CommandText = functionName is null
+            ? "SELECT body FROM dead_letters ORDER BY id"
+            : "SELECT body FROM dead_letters WHERE function_name = $function ORDER BY id";
+        command.Parameters.AddWithValue("$function", (object?)functionName ?? DBNull.Value);
+        var deadLetters = new List<DeadLetter>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            deadLetters.Add(JsonSerializer.Deserialize<DeadLetter>(reader.GetString(0), Json)!);
+        }
+
+        return deadLetters;
+    }
+
+    public async Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT body FROM dead_letters WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return await command.ExecuteScalarAsync(cancellationToken) is string body ? JsonSerializer.Deserialize<DeadLetter>(body, Json) : null;
+    }
+
+    public Task MarkReplayedAsync(string id, DateTimeOffset replayedAt, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            await using var select = connection.CreateCommand();
+            select.Transaction = transaction;
+            select.CommandText = "SELECT body FROM dead_letters WHERE id = $id";
+            select.Parameters.AddWithValue("$id", id);
+            if (await select.ExecuteScalarAsync(cancellationToken) is not string body)
+            {
+                throw new KeyNotFoundException($"No dead letter has the id '{id}'.");
+            }
+
+            var replayed = JsonSerializer.Deserialize<DeadLetter>(body, Json)! with { ReplayedAt = replayedAt };
+            await using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE dead_letters SET body = $body WHERE id = $id";
+            update.Parameters.AddWithValue("$id", id);
+            update.Parameters.AddWithValue("$body", JsonSerializer.Serialize(replayed, Json));
+            await update.ExecuteNonQueryAsync(cancellationToken);
             return true;
         }, cancellationToken);
 

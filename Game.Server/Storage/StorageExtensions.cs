@@ -6,13 +6,17 @@ namespace Game.Server.Storage;
 
 public static class StorageExtensions
 {
-    /// <summary>The game store: the embedded SQLite file by default, DynamoDB when configured.</summary>
+    /// <summary>
+    /// The game store: the embedded SQLite file by default, DynamoDB when configured. The same instance is also the
+    /// dead-letter store (the mappings' on-failure destination), so both share one connection or client.
+    /// </summary>
     public static IHostApplicationBuilder AddGameStore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<StorageOptions>()
             .Bind(builder.Configuration.GetSection(StorageOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<StorageMetrics>();
         builder.Services.AddSingleton<IGameStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
@@ -22,6 +26,7 @@ public static class StorageExtensions
                 _ => new SqliteGameStore(sp.GetRequiredService<DataDirectory>().File("game.db")),
             };
         });
+        builder.Services.AddSingleton(sp => (IDeadLetterStore)sp.GetRequiredService<IGameStore>());
         builder.Services.AddHostedService<StoreInitializer>();
         return builder;
     }

@@ -36,6 +36,50 @@ public sealed class DynamoDbGameStoreContractTests : GameStoreContract
         return new DynamoDbGameStore(_options, NullLogger<DynamoDbGameStore>.Instance);
     }
 
+    [Fact]
+    public async Task Initialize_DeadLettersTableWithOldKeys_FailsNamingTheTableAndKeys()
+    {
+        var options = new DynamoDbStorageOptions { ServiceUrl = _options.ServiceUrl, TablePrefix = _options.TablePrefix + "old_" };
+        using var client = CreateClient();
+        await client.CreateTableAsync(new CreateTableRequest
+        {
+            TableName = options.TablePrefix + "DeadLetters",
+            KeySchema = [new("leaseKey", KeyType.HASH), new("sequenceNumber", KeyType.RANGE)],
+            AttributeDefinitions = [new("leaseKey", ScalarAttributeType.S), new("sequenceNumber", ScalarAttributeType.S)],
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+        }, Token);
+        try
+        {
+            using var store = new DynamoDbGameStore(options, NullLogger<DynamoDbGameStore>.Instance);
+
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.InitializeAsync(Token));
+
+            Assert.Equal(
+                $"The DynamoDB table '{options.TablePrefix}DeadLetters' has the keys leaseKey (HASH), sequenceNumber (RANGE), but this version needs id (HASH). Delete the table (or use another Storage:DynamoDb:TablePrefix) and start again.",
+                error.Message);
+        }
+        finally
+        {
+            await DeleteTablesAsync(client, options.TablePrefix);
+        }
+    }
+
+    [Fact]
+    public async Task AcquireLease_BareCheckpointFromAnOlderVersion_CounterOneAndResumesFromIt()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        using var client = CreateClient();
+        await client.PutItemAsync(new PutItemRequest
+        {
+            TableName = _options.TablePrefix + "Leases",
+            Item = new() { ["leaseKey"] = new() { S = Key }, ["checkpoint"] = new() { S = "4962" } },
+        }, Token);
+
+        var lease = await Store.AcquireLeaseAsync(Key, "host-a", Token);
+
+        Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-a", LeaseCounter = 1, Checkpoint = "4962" }, lease);
+    }
+
     protected override async Task DeleteStoreAsync()
     {
         if (string.IsNullOrEmpty(_options.ServiceUrl))
@@ -43,14 +87,21 @@ public sealed class DynamoDbGameStoreContractTests : GameStoreContract
             return;
         }
 
-        using var client = new AmazonDynamoDBClient(
-            new BasicAWSCredentials("local", "local"),
-            new AmazonDynamoDBConfig { ServiceURL = _options.ServiceUrl, AuthenticationRegion = _options.Region });
+        using var client = CreateClient();
+        await DeleteTablesAsync(client, _options.TablePrefix);
+    }
+
+    private AmazonDynamoDBClient CreateClient() => new(
+        new BasicAWSCredentials("local", "local"),
+        new AmazonDynamoDBConfig { ServiceURL = _options.ServiceUrl, AuthenticationRegion = _options.Region });
+
+    private static async Task DeleteTablesAsync(AmazonDynamoDBClient client, string prefix)
+    {
         foreach (var table in new[] { "Games", "Scores", "Leases", "DeadLetters" })
         {
             try
             {
-                await client.DeleteTableAsync(_options.TablePrefix + table);
+                await client.DeleteTableAsync(prefix + table);
             }
             catch (ResourceNotFoundException)
             {

@@ -18,6 +18,9 @@ public abstract class GameStoreContract : IAsyncLifetime
 
     protected CancellationToken Token => _timeout.Token;
 
+    /// <summary>Every store is also the dead-letter store (the server registers the one instance as both).</summary>
+    protected IDeadLetterStore DeadLetters => (IDeadLetterStore)Store;
+
     /// <summary>A new, empty store; the contract initialises it.</summary>
     protected abstract IGameStore CreateStore();
 
@@ -330,21 +333,197 @@ public abstract class GameStoreContract : IAsyncLifetime
         const string Other = "score/motion/shardId-000000000002";
         const string First = "4962966962969606696269692960";
         const string Second = "4962966962969606696269692961";
+        var lease = await Store.AcquireLeaseAsync(Lease, "host-a", Token);
+        var other = await Store.AcquireLeaseAsync(Other, "host-a", Token);
 
-        await Store.SetCheckpointAsync(Lease, First, Token);
+        await Store.SetCheckpointAsync(Lease, First, lease.LeaseCounter, Token);
         Assert.Equal(First, await Store.GetCheckpointAsync(Lease, Token));
 
-        await Store.SetCheckpointAsync(Lease, Second, Token);
-        await Store.SetCheckpointAsync(Other, "0", Token);
+        await Store.SetCheckpointAsync(Lease, Second, lease.LeaseCounter, Token);
+        await Store.SetCheckpointAsync(Other, "0", other.LeaseCounter, Token);
 
         Assert.Equal(28, Second.Length);
         Assert.Equal(Second, await Store.GetCheckpointAsync(Lease, Token));
         Assert.Equal("0", await Store.GetCheckpointAsync(Other, Token));
     }
 
+    [Fact]
+    public async Task AcquireLease_New_CounterOneWithoutCheckpoint()
+    {
+        var lease = await Store.AcquireLeaseAsync("score/motion/shardId-000000000000", "host-a", Token);
+
+        Assert.Equal(new Lease { LeaseKey = "score/motion/shardId-000000000000", Owner = "host-a", LeaseCounter = 1, Checkpoint = null }, lease);
+    }
+
+    [Fact]
+    public async Task AcquireLease_ByAnotherOwner_BumpsCounterAndResumesFromCheckpoint()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var first = await Store.AcquireLeaseAsync(Key, "host-a", Token);
+        await Store.SetCheckpointAsync(Key, "49629669629696066962", first.LeaseCounter, Token);
+
+        var second = await Store.AcquireLeaseAsync(Key, "host-b", Token);
+        var third = await Store.AcquireLeaseAsync(Key, "host-b", Token);
+
+        Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-b", LeaseCounter = 2, Checkpoint = "49629669629696066962" }, second);
+        Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-b", LeaseCounter = 3, Checkpoint = "49629669629696066962" }, third);
+    }
+
+    [Fact]
+    public async Task SetCheckpoint_AfterAnotherProcessorAcquired_ThrowsLeaseLostAndKeepsTheNewHoldersCheckpoint()
+    {
+        const string Key = "score/motion/shardId-000000000003";
+        var old = await Store.AcquireLeaseAsync(Key, "host-a", Token);
+        await Store.SetCheckpointAsync(Key, "100", old.LeaseCounter, Token);
+        var current = await Store.AcquireLeaseAsync(Key, "host-b", Token);
+        await Store.SetCheckpointAsync(Key, "200", current.LeaseCounter, Token);
+
+        // The old holder, still believing it owns the shard, finishes a batch and tries to move the checkpoint back.
+        var lost = await Assert.ThrowsAsync<LeaseLostException>(() => Store.SetCheckpointAsync(Key, "150", old.LeaseCounter, Token));
+
+        Assert.Equal(Key, lost.LeaseKey);
+        Assert.Equal(1, lost.LeaseCounter);
+        Assert.Equal("200", await Store.GetCheckpointAsync(Key, Token));
+    }
+
+    [Fact]
+    public async Task SetCheckpoint_LeaseNeverAcquired_ThrowsLeaseLostAndWritesNothing()
+    {
+        await Assert.ThrowsAsync<LeaseLostException>(() => Store.SetCheckpointAsync("score/motion/shardId-000000000004", "7", 1, Token));
+
+        Assert.Null(await Store.GetCheckpointAsync("score/motion/shardId-000000000004", Token));
+    }
+
+    [Fact]
+    public async Task AcquireLease_EightProcessorsAtOnce_EachGetsItsOwnCounterAndOnlyTheLastMayCheckpoint()
+    {
+        const string Key = "score/motion/shardId-000000000005";
+        var leases = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Store.AcquireLeaseAsync(Key, $"host-{i}", Token))));
+
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), leases.Select(l => l.LeaseCounter).Order());
+        var winner = leases.Single(l => l.LeaseCounter == 8);
+        foreach (var loser in leases.Where(l => l != winner))
+        {
+            await Assert.ThrowsAsync<LeaseLostException>(() => Store.SetCheckpointAsync(Key, "1", loser.LeaseCounter, Token));
+        }
+
+        await Store.SetCheckpointAsync(Key, "2", winner.LeaseCounter, Token);
+        Assert.Equal("2", await Store.GetCheckpointAsync(Key, Token));
+    }
+
+    [Fact]
+    public async Task DeadLetters_Empty_ListsNoneAndGetReturnsNull()
+    {
+        Assert.Empty(await DeadLetters.ListAsync(null, Token));
+        Assert.Empty(await DeadLetters.ListAsync("score", Token));
+        Assert.Null(await DeadLetters.GetAsync("0000000000001-none", Token));
+    }
+
+    [Fact]
+    public async Task DeadLetters_Add_RoundTripsEveryFieldAndEveryRecordByte()
+    {
+        var deadLetter = DeadLetter("1764345600000-a", "score", error: "Task timed out after 3.00 seconds");
+
+        await DeadLetters.AddAsync(deadLetter, Token);
+        var read = await DeadLetters.GetAsync(deadLetter.Id, Token);
+
+        AssertSame(deadLetter, read);
+        Assert.Equal(TimeSpan.FromHours(2), read!.FailedAt.Offset);
+        Assert.Equal(TimeSpan.FromHours(-5), read.Records[1].ArrivalTime.Offset);
+    }
+
+    [Fact]
+    public async Task DeadLetters_WithoutErrorOrRecords_RoundTripAsNullAndEmpty()
+    {
+        var deadLetter = DeadLetter("1764345600000-b", "score", error: null) with { Records = [], BatchSize = 0 };
+
+        await DeadLetters.AddAsync(deadLetter, Token);
+
+        AssertSame(deadLetter, await DeadLetters.GetAsync(deadLetter.Id, Token));
+    }
+
+    [Fact]
+    public async Task DeadLetters_List_OldestFirstOfAllOrOfOneFunction()
+    {
+        var later = DeadLetter("1764345600002-x", "score", error: null);
+        var earliest = DeadLetter("1764345600000-z", "audit", error: "boom");
+        var middle = DeadLetter("1764345600001-y", "score", error: "boom");
+        foreach (var deadLetter in new[] { later, earliest, middle })
+        {
+            await DeadLetters.AddAsync(deadLetter, Token);
+        }
+
+        var all = await DeadLetters.ListAsync(null, Token);
+        var score = await DeadLetters.ListAsync("score", Token);
+
+        Assert.Equal([earliest.Id, middle.Id, later.Id], all.Select(d => d.Id));
+        Assert.Equal([middle.Id, later.Id], score.Select(d => d.Id));
+        AssertSame(earliest, all[0]);
+        AssertSame(later, score[1]);
+        Assert.Empty(await DeadLetters.ListAsync("nobody", Token));
+    }
+
+    [Fact]
+    public async Task DeadLetters_MarkReplayed_SetsReplayedAtAndKeepsTheRest()
+    {
+        var deadLetter = DeadLetter("1764345600000-r", "score", error: "boom");
+        await DeadLetters.AddAsync(deadLetter, Token);
+        var replayedAt = new DateTimeOffset(2026, 11, 28, 19, 0, 0, TimeSpan.FromHours(1)).AddTicks(3);
+
+        await DeadLetters.MarkReplayedAsync(deadLetter.Id, replayedAt, Token);
+
+        var read = await DeadLetters.GetAsync(deadLetter.Id, Token);
+        AssertSame(deadLetter with { ReplayedAt = replayedAt }, read);
+        Assert.Equal(TimeSpan.FromHours(1), read!.ReplayedAt!.Value.Offset);
+        AssertSame(deadLetter with { ReplayedAt = replayedAt }, Assert.Single(await DeadLetters.ListAsync(null, Token)));
+    }
+
+    [Fact]
+    public async Task DeadLetters_MarkReplayedUnknown_ThrowsKeyNotFoundAndCreatesNothing()
+    {
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => DeadLetters.MarkReplayedAsync("1764345600000-none", At(0), Token));
+
+        Assert.Empty(await DeadLetters.ListAsync(null, Token));
+    }
+
     private static DateTimeOffset At(int seconds) => new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero).AddSeconds(seconds);
 
     private static PlayerProfile Profile(string id, string nickname, string team) => new() { PlayerId = id, Nickname = nickname, Team = team };
+
+    private static DeadLetter DeadLetter(string id, string functionName, string? error) => new()
+    {
+        Id = id,
+        FunctionName = functionName,
+        StreamName = "motion",
+        ShardId = "shardId-000000000001",
+        StartSequenceNumber = "49629669629696066962696929600000000000000000000000000001",
+        EndSequenceNumber = "49629669629696066962696929600000000000000000000000000002",
+        BatchSize = 2,
+        Condition = "RetryAttemptsExhausted",
+        Error = error,
+        Attempts = 3,
+        FailedAt = new DateTimeOffset(2026, 11, 28, 18, 0, 0, TimeSpan.FromHours(2)).AddTicks(1_234_567),
+        Records =
+        [
+            new StreamRecord("49629669629696066962696929600000000000000000000000000001", "p1", [0x00, 0xff, 0x7b, 0x22], At(1).AddTicks(5)),
+            new StreamRecord("49629669629696066962696929600000000000000000000000000002", "p,2 \"q\"", [.. Enumerable.Range(0, 300).Select(i => (byte)i)], new DateTimeOffset(2026, 11, 28, 7, 0, 0, TimeSpan.FromHours(-5))),
+        ],
+    };
+
+    /// <summary>Records hold byte arrays and lists, which record equality compares by reference: compare field by field.</summary>
+    private static void AssertSame(DeadLetter expected, DeadLetter? actual)
+    {
+        Assert.NotNull(actual);
+        IReadOnlyList<StreamRecord> noRecords = [];
+        Assert.Equal(expected with { Records = noRecords }, actual with { Records = noRecords });
+        Assert.Equal(expected.Records.Count, actual.Records.Count);
+        foreach (var (want, got) in expected.Records.Zip(actual.Records))
+        {
+            var noData = Array.Empty<byte>();
+            Assert.Equal(want with { Data = noData }, got with { Data = noData });
+            Assert.Equal(want.Data, got.Data);
+        }
+    }
 
     /// <summary>Three clean samples 20 ms apart at 20 m/s² (101 points each), ending at device time 60·seq ms.</summary>
     private static MotionBatch Batch(long seq) => new()

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using Game.Functions.Contracts;
+
+namespace Game.Server.Games;
+
+/// <summary>
+/// A game's results after the fact, read from the store (not from a live grain), so games from before a restart
+/// are there too: <c>GET /api/games/{gameId}/results</c> (JSON) and <c>/results.csv</c>.
+/// </summary>
+public static class GameHistoryApi
+{
+    public static IEndpointRouteBuilder MapGameHistoryApi(this IEndpointRouteBuilder app)
+    {
+        var games = app.MapGroup("/api/games");
+        games.MapGet("/{gameId}/results", ResultsAsync);
+        games.MapGet("/{gameId}/results.csv", ResultsCsvAsync);
+        return app;
+    }
+
+    /// <summary>A player's place: equal scores share a rank, and the next rank skips as many places ("1, 2, 2, 4").</summary>
+    public sealed record RankedPlayer(int Rank, string PlayerId, string Nickname, string Team, long Score);
+
+    /// <summary>A team's place, ranked like players; players without a team are in no team.</summary>
+    public sealed record RankedTeam(int Rank, string Team, long Score, int Players);
+
+    /// <summary>The results of a game: its state and round, players and teams ranked by score.</summary>
+    public sealed record GameResults(
+        string GameId,
+        string State,
+        int Round,
+        int RoundSeconds,
+        DateTimeOffset? RoundStartsAt,
+        DateTimeOffset? RoundEndsAt,
+        DateTimeOffset CreatedAt,
+        IReadOnlyList<RankedPlayer> Players,
+        IReadOnlyList<RankedTeam> Teams);
+
+    /// <summary>Ranks a game's players and teams: highest score first, ties by nickname then player id (ordinal), so the order is stable.</summary>
+    public static GameResults Rank(GameRecord game, IReadOnlyList<PlayerRow> rows)
+    {
+        var ordered = rows
+            .OrderByDescending(r => r.Ledger.Score)
+            .ThenBy(r => r.Profile.Nickname, StringComparer.Ordinal)
+            .ThenBy(r => r.Profile.PlayerId, StringComparer.Ordinal)
+            .ToList();
+        var players = ordered
+            .Select((r, i) => new RankedPlayer(
+                CompetitionRank(ordered, i, p => p.Ledger.Score), r.Profile.PlayerId, r.Profile.Nickname, r.Profile.Team, r.Ledger.Score))
+            .ToList();
+        var teamTotals = players.Where(p => p.Team.Length > 0)
+            .GroupBy(p => p.Team, StringComparer.Ordinal)
+            .Select(t => (Team: t.Key, Score: t.Sum(p => p.Score), Players: t.Count()))
+            .OrderByDescending(t => t.Score)
+            .ThenBy(t => t.Team, StringComparer.Ordinal)
+            .ToList();
+        var teams = teamTotals
+            .Select((t, i) => new RankedTeam(CompetitionRank(teamTotals, i, x => x.Score), t.Team, t.Score, t.Players))
+            .ToList();
+        return new GameResults(
+            game.GameId, game.Phase.ToString().ToLowerInvariant(), game.Round, game.RoundSeconds,
+            game.RoundStartsAt, game.RoundEndsAt, game.CreatedAt, players, teams);
+    }
+
+    /// <summary>
+    /// The players as CSV (RFC 4180): header <c>rank,playerId,nickname,team,score</c>, CRLF line ends, and a field
+    /// with a comma, quote, CR or LF in double quotes with its quotes doubled, so any nickname reads back unchanged.
+    /// </summary>
+    public static string ToCsv(GameResults results)
+    {
+        var csv = new StringBuilder("rank,playerId,nickname,team,score\r\n");
+        foreach (var player in results.Players)
+        {
+            csv.Append(player.Rank.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(CsvField(player.PlayerId)).Append(',')
+                .Append(CsvField(player.Nickname)).Append(',')
+                .Append(CsvField(player.Team)).Append(',')
+                .Append(player.Score.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        }
+
+        return csv.ToString();
+    }
+
+    private static string CsvField(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+
+    /// <summary>1 + how many come before with a strictly higher score (the list is sorted by score, highest first).</summary>
+    private static int CompetitionRank<T>(List<T> sorted, int index, Func<T, long> score)
+    {
+        var first = index;
+        while (first > 0 && score(sorted[first - 1]) == score(sorted[index]))
+        {
+            first--;
+        }
+
+        return first + 1;
+    }
+
+    private static async Task<IResult> ResultsAsync(string gameId, IGameStore store, CancellationToken cancellationToken) =>
+        await LoadAsync(gameId, store, cancellationToken) is { } results ? Results.Ok(results) : UnknownGame(gameId);
+
+    private static async Task<IResult> ResultsCsvAsync(string gameId, IGameStore store, CancellationToken cancellationToken) =>
+        await LoadAsync(gameId, store, cancellationToken) is { } results
+            ? Results.Text(ToCsv(results), "text/csv; charset=utf-8", Encoding.UTF8)
+            : UnknownGame(gameId);
+
+    private static async Task<GameResults?> LoadAsync(string gameId, IGameStore store, CancellationToken cancellationToken)
+    {
+        // Codes are upper-case; a code typed in lower case still finds its game, as the rest of the API does.
+        if (await store.GetGameAsync(gameId.ToUpperInvariant(), cancellationToken) is not { } game)
+        {
+            return null;
+        }
+
+        return Rank(game, await store.GetPlayersAsync(game.GameId, cancellationToken));
+    }
+
+    private static IResult UnknownGame(string gameId) =>
+        Results.Problem(detail: $"No game has the code '{gameId}'.", statusCode: StatusCodes.Status404NotFound);
+}
