@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text;
+using System.Text.Json;
 using Game.Functions.Runtime;
 using Game.Server.Ingest;
 using Game.Tests.Infrastructure;
@@ -173,6 +175,91 @@ public sealed class EventSourceMappingTests
         Assert.All(events, e => Assert.Equal(TimeSpan.FromSeconds(2), e.Window.End - e.Window.Start));
         Assert.All(events, e => Assert.Equal(0, e.Window.Start.ToUnixTimeMilliseconds() % 2000));
         Assert.Equal(5, events.Sum(e => e.Records.Count));
+    }
+
+    [Fact]
+    public async Task Mapping_PoisonRecordWithBisection_GoesToDeadLettersWhileTheShardMovesOnAndReplays()
+    {
+        var function = Unique("poison");
+        await using var server = new InProcessServer(new Dictionary<string, string?>
+        {
+            [$"Functions:{function}:BisectBatchOnFunctionError"] = "true",
+            [$"Functions:{function}:MaximumRetryAttempts"] = "1",
+            [$"Functions:{function}:OnFailureDestination"] = "DeadLetters",
+        }, [function]);
+        var healed = false;
+        var delivered = new List<string>();
+        ScriptedFunction.Behaviours[function] = (e, _) =>
+        {
+            var data = Data(e);
+            if (!healed && data.Contains("poison"))
+            {
+                throw new InvalidOperationException("cannot digest poison");
+            }
+
+            lock (delivered)
+            {
+                delivered.AddRange(data);
+            }
+
+            return Task.FromResult(new StreamsEventResponse());
+        };
+        var http = server.CreateClient();
+
+        await AppendAsync(server, "p", "a", "b", "c", "poison", "d", "e", "f");
+
+        // The records after the poison one are delivered after its dead letter is written: wait for both.
+        JsonElement letter = default;
+        var deadline = DateTime.UtcNow + Patience;
+        while (letter.ValueKind == JsonValueKind.Undefined || Delivered() < 6)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no dead letter appeared");
+            await Task.Delay(50);
+            var list = JsonDocument.Parse(await http.GetStringAsync($"/api/functions/{function}/dead-letters")).RootElement;
+            letter = list.GetArrayLength() == 1 ? list[0].Clone() : default;
+        }
+
+        lock (delivered)
+        {
+            Assert.Equal(["a", "b", "c", "d", "e", "f"], delivered);
+        }
+
+        int Delivered()
+        {
+            lock (delivered)
+            {
+                return delivered.Count;
+            }
+        }
+
+        Assert.Equal(1, letter.GetProperty("batchSize").GetInt32());
+        Assert.Equal("RetryAttemptsExhausted", letter.GetProperty("condition").GetString());
+        Assert.Equal("cannot digest poison", letter.GetProperty("error").GetString());
+        Assert.Equal(2, letter.GetProperty("attempts").GetInt32());
+        Assert.Equal(letter.GetProperty("startSequenceNumber").GetString(), letter.GetProperty("endSequenceNumber").GetString());
+        Assert.Equal(JsonValueKind.Null, letter.GetProperty("replayedAt").ValueKind);
+
+        var id = letter.GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync($"/api/functions/{function}/dead-letters/{id}/replay", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PresenterPostAsync(http, $"/api/functions/{function}/dead-letters/no-such-id/replay")).StatusCode);
+
+        healed = true;
+        var replay = await PresenterPostAsync(http, $"/api/functions/{function}/dead-letters/{id}/replay");
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        lock (delivered)
+        {
+            Assert.Equal("poison", delivered[^1]);
+        }
+
+        var after = JsonDocument.Parse(await http.GetStringAsync($"/api/functions/{function}/dead-letters")).RootElement;
+        Assert.NotEqual(JsonValueKind.Null, after[0].GetProperty("replayedAt").ValueKind);
+    }
+
+    private static Task<HttpResponseMessage> PresenterPostAsync(HttpClient http, string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Authorization = new("Bearer", ServerProcess.TestPresenterKey);
+        return http.SendAsync(request);
     }
 
     private static void InterlockedMax(ref int target, int value)
