@@ -2,10 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
-using Game.Server.Ingest;
 using Game.Server.Ingest.Kinesis;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace Game.Server.Invoke;
 
@@ -29,13 +27,7 @@ public static partial class InvokeApi
 
     public static IHostApplicationBuilder AddInvokeApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddKeyedSingleton(SigningService, (services, _) =>
-        {
-            var options = services.GetRequiredService<IOptions<IngestOptions>>().Value;
-            return new SigV4Verifier(
-                accessKeyId => accessKeyId == options.AccessKeyId ? options.SecretAccessKey : null,
-                services.GetRequiredService<TimeProvider>()) { Service = SigningService };
-        });
+        builder.Services.AddSigV4Verifier(SigningService);
         return builder;
     }
 
@@ -80,12 +72,7 @@ public static partial class InvokeApi
         }
 
         // Nothing runs and nothing is looked up before the caller is authenticated.
-        var auth = verifier.Verify(new SigV4Request(
-            context.Request.Method,
-            context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
-            context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
-            context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
-            payload));
+        var auth = verifier.Verify(context.ToSigV4Request(payload));
         if (!auth.Succeeded)
         {
             return Error(StatusCodes.Status403Forbidden, auth.ErrorType!, auth.ErrorMessage!);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Game.Server.Ingest.Kinesis;
@@ -20,15 +19,8 @@ public static partial class KinesisApi
     /// <summary>Registers the Kinesis operations and a SigV4 verifier over <see cref="IngestOptions"/>' credentials.</summary>
     public static IHostApplicationBuilder AddKinesisApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KinesisOperations>();
-        builder.Services.AddKeyedSingleton(SigningService, (services, _) =>
-        {
-            var options = services.GetRequiredService<IOptions<IngestOptions>>().Value;
-            return new SigV4Verifier(
-                accessKeyId => accessKeyId == options.AccessKeyId ? options.SecretAccessKey : null,
-                services.GetRequiredService<TimeProvider>()) { Service = SigningService };
-        });
+        builder.Services.AddSigV4Verifier(SigningService);
         return builder;
     }
 
@@ -72,12 +64,7 @@ public static partial class KinesisApi
             }
 
             // Authentication comes before the body is even parsed: an unsigned request gets nothing from us.
-            var auth = verifier.Verify(new SigV4Request(
-                context.Request.Method,
-                context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
-                context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
-                context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
-                body));
+            var auth = verifier.Verify(context.ToSigV4Request(body));
             if (!auth.Succeeded)
             {
                 LogRefused(logger, operation, auth.ErrorType!, auth.ErrorMessage!);
