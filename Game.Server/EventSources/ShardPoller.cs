@@ -64,10 +64,6 @@ public sealed partial class ShardPoller(
                     leaseCounter = lease.LeaseCounter;
                     position = StartPosition(shard, lease.Checkpoint, options);
                 }
-                else if (position < 0)
-                {
-                    position = StartPosition(shard, await store.GetCheckpointAsync(leaseKey, cancellationToken), options);
-                }
 
                 if (!await WaitForRecordsAsync(shard, position, window, cancellationToken))
                 {
@@ -80,7 +76,6 @@ public sealed partial class ShardPoller(
                 await WaitForBatchingWindowAsync(shard, position, options, cancellationToken);
                 var records = stream.Read(shard, position, options.BatchSize);
                 metrics.PolledEventCount.Add(records.Count, tags);
-                metrics.IteratorAge.Record((time.GetUtcNow() - records[^1].ArrivalTime).TotalMilliseconds, tags);
 
                 if (windowSize == TimeSpan.Zero)
                 {
@@ -127,8 +122,8 @@ public sealed partial class ShardPoller(
             catch (Exception ex)
             {
                 // The store or the silo is unavailable: keep the checkpoint where it is, re-read from it later.
+                // The position is still the last checkpoint: it moves only after the checkpoint is written.
                 LogPollFailed(logger, ex, functionName, shardId);
-                position = -1;
             }
 
             try
@@ -148,14 +143,29 @@ public sealed partial class ShardPoller(
     private async Task<InvocationResult> InvokeAsync(string shardId, int lane, IReadOnlyList<StreamRecord> records, EventSourceMappingOptions options, CancellationToken cancellationToken)
     {
         using var slot = await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken);
+        RecordIteratorAge(shardId, records);
         var grain = grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}/{lane}");
         return await grain.Invoke(new ShardBatch(stream.Name, shardId, records));
+    }
+
+    /// <summary>
+    /// Lambda's IteratorAge: at each invocation, retries included, how old the batch's last record is. It climbs
+    /// while a failing batch (for example during a store outage) holds the shard.
+    /// </summary>
+    private void RecordIteratorAge(string shardId, IReadOnlyList<StreamRecord> records)
+    {
+        if (records.Count > 0)
+        {
+            metrics.IteratorAge.Record((time.GetUtcNow() - records[^1].ArrivalTime).TotalMilliseconds,
+                new TagList { { "function", functionName }, { "shard", shardId } });
+        }
     }
 
     /// <summary>Invokes the window's function with its records and state, and keeps the state it answers.</summary>
     private async Task<InvocationResult> InvokeWindowAsync(string shardId, IReadOnlyList<StreamRecord> records, TumblingWindow window, EventSourceMappingOptions options, CancellationToken cancellationToken)
     {
         using var slot = await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken);
+        RecordIteratorAge(shardId, records);
         var result = await grains.GetGrain<IFunctionShardGrain>($"{functionName}/{shardId}/0")
             .InvokeWindow(new ShardBatch(stream.Name, shardId, records), new WindowInput(window.Start, window.End, window.State, IsFinal: false, TerminatedEarly: false));
         if (result.Error is null && result.WindowState is { } state)
