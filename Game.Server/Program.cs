@@ -19,9 +19,11 @@ builder.AddFunctions();
 builder.AddInvokeApi();
 builder.AddRealtime();
 builder.AddTelemetry();
+builder.AddBadRequestAnswers();
 builder.Services.AddSingleton<PresenterKey>();
 
 var app = builder.Build();
+app.UseBadRequestAnswers();
 app.MapPages();
 app.MapGameApi();
 app.MapJoinQrCode();

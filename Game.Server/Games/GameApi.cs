@@ -13,9 +13,13 @@ public static class GameApi
     private const string CodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
     private const int CodeLength = 5;
 
+    /// <summary>Largest request body the game API reads.</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
     public static IEndpointRouteBuilder MapGameApi(this IEndpointRouteBuilder app)
     {
-        var games = app.MapGroup("/api/games");
+        // Game API bodies are a few fields: 16 KiB is generous, and anything larger is refused before it is read.
+        var games = app.MapGroup("/api/games").WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBodyBytes));
         games.MapPost("/", CreateAsync).AddEndpointFilter(PresenterKey.Required);
         games.MapGet("/", ListAsync);
         games.MapPost("/{gameId}/start", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Start())).AddEndpointFilter(PresenterKey.Required);

@@ -1,0 +1,261 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Game.Functions.Contracts;
+using Game.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Game.Tests.Games;
+
+/// <summary>One real server for the API tests below.</summary>
+public sealed class GameApiFixture : IAsyncLifetime
+{
+    public ServerProcess Server { get; } = new(new Dictionary<string, string> { ["Game:CountdownSeconds"] = "0" });
+
+    public Task InitializeAsync() => Server.StartAsync();
+
+    public Task DisposeAsync() => Server.DisposeAsync().AsTask();
+}
+
+/// <summary>The game API: every endpoint, the presenter key, and every kind of bad request, which must change nothing.</summary>
+public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApiFixture>, IDisposable
+{
+    private readonly HttpClient _anonymous = new() { BaseAddress = new Uri(fixture.Server.BaseUrl) };
+    private readonly HttpClient _presenter = fixture.Server.CreatePresenterClient();
+    private readonly GameClient _client = new(fixture.Server);
+
+    public void Dispose()
+    {
+        _anonymous.Dispose();
+        _presenter.Dispose();
+        _client.Dispose();
+    }
+
+    private static StringContent Json(string body, string contentType = "application/json") => new(body, Encoding.UTF8, contentType);
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        return problem;
+    }
+
+    private async Task<int> GameCountAsync() => (await _anonymous.GetFromJsonAsync<JsonElement>("/api/games")).GetArrayLength();
+
+    [Fact]
+    public async Task CreateGame_WithPresenterKey_AnswersCodeAndJoinUrlAndListsIt()
+    {
+        var response = await _presenter.PostAsync("/api/games", Json("""{"roundSeconds":45}"""));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var game = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var code = game.GetProperty("gameId").GetString()!;
+        Assert.Matches("^[A-HJ-NP-Z2-9]{5}$", code);
+        Assert.Equal($"{fixture.Server.BaseUrl}/play?game={code}", game.GetProperty("joinUrl").GetString());
+        Assert.Equal(45, game.GetProperty("roundSeconds").GetInt32());
+        var listed = (await _anonymous.GetFromJsonAsync<JsonElement>("/api/games")).EnumerateArray().Single(g => g.GetProperty("gameId").GetString() == code);
+        Assert.Equal("lobby", listed.GetProperty("state").GetString());
+        Assert.Equal(0, listed.GetProperty("round").GetInt32());
+    }
+
+    [Fact]
+    public async Task CreateGame_WithoutBody_UsesTheDefaultRound()
+    {
+        var response = await _presenter.PostAsync("/api/games", null);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(30, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("roundSeconds").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer wrong-key")]
+    [InlineData("Basic dGVzdC1wcmVzZW50ZXIta2V5")]
+    public async Task CreateGame_WithoutTheRightKey_Is401AndCreatesNothing(string? authorization)
+    {
+        var before = await GameCountAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/games") { Content = Json("{}") };
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        var problem = await ProblemAsync(await _anonymous.SendAsync(request), HttpStatusCode.Unauthorized);
+
+        Assert.Contains("presenter key", problem.GetProperty("detail").GetString());
+        Assert.Equal(before, await GameCountAsync());
+    }
+
+    [Theory]
+    [InlineData("""{"roundSeconds":""", HttpStatusCode.BadRequest, "not the JSON")]
+    [InlineData("""{"roundSeconds":"soon"}""", HttpStatusCode.BadRequest, "roundSeconds")]
+    [InlineData("""{"roundSeconds":4}""", HttpStatusCode.BadRequest, "between 5 and 3600")]
+    [InlineData("""{"roundSeconds":3601}""", HttpStatusCode.BadRequest, "between 5 and 3600")]
+    [InlineData("[1,2]", HttpStatusCode.BadRequest, "not the JSON")]
+    public async Task CreateGame_BadBody_IsAClearProblemAndCreatesNothing(string body, HttpStatusCode status, string reason)
+    {
+        var before = await GameCountAsync();
+
+        var problem = await ProblemAsync(await _presenter.PostAsync("/api/games", Json(body)), status);
+
+        Assert.Contains(reason, problem.GetProperty("detail").GetString());
+        Assert.Equal(before, await GameCountAsync());
+    }
+
+    [Fact]
+    public async Task CreateGame_NotJson_Is415()
+    {
+        var before = await GameCountAsync();
+
+        var problem = await ProblemAsync(await _presenter.PostAsync("/api/games", Json("roundSeconds=30", "text/plain")), HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Contains("application/json", problem.GetProperty("detail").GetString());
+        Assert.Equal(before, await GameCountAsync());
+    }
+
+    [Fact]
+    public async Task CreateGame_OversizeBody_Is413AndCreatesNothing()
+    {
+        var before = await GameCountAsync();
+        var body = $$"""{"roundSeconds":30,"padding":"{{new string('x', 20_000)}}"}""";
+
+        await ProblemAsync(await _presenter.PostAsync("/api/games", Json(body)), HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Equal(before, await GameCountAsync());
+    }
+
+    [Fact]
+    public async Task Join_ValidPlayer_AnswersIdTokenAndTrimmedNames()
+    {
+        var game = await _client.CreateGameAsync();
+
+        var response = await _anonymous.PostAsync($"/api/games/{game.GameId.ToLowerInvariant()}/players", Json("""{"nickname":"  Ada  ","team":" red "}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var player = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(game.GameId, player.GetProperty("gameId").GetString());
+        Assert.Equal("Ada", player.GetProperty("nickname").GetString());
+        Assert.Equal("red", player.GetProperty("team").GetString());
+        Assert.StartsWith($"{game.GameId}.{player.GetProperty("playerId").GetString()}.", player.GetProperty("token").GetString());
+        var board = await _client.ScoreboardAsync(game.GameId);
+        Assert.Equal(("Ada", "red", 0L), (board.Players.Single().Nickname, board.Players.Single().Team, board.Players.Single().Score));
+    }
+
+    [Theory]
+    [InlineData("""{"nickname":""}""", "nickname is required")]
+    [InlineData("""{"nickname":"   "}""", "nickname is required")]
+    [InlineData("""{"team":"red"}""", "nickname is required")]
+    [InlineData("""{"nickname":"abcdefghijklmnopqrstuvwxy"}""", "up to 24")]
+    [InlineData("""{"nickname":"Ada","team":"abcdefghijklmnopqrstuvwxy"}""", "up to 24")]
+    [InlineData("""{"nickname":42}""", "nickname")]
+    [InlineData("""{"nickname":"Ada""", "not the JSON")]
+    public async Task Join_BadBody_IsAClearProblemAndAddsNoPlayer(string body, string reason)
+    {
+        var game = await _client.CreateGameAsync();
+
+        var problem = await ProblemAsync(await _anonymous.PostAsync($"/api/games/{game.GameId}/players", Json(body)), HttpStatusCode.BadRequest);
+
+        Assert.Contains(reason, problem.GetProperty("detail").GetString());
+        Assert.Empty((await _client.ScoreboardAsync(game.GameId)).Players);
+    }
+
+    [Fact]
+    public async Task Join_OversizeBody_Is413AndAddsNoPlayer()
+    {
+        var game = await _client.CreateGameAsync();
+
+        await ProblemAsync(await _anonymous.PostAsync($"/api/games/{game.GameId}/players", Json($$"""{"nickname":"{{new string('x', 20_000)}}"}""")), HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Empty((await _client.ScoreboardAsync(game.GameId)).Players);
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/games/QQQQQ/start")]
+    [InlineData("POST", "/api/games/QQQQQ/stop")]
+    [InlineData("POST", "/api/games/QQQQQ/players")]
+    [InlineData("GET", "/api/games/QQQQQ/scoreboard")]
+    [InlineData("GET", "/api/games/QQQQQ/qr.svg")]
+    public async Task UnknownGame_Is404WithTheCode(string method, string path)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = Json("""{"nickname":"Ada"}""");
+        }
+
+        var problem = await ProblemAsync(await _presenter.SendAsync(request), HttpStatusCode.NotFound);
+
+        Assert.Contains("QQQQQ", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task StartAndStop_WithoutKey_Are401AndChangeNothing()
+    {
+        var game = await _client.CreateGameAsync();
+
+        await ProblemAsync(await _anonymous.PostAsync($"/api/games/{game.GameId}/start", null), HttpStatusCode.Unauthorized);
+        Assert.Equal("lobby", (await _client.ScoreboardAsync(game.GameId)).State);
+
+        await _client.StartAsync(game.GameId);
+        await ProblemAsync(await _anonymous.PostAsync($"/api/games/{game.GameId}/stop", null), HttpStatusCode.Unauthorized);
+        Assert.Equal("running", (await _client.ScoreboardAsync(game.GameId)).State);
+    }
+
+    [Fact]
+    public async Task StartStopStart_WithKey_RunsRoundsAndCountsThem()
+    {
+        var game = await _client.CreateGameAsync(roundSeconds: 60);
+
+        var started = await (await _presenter.PostAsync($"/api/games/{game.GameId}/start", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var stopped = await (await _presenter.PostAsync($"/api/games/{game.GameId}/stop", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var again = await (await _presenter.PostAsync($"/api/games/{game.GameId}/start", null)).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(("running", 1), (started.GetProperty("state").GetString(), started.GetProperty("round").GetInt32()));
+        Assert.Equal(("finished", 1), (stopped.GetProperty("state").GetString(), stopped.GetProperty("round").GetInt32()));
+        Assert.Equal(("running", 2), (again.GetProperty("state").GetString(), again.GetProperty("round").GetInt32()));
+        var startsAt = again.GetProperty("roundStartsAt").GetDateTimeOffset();
+        Assert.Equal(TimeSpan.FromSeconds(60), again.GetProperty("roundEndsAt").GetDateTimeOffset() - startsAt);
+    }
+
+    [Fact]
+    public async Task Scoreboard_AnswersStatePlayersAndTeamTotals()
+    {
+        var game = await _client.CreateGameAsync();
+        await _client.JoinAsync(game.GameId, "Ada", "red");
+        await _client.JoinAsync(game.GameId, "Grace", "red");
+        await _client.JoinAsync(game.GameId, "Linus");
+
+        var board = await _client.ScoreboardAsync(game.GameId);
+
+        Assert.Equal(("lobby", 0), (board.State, board.Round));
+        Assert.Equal(["Ada", "Grace", "Linus"], board.Players.Select(p => p.Nickname));
+        var red = Assert.Single(board.Teams);
+        Assert.Equal(("red", 0L, 2), (red.Team, red.Score, red.Players));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("nonsense")]
+    [InlineData("ABCDE.pdeadbeef.forged-signature")]
+    public async Task PhoneHub_BadToken_IsRefusedAtConnect(string token)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl($"{fixture.Server.BaseUrl}{HubPaths.Phone}?access_token={Uri.EscapeDataString(token)}")
+            .AddMessagePackProtocol()
+            .Build();
+
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            await connection.StartAsync();
+            await connection.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, new MotionBatch { GameId = "ABCDE", PlayerId = "pdeadbeef", Seq = 1 });
+        });
+
+        Assert.NotNull(error);
+        await connection.DisposeAsync();
+    }
+}
