@@ -58,7 +58,7 @@
   const params = new URLSearchParams(location.search);
   if (params.get("game")) $("game").value = params.get("game").toUpperCase();
 
-  let player = null, phone = null, watcher = null, frame = null, clockOffset = 0, lastVersion = 0;
+  let player = null, phone = null, frame = null, clockOffset = 0;
   let seq = 0, savedSeq = 0, samples = [], sent = 0, lastT = -Infinity, motion = "off", wakeLock = null, lastPhase = null, energy = 0;
   const unacked = new Map();
   const inFlight = new Set();
@@ -161,23 +161,19 @@
     for (const batch of unacked.values()) if (!inFlight.has(batch.seq)) send(batch);
   }
 
-  // ---- the game's frames ----
+  // ---- the phone's own standing, pushed by the server on connect and whenever it changes ----
 
-  function draw(next, snapshot = false) {
-    if (!snapshot && next.version <= lastVersion) return;
-    lastVersion = next.version;
+  function draw(next) {
     frame = next;
-    clockOffset = next.serverTime - Date.now();
+    clockOffset = Number(next.serverTime) - Date.now();
     const phase = phaseOf(next);
     if (phase !== lastPhase) onPhaseChange(lastPhase, phase);
     lastPhase = phase;
-    const rank = next.leaders.findIndex((p) => p.playerId === player.playerId);
-    const me = next.leaders[rank];
-    // A rank means something only once there are points: before that the order is alphabetical.
-    $("my-rank").textContent = me && Number(me.score) > 0 ? `#${rank + 1}` : me || phase === "lobby" ? "–" : "10+";
-    $("my-score").textContent = me ? numbers.format(me.score) : "–";
-    const team = player.team && next.teams.find((x) => x.team === player.team);
-    $("team-score").textContent = team ? numbers.format(team.score) : "–";
+    const score = Number(next.score);
+    // A rank means something only once there are points: before that everyone shares the first place.
+    $("my-rank").textContent = score > 0 ? `#${next.rank} / ${next.players}` : "–";
+    $("my-score").textContent = numbers.format(score);
+    $("team-score").textContent = player.team ? numbers.format(next.teamScore) : "–";
     render();
   }
 
@@ -204,8 +200,7 @@
     } else if (phase === "finished" || phase === "running") {
       state = "finished";
       big = t("state.finished");
-      const rank = frame.leaders.findIndex((p) => p.playerId === player.playerId);
-      small = rank >= 0 ? t("state.finished.ranked", { rank: rank + 1, score: numbers.format(frame.leaders[rank].score) }) : t("state.finished.plain");
+      small = Number(frame.score) > 0 ? t("state.finished.ranked", { rank: frame.rank, score: numbers.format(frame.score) }) : t("state.finished.plain");
     } else if (phase === "lobby") {
       big = t("state.lobby");
       small = t("state.lobby.small");
@@ -284,12 +279,9 @@
     // Unacknowledged batches go out again on the next tick once the connection is back.
     phone.onreconnecting(() => banner(t("reconnecting")));
     phone.onreconnected(() => banner(null));
-    // Frames come from the display hub: the server does not push frames to the phone hub (yet).
-    watcher = build("/hubs/presenter");
-    watcher.on("Frame", (f) => draw(f));
-    watcher.onreconnected(async () => draw(await watcher.invoke("Watch", player.gameId, false), true));
-    const watch = async () => draw(await watcher.invoke("Watch", player.gameId, false), true);
-    await Promise.all([startWithRetry(phone), startWithRetry(watcher, watch)]);
+    // The server sends the phone's standing as soon as it connects (and reconnects), then on every change.
+    phone.on("Standing", (standing) => draw(standing));
+    await startWithRetry(phone);
     banner(null);
   }
 
