@@ -28,6 +28,7 @@ public sealed partial class GameGrain(
     private long _version;
     private bool _dirty;
     private DateTimeOffset _standingsSentAt;
+    private bool _standingsPending;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -172,16 +173,22 @@ public sealed partial class GameGrain(
             }
         }
 
-        if (!_dirty && !(phase == GamePhase.Running && _recentSamples.Count > 0))
+        if (_dirty || (phase == GamePhase.Running && _recentSamples.Count > 0))
         {
-            return;
+            var frame = BuildFrame(now, includeApplied: true);
+            _dirty = false;
+            _appliedSinceLastFrame.Clear();
+            _standingsPending = true;
+            await publisher.PublishAsync(frame, cancellationToken);
         }
 
-        var frame = BuildFrame(now, includeApplied: true);
-        _dirty = false;
-        _appliedSinceLastFrame.Clear();
-        await publisher.PublishAsync(frame, cancellationToken);
-        await PublishChangedStandingsAsync(now, cancellationToken);
+        // Pending until sent: a change that falls inside the standings' rate limit goes out on a later tick.
+        if (_standingsPending && now - _standingsSentAt >= StandingsInterval)
+        {
+            _standingsPending = false;
+            _standingsSentAt = now;
+            await PublishChangedStandingsAsync(now, cancellationToken);
+        }
     }
 
     public Task<PhoneStanding?> Standing(string playerId)
@@ -203,12 +210,6 @@ public sealed partial class GameGrain(
     /// </summary>
     private async Task PublishChangedStandingsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (now - _standingsSentAt < StandingsInterval)
-        {
-            return;
-        }
-
-        _standingsSentAt = now;
         var phase = PhaseAt(_game!, now);
         var teams = _players.Values.GroupBy(p => p.Profile.Team, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Score), StringComparer.Ordinal);
         var ordered = _players.Values.OrderByDescending(p => p.Score).ToList();

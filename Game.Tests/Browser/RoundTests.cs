@@ -159,6 +159,9 @@ public sealed class RoundTests(BrowserFixture fixture)
 
         await Expect(phone.GetByTestId("status")).ToHaveAttributeAsync("data-state", "finished");
         await Expect(phone.GetByTestId("my-score")).ToHaveTextAsync(standing.Score.ToString("N0", CultureInfo.GetCultureInfo("en-US")));
+        // Its own rank among everyone, from the phone hub's standing (ties share a rank).
+        var rank = 1 + scoreboard.Players.Count(p => p.Score > standing.Score);
+        await Expect(phone.GetByTestId("my-rank")).ToHaveTextAsync($"#{rank} / {scoreboard.Players.Count}");
         await BrowserFixture.ScreenshotAsync(display, "display-finished");
         await BrowserFixture.ScreenshotAsync(phone, "phone-finished");
 
