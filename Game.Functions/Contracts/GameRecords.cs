@@ -22,9 +22,34 @@ public sealed record GameRecord
 
     [Id(6)] public DateTimeOffset CreatedAt { get; init; }
 
-    /// <summary>A record counts when the stream received it inside the round's window.</summary>
+    /// <summary>
+    /// The windows of the rounds before the current one, oldest first: a record that arrived during an earlier round
+    /// still counts when it is processed late (after a store outage, say), even once the next round has started.
+    /// </summary>
+    [Id(7)] public IReadOnlyList<RoundWindow> EarlierRounds { get; init; } = [];
+
+    /// <summary>A record counts when the stream received it inside a round's window: the current one or an earlier one.</summary>
     public bool Counts(DateTimeOffset arrival) =>
-        RoundStartsAt is { } start && RoundEndsAt is { } end && arrival >= start && arrival < end;
+        (RoundStartsAt is { } start && RoundEndsAt is { } end && arrival >= start && arrival < end)
+        || EarlierRounds.Any(round => round.Contains(arrival));
+
+    /// <summary>Value equality, including the earlier rounds' contents (a record compares lists by reference).</summary>
+    public bool Equals(GameRecord? other) =>
+        other is not null
+        && GameId == other.GameId && Phase == other.Phase && RoundSeconds == other.RoundSeconds && Round == other.Round
+        && RoundStartsAt == other.RoundStartsAt && RoundEndsAt == other.RoundEndsAt && CreatedAt == other.CreatedAt
+        && EarlierRounds.SequenceEqual(other.EarlierRounds);
+
+    public override int GetHashCode() => HashCode.Combine(GameId, Phase, Round, RoundStartsAt, EarlierRounds.Count);
+}
+
+/// <summary>When a round counted: from its start (after the countdown) to its end (timer or stop).</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoundWindow(
+    [property: Id(0)] DateTimeOffset StartsAt,
+    [property: Id(1)] DateTimeOffset EndsAt)
+{
+    public bool Contains(DateTimeOffset arrival) => arrival >= StartsAt && arrival < EndsAt;
 }
 
 /// <summary>Who a player is: fixed at join.</summary>

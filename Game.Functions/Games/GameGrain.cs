@@ -97,6 +97,9 @@ public sealed partial class GameGrain(
         var startsAt = now.AddSeconds(options.Value.CountdownSeconds);
         _game = _game with
         {
+            EarlierRounds = _game is { RoundStartsAt: { } lastStart, RoundEndsAt: { } lastEnd }
+                ? [.. _game.EarlierRounds, new RoundWindow(lastStart, lastEnd)]
+                : _game.EarlierRounds,
             Phase = GamePhase.Countdown,
             Round = _game.Round + 1,
             RoundStartsAt = startsAt,

@@ -109,6 +109,15 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDeadLetterStore, ID
             item["roundEndsAt"] = S(FormatTime(endsAt));
         }
 
+        if (game.EarlierRounds.Count > 0)
+        {
+            // A list of [start, end] pairs: a game has a handful of rounds, far below the 400 KB item limit.
+            item["earlierRounds"] = new AttributeValue
+            {
+                L = game.EarlierRounds.Select(r => new AttributeValue { L = [S(FormatTime(r.StartsAt)), S(FormatTime(r.EndsAt))] }).ToList(),
+            };
+        }
+
         Count("PutItem");
         return _client.PutItemAsync(new PutItemRequest { TableName = _games, Item = item }, cancellationToken);
     }
@@ -755,6 +764,9 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDeadLetterStore, ID
         RoundStartsAt = item.TryGetValue("roundStartsAt", out var startsAt) ? ParseTime(startsAt.S) : null,
         RoundEndsAt = item.TryGetValue("roundEndsAt", out var endsAt) ? ParseTime(endsAt.S) : null,
         CreatedAt = ParseTime(item["createdAt"].S),
+        EarlierRounds = item.TryGetValue("earlierRounds", out var rounds)
+            ? rounds.L.Select(r => new RoundWindow(ParseTime(r.L[0].S), ParseTime(r.L[1].S))).ToList()
+            : [],
     };
 
     /// <summary>ISO-8601 round-trip form: keeps every tick and the offset, and reads well in the console.</summary>

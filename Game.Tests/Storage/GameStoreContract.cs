@@ -58,6 +58,11 @@ public abstract class GameStoreContract : IAsyncLifetime
             RoundStartsAt = new DateTimeOffset(2026, 11, 28, 17, 30, 5, TimeSpan.FromHours(2)).AddTicks(1_234_567),
             RoundEndsAt = new DateTimeOffset(2026, 11, 28, 17, 30, 50, TimeSpan.FromHours(2)).AddTicks(7),
             CreatedAt = new DateTimeOffset(2026, 11, 28, 15, 0, 0, TimeSpan.Zero).AddTicks(9_999_999),
+            EarlierRounds =
+            [
+                new RoundWindow(new DateTimeOffset(2026, 11, 28, 17, 0, 3, TimeSpan.FromHours(2)).AddTicks(11), new DateTimeOffset(2026, 11, 28, 17, 0, 48, TimeSpan.FromHours(2))),
+                new RoundWindow(new DateTimeOffset(2026, 11, 28, 17, 10, 3, TimeSpan.FromHours(2)), new DateTimeOffset(2026, 11, 28, 17, 10, 20, TimeSpan.FromHours(2)).AddTicks(3)),
+            ],
         };
 
         await Store.SaveGameAsync(game, Token);
