@@ -39,6 +39,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         long? sendStart = null;
         var aborted = false;
         var verification = NotVerified;
+        var serverReadings = new List<ServerReading>();
         Dictionary<string, long>? actual = null;
         try
         {
@@ -65,7 +66,11 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             }
 
             sendStart = time.GetTimestamp();
+            using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var sampler = SampleServerAsync(http, serverReadings, sampling.Token);
             await SendAsync(phones, metrics, sendStart.Value, cancellationToken);
+            await sampling.CancelAsync();
+            await sampler;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -104,7 +109,47 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         }
 
         await Task.WhenAll(presenters.Select(p => p.DisposeAsync().AsTask()).Concat(phones.Select(p => p.DisposeAsync().AsTask())));
-        return BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
+        var report = BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
+        return report with { Server = ServerReading.Summarize(serverReadings) };
+    }
+
+    /// <summary>Reads the server's CPU time and working set from its /metrics once a second while phones send.</summary>
+    private async Task SampleServerAsync(HttpClient http, List<ServerReading> readings, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                var text = await http.GetStringAsync("/metrics", cancellationToken);
+                if (ServerReading.Parse(text, time.GetUtcNow()) is { } reading)
+                {
+                    readings.Add(reading);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (HttpRequestException)
+            {
+                // A server without metrics (or briefly unreachable) leaves the report without resources, not the run failed.
+                await Task.Delay(TimeSpan.FromSeconds(1), time, CancellationToken.None);
+            }
+        }
+
+        // One last reading at the end of sending, so the CPU figure covers the whole load.
+        try
+        {
+            if (ServerReading.Parse(await http.GetStringAsync("/metrics", CancellationToken.None), time.GetUtcNow()) is { } last)
+            {
+                readings.Add(last);
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
     }
 
     private async Task<PhoneSession[]> ConnectPhonesAsync(GameApiClient api, string? gameId, LoadMetrics metrics, CancellationToken cancellationToken)

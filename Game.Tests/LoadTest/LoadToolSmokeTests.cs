@@ -37,5 +37,7 @@ public sealed class LoadToolSmokeTests
         Assert.All(report.Players, p => Assert.Equal(p.ExpectedScore, p.ActualScore));
         Assert.True(report.EndToEnd.Count > 0, context);
         Assert.Equal(0, report.ErrorCount);
+        // Read from the server's own /metrics while the phones sent.
+        Assert.True(report.Server is { CpuCoresUsed: > 0, WorkingSetEndMiB: > 10 }, context);
     }
 }

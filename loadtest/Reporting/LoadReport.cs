@@ -128,6 +128,9 @@ public sealed record LoadReport
 
     public required long Reconnects { get; init; }
 
+    /// <summary>The server's CPU (cores) and working set while phones sent, from its /metrics; null when it had none.</summary>
+    public ServerResources? Server { get; init; }
+
     public required Verification Verification { get; init; }
 
     public required IReadOnlyList<PlayerResult> Players { get; init; }

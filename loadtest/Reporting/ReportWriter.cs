@@ -36,6 +36,9 @@ public static class ReportWriter
             ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
             : "  end-to-end not measured (no presenters)");
         s.AppendLine(Invariant($"  errors {r.ErrorCount:N0} ({r.ErrorRate:P2} of sends, budget {r.MaxErrorRate:P2}){Errors(r.Errors)}; reconnects {r.Reconnects:N0}"));
+        s.AppendLine(r.Server is { } server
+            ? Invariant($"  server    {server.CpuCoresUsed:N2} CPU cores; working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB (peak {server.WorkingSetPeakMiB:N0} MiB)")
+            : "  server resources not read (no /metrics)");
         var v = r.Verification;
         s.AppendLine(v.Performed
             ? Invariant($"  verification {(v.Passed ? "passed" : "FAILED")}: {v.PlayersMatched}/{r.Phones} players match; lost {v.LostPoints:N0} points ({v.PlayersLost} players), doubled {v.DoubledPoints:N0} points ({v.PlayersDoubled} players), missing {v.PlayersMissing}; expected total {v.ExpectedTotal:N0}, scoreboard {v.ActualTotal:N0}, settled after {v.SettledAfterMs:N0} ms")
@@ -92,6 +95,11 @@ public static class ReportWriter
         s.AppendLine("## Errors");
         s.AppendLine();
         s.AppendLine(Invariant($"{r.ErrorCount:N0} errors ({r.ErrorRate:P2} of sends; budget {r.MaxErrorRate:P2}), {r.Reconnects:N0} reconnects."));
+        if (r.Server is { } server)
+        {
+            s.AppendLine();
+            s.AppendLine(Invariant($"Server while phones sent (from its /metrics): {server.CpuCoresUsed:N2} CPU cores, working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB, peak {server.WorkingSetPeakMiB:N0} MiB."));
+        }
         if (r.Errors.Count > 0)
         {
             s.AppendLine();

@@ -1,0 +1,37 @@
+using LoadTest.Reporting;
+
+namespace Game.Tests.LoadTest;
+
+public sealed class ServerResourcesTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-11-28T12:00:00Z");
+
+    [Fact]
+    public void Parse_PrometheusText_SumsCpuModesAndReadsTheWorkingSet()
+    {
+        const string text = """
+            # TYPE dotnet_process_cpu_time_seconds_total counter
+            dotnet_process_cpu_time_seconds_total{otel_scope_name="System.Runtime",cpu_mode="user"} 1.5
+            dotnet_process_cpu_time_seconds_total{otel_scope_name="System.Runtime",cpu_mode="system"} 0.25
+            dotnet_process_memory_working_set_bytes{otel_scope_name="System.Runtime"} 104857600
+            Invocations_total{function="score"} 3
+            """;
+
+        Assert.Equal(new ServerReading(T0, 1.75, 104_857_600), ServerReading.Parse(text, T0));
+        Assert.Null(ServerReading.Parse("Invocations_total 3", T0));
+    }
+
+    [Fact]
+    public void Summarize_Readings_GiveCoresOverTheSpanAndMemory()
+    {
+        var readings = new[]
+        {
+            new ServerReading(T0, 10, 100 * 1024 * 1024),
+            new ServerReading(T0.AddSeconds(1), 11, 300 * 1024 * 1024),
+            new ServerReading(T0.AddSeconds(4), 16, 200 * 1024 * 1024),
+        };
+
+        Assert.Equal(new ServerResources(1.5, 100, 200, 300), ServerReading.Summarize(readings));
+        Assert.Null(ServerReading.Summarize(readings[..1]));
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace LoadTest.Reporting;
+
+/// <summary>The server's own CPU and memory over a run, read from its <c>/metrics</c> (runtime instrumentation).</summary>
+public sealed record ServerResources(double CpuCoresUsed, double WorkingSetStartMiB, double WorkingSetEndMiB, double WorkingSetPeakMiB);
+
+/// <summary>One reading of the server's process counters.</summary>
+public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double WorkingSetBytes)
+{
+    /// <summary>
+    /// Reads <c>dotnet_process_cpu_time_seconds_total</c> (summed over CPU modes) and
+    /// <c>dotnet_process_memory_working_set_bytes</c> from Prometheus text; null when either is missing.
+    /// </summary>
+    public static ServerReading? Parse(string prometheusText, DateTimeOffset at)
+    {
+        double? cpu = null, memory = null;
+        foreach (var line in prometheusText.Split('\n'))
+        {
+            if (line.StartsWith("dotnet_process_cpu_time_seconds_total", StringComparison.Ordinal))
+            {
+                cpu = (cpu ?? 0) + Value(line);
+            }
+            else if (line.StartsWith("dotnet_process_memory_working_set_bytes", StringComparison.Ordinal))
+            {
+                memory = Value(line);
+            }
+        }
+
+        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m) : null;
+    }
+
+    /// <summary>CPU cores used between two readings, and the memory seen in all of them.</summary>
+    public static ServerResources? Summarize(IReadOnlyList<ServerReading> readings)
+    {
+        if (readings.Count < 2)
+        {
+            return null;
+        }
+
+        var (first, last) = (readings[0], readings[^1]);
+        var seconds = (last.At - first.At).TotalSeconds;
+        const double MiB = 1024 * 1024;
+        return new ServerResources(
+            seconds > 0 ? Math.Round((last.CpuSeconds - first.CpuSeconds) / seconds, 2) : 0,
+            Math.Round(first.WorkingSetBytes / MiB, 1),
+            Math.Round(last.WorkingSetBytes / MiB, 1),
+            Math.Round(readings.Max(r => r.WorkingSetBytes) / MiB, 1));
+    }
+
+    private static double Value(string line) =>
+        double.Parse(line[(line.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture);
+}
