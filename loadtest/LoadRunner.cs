@@ -25,6 +25,11 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
 
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
+        if (options.Idle)
+        {
+            return await RunIdleAsync(cancellationToken);
+        }
+
         var startedAt = time.GetUtcNow();
         var runStart = time.GetTimestamp();
         var metrics = new LoadMetrics();
@@ -111,6 +116,46 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         await Task.WhenAll(presenters.Select(p => p.DisposeAsync().AsTask()).Concat(phones.Select(p => p.DisposeAsync().AsTask())));
         var report = BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
         return report with { Server = ServerReading.Summarize(serverReadings) };
+    }
+
+    /// <summary>
+    /// Memory per connected phone: the server's working set before and after connecting the phones (joined to a game,
+    /// each on its own WebSocket, sending nothing), each read after a settle period. The working set includes what the
+    /// GC has not yet returned, so this is an upper bound.
+    /// </summary>
+    private async Task<LoadReport> RunIdleAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = time.GetUtcNow();
+        var runStart = time.GetTimestamp();
+        var metrics = new LoadMetrics();
+        using var http = new HttpClient { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(30) };
+        var api = new GameApiClient(http, options.PresenterKey);
+        var gameId = (await api.CreateGameAsync(options.RoundSeconds, cancellationToken)).GameId;
+        var settle = TimeSpan.FromSeconds(5);
+        await Task.Delay(settle, time, cancellationToken);
+        var before = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), time.GetUtcNow());
+        var phones = await ConnectPhonesAsync(api, gameId, metrics, cancellationToken);
+        LogPhonesConnected(logger, phones.Length, HubPaths.Phone);
+        await Task.Delay(settle, time, cancellationToken);
+        var after = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), time.GetUtcNow());
+        await Task.WhenAll(phones.Select(p => p.DisposeAsync().AsTask()));
+
+        var failures = new List<string>();
+        if (before is null || after is null)
+        {
+            failures.Add("The server's /metrics has no working set: memory per phone cannot be read.");
+        }
+
+        // "Aborted" only skips the sending checks, which mean nothing for phones that were told not to send.
+        var report = BuildReport(startedAt, time.GetElapsedTime(runStart), TimeSpan.Zero, gameId, metrics, phones, null, NotVerified, aborted: true, [], []);
+        return report with
+        {
+            Mode = "idle",
+            Outcome = failures.Count == 0 ? Outcome.Passed : Outcome.Failed,
+            Failures = failures,
+            Server = before is not null && after is not null ? ServerReading.Summarize([before, after]) : null,
+            IdleBytesPerPhone = before is not null && after is not null ? Math.Round((after.WorkingSetBytes - before.WorkingSetBytes) / phones.Length) : null,
+        };
     }
 
     /// <summary>Reads the server's CPU time and working set from its /metrics once a second while phones send.</summary>

@@ -36,6 +36,9 @@ public sealed record LoadOptions
     /// <summary>Send the same messages to the do-nothing hub: the transport's ceiling, without verification. Default off.</summary>
     public bool Baseline { get; init; }
 
+    /// <summary>Connect the phones, send nothing, and report the server's memory per connected phone. Default off.</summary>
+    public bool Idle { get; init; }
+
     /// <summary>Seeds the phones' accelerations, so two runs send the same samples. Default 1.</summary>
     public int Seed { get; init; } = 1;
 

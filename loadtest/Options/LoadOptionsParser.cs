@@ -25,6 +25,7 @@ public static class LoadOptionsParser
           --presenters N          probe displays measuring send-to-display delay (default 1)
           --report DIR            write report.md and report.json into DIR
           --baseline              send to /hubs/baseline: transport ceiling, no verification
+          --idle                  connect --phones phones, send nothing: server memory per connected phone
           --seed N                seed of the phones' accelerations (default 1)
           --max-error-rate X      fail when errors exceed this share of sends (default 0.01)
           --ack-timeout DURATION  longest wait for one ack, and for resends after sending ends (default 10s)
@@ -57,6 +58,7 @@ public static class LoadOptionsParser
                 "--presenters" => options with { Presenters = Integer(name, Value()) },
                 "--report" => options with { ReportDirectory = Value() },
                 "--baseline" => inline is null ? options with { Baseline = true } : throw new OptionsException("--baseline takes no value."),
+                "--idle" => inline is null ? options with { Idle = true } : throw new OptionsException("--idle takes no value."),
                 "--seed" => options with { Seed = Integer(name, Value()) },
                 "--max-error-rate" => options with { MaxErrorRate = Fraction(name, Value()) },
                 "--ack-timeout" => options with { AckTimeout = Duration(name, Value()) },

@@ -131,6 +131,9 @@ public sealed record LoadReport
     /// <summary>The server's CPU (cores) and working set while phones sent, from its /metrics; null when it had none.</summary>
     public ServerResources? Server { get; init; }
 
+    /// <summary>With <c>--idle</c>: the server's working set growth per connected phone, bytes.</summary>
+    public double? IdleBytesPerPhone { get; init; }
+
     public required Verification Verification { get; init; }
 
     public required IReadOnlyList<PlayerResult> Players { get; init; }

@@ -39,6 +39,11 @@ public static class ReportWriter
         s.AppendLine(r.Server is { } server
             ? Invariant($"  server    {server.CpuCoresUsed:N2} CPU cores; working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB (peak {server.WorkingSetPeakMiB:N0} MiB)")
             : "  server resources not read (no /metrics)");
+        if (r.IdleBytesPerPhone is { } perPhone)
+        {
+            s.AppendLine(Invariant($"  idle      {r.Phones:N0} phones connected: {perPhone / 1024:N1} KB of server working set per phone"));
+        }
+
         var v = r.Verification;
         s.AppendLine(v.Performed
             ? Invariant($"  verification {(v.Passed ? "passed" : "FAILED")}: {v.PlayersMatched}/{r.Phones} players match; lost {v.LostPoints:N0} points ({v.PlayersLost} players), doubled {v.DoubledPoints:N0} points ({v.PlayersDoubled} players), missing {v.PlayersMissing}; expected total {v.ExpectedTotal:N0}, scoreboard {v.ActualTotal:N0}, settled after {v.SettledAfterMs:N0} ms")
