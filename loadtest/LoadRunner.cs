@@ -45,6 +45,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var aborted = false;
         var verification = NotVerified;
         var serverReadings = new List<ServerReading>();
+        var timeline = new List<TimelinePoint>();
         Dictionary<string, long>? actual = null;
         try
         {
@@ -73,7 +74,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             sendStart = time.GetTimestamp();
             using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sampler = SampleServerAsync(http, serverReadings, sampling.Token);
-            await SendAsync(phones, metrics, sendStart.Value, cancellationToken);
+            await SendAsync(phones, metrics, sendStart.Value, timeline, cancellationToken);
             await sampling.CancelAsync();
             await sampler;
         }
@@ -115,7 +116,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
 
         await Task.WhenAll(presenters.Select(p => p.DisposeAsync().AsTask()).Concat(phones.Select(p => p.DisposeAsync().AsTask())));
         var report = BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
-        return report with { Server = ServerReading.Summarize(serverReadings) };
+        return report with { Server = ServerReading.Summarize(serverReadings), Timeline = timeline };
     }
 
     /// <summary>
@@ -244,19 +245,23 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         }
     }
 
-    private async Task SendAsync(IReadOnlyList<PhoneSession> phones, LoadMetrics metrics, long start, CancellationToken cancellationToken)
+    private async Task SendAsync(IReadOnlyList<PhoneSession> phones, LoadMetrics metrics, long start, List<TimelinePoint> timeline, CancellationToken cancellationToken)
     {
         var sendEnd = options.RampUp + options.Duration;
         var window = new SendWindow(start, options.RampUp, sendEnd, sendEnd + options.AckTimeout);
         var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, cancellationToken)));
-        var reported = (Acked: 0L, At: start);
+        var reported = (Samples: 0L, At: start);
         while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running)
         {
             var now = time.GetTimestamp();
-            var acked = metrics.BatchesAcked;
-            var rate = (acked - reported.Acked) / time.GetElapsedTime(reported.At, now).TotalSeconds;
-            LogProgress(logger, time.GetElapsedTime(start, now).TotalSeconds, acked, rate, metrics.AckLatency.GetValueAtPercentile(99) / 1000.0, metrics.ErrorCount);
-            reported = (acked, now);
+            var samples = metrics.SamplesAcked;
+            var rate = (samples - reported.Samples) / time.GetElapsedTime(reported.At, now).TotalSeconds;
+            var recentP99 = metrics.RecentEndToEnd.TotalCount == 0 ? 0 : metrics.RecentEndToEnd.GetValueAtPercentile(99) / 1000.0;
+            metrics.RecentEndToEnd.Reset();
+            var second = time.GetElapsedTime(start, now).TotalSeconds;
+            timeline.Add(new TimelinePoint(Math.Round(second, 1), Math.Round(rate), recentP99, metrics.ErrorCount));
+            LogProgress(logger, second, phones.Count, rate, samples, recentP99, metrics.ErrorCount, metrics.Reconnects);
+            reported = (samples, now);
         }
 
         await running;
@@ -424,8 +429,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
     [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId} is running (round ends at {RoundEndsAt:u}); sending")]
     private static partial void LogRoundRunning(ILogger logger, string gameId, DateTimeOffset? roundEndsAt);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Elapsed:F0}s: {Acked} batches acked, {Rate:F0}/s, ack p99 {P99Ms:F1} ms, {Errors} errors")]
-    private static partial void LogProgress(ILogger logger, double elapsed, long acked, double rate, double p99Ms, long errors);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Elapsed:F0}s: {Phones} phones, {Rate:F0} samples/s acked ({Samples} in all), end-to-end p99 {P99Ms:F1} ms this second, {Errors} errors, {Reconnects} reconnects")]
+    private static partial void LogProgress(ILogger logger, double elapsed, int phones, double rate, long samples, double p99Ms, long errors, long reconnects);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The run was aborted")]
     private static partial void LogAborted(ILogger logger, Exception exception);

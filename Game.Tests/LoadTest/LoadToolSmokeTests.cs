@@ -39,5 +39,6 @@ public sealed class LoadToolSmokeTests
         Assert.Equal(0, report.ErrorCount);
         // Read from the server's own /metrics while the phones sent.
         Assert.True(report.Server is { CpuCoresUsed: > 0, WorkingSetEndMiB: > 10 }, context);
+        Assert.True(report.Timeline.Count >= 2 && report.Timeline.Any(p => p.SamplesPerSecond > 0), context);
     }
 }

@@ -93,6 +93,7 @@ public sealed class ProbePresenter : IAsyncDisposable
                     if (phone.TryGetSendTime(seq, out var sentAt))
                     {
                         LoadMetrics.Record(_metrics.EndToEnd, _time.GetElapsedTime(sentAt, now));
+                        LoadMetrics.Record(_metrics.RecentEndToEnd, _time.GetElapsedTime(sentAt, now));
                     }
                 }
 

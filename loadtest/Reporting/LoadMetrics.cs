@@ -13,6 +13,9 @@ public sealed class LoadMetrics
 
     public LongConcurrentHistogram EndToEnd { get; } = NewHistogram();
 
+    /// <summary>End-to-end delays since the last progress tick, for the timeline (reset each second).</summary>
+    public LongConcurrentHistogram RecentEndToEnd { get; } = NewHistogram();
+
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private long _sendAttempts;
     private long _batchesAcked;

@@ -131,6 +131,9 @@ public sealed record LoadReport
     /// <summary>The server's CPU (cores) and working set while phones sent, from its /metrics; null when it had none.</summary>
     public ServerResources? Server { get; init; }
 
+    /// <summary>Per second while phones sent: samples acknowledged and the end-to-end p99 of that second.</summary>
+    public IReadOnlyList<TimelinePoint> Timeline { get; init; } = [];
+
     /// <summary>With <c>--idle</c>: the server's working set growth per connected phone, bytes.</summary>
     public double? IdleBytesPerPhone { get; init; }
 
@@ -146,3 +149,6 @@ public sealed record LoadReport
     /// <summary>Things worth knowing that do not fail the run.</summary>
     public required IReadOnlyList<string> Notes { get; init; }
 }
+
+/// <summary>One second of a run, for the chart.</summary>
+public sealed record TimelinePoint(double Second, double SamplesPerSecond, double EndToEndP99Ms, long Errors);

@@ -21,6 +21,7 @@ public static class ReportWriter
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "report.json"), ToJson(report) + "\n", cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(directory, "report.md"), Markdown(report), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, "chart.svg"), TimelineChart.Svg(report.Timeline), cancellationToken);
     }
 
     public static string Summary(LoadReport r)
