@@ -40,6 +40,21 @@ await host.StartAsync();
 
 // Ctrl+C stops the application: the runner sees ApplicationStopping, stops the round and reports what ran.
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+if (options.FindMax)
+{
+    var (steps, highest) = await new FindMax(options, TimeProvider.System, host.Services.GetRequiredService<ILoggerFactory>()).RunAsync(lifetime.ApplicationStopping);
+    var table = FindMax.Table(steps, highest);
+    Console.WriteLine(table);
+    if (options.ReportDirectory is { } findMaxDirectory)
+    {
+        Directory.CreateDirectory(findMaxDirectory);
+        await File.WriteAllTextAsync(Path.Combine(findMaxDirectory, "find-max.md"), "# find-max\n\n" + table + "\n");
+    }
+
+    await host.StopAsync();
+    return (int)(highest is null ? Outcome.Failed : Outcome.Passed);
+}
+
 var report = await host.Services.GetRequiredService<LoadRunner>().RunAsync(lifetime.ApplicationStopping);
 Console.WriteLine(ReportWriter.Summary(report));
 if (options.ReportDirectory is { } directory)

@@ -36,6 +36,21 @@ public sealed record LoadOptions
     /// <summary>Send the same messages to the do-nothing hub: the transport's ceiling, without verification. Default off.</summary>
     public bool Baseline { get; init; }
 
+    /// <summary>
+    /// Raise the load step by step (phones × <see cref="FindMaxGrowth"/> per step, from <see cref="Phones"/>) until a step
+    /// fails its verification, its error budget, or <see cref="TargetP99"/>; report the highest step that held. Default off.
+    /// </summary>
+    public bool FindMax { get; init; }
+
+    /// <summary>With <see cref="FindMax"/>: the end-to-end p99 a step must stay under. Default 150 ms.</summary>
+    public TimeSpan TargetP99 { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>With <see cref="FindMax"/>: how much each step grows the phones. Default 1.5.</summary>
+    public const double FindMaxGrowth = 1.5;
+
+    /// <summary>With <see cref="FindMax"/>: steps at most, so the search ends by itself. Default 8.</summary>
+    public const int FindMaxSteps = 8;
+
     /// <summary>Connect the phones, send nothing, and report the server's memory per connected phone. Default off.</summary>
     public bool Idle { get; init; }
 

@@ -26,6 +26,8 @@ public static class LoadOptionsParser
           --report DIR            write report.md and report.json into DIR
           --baseline              send to /hubs/baseline: transport ceiling, no verification
           --idle                  connect --phones phones, send nothing: server memory per connected phone
+          --find-max              raise phones ×1.5 per step (8 steps at most) until a step breaks; report the highest that held
+          --target-p99 DURATION   with --find-max: the end-to-end p99 a step must stay under (default 150ms)
           --seed N                seed of the phones' accelerations (default 1)
           --max-error-rate X      fail when errors exceed this share of sends (default 0.01)
           --ack-timeout DURATION  longest wait for one ack, and for resends after sending ends (default 10s)
@@ -58,6 +60,8 @@ public static class LoadOptionsParser
                 "--presenters" => options with { Presenters = Integer(name, Value()) },
                 "--report" => options with { ReportDirectory = Value() },
                 "--baseline" => inline is null ? options with { Baseline = true } : throw new OptionsException("--baseline takes no value."),
+                "--find-max" => inline is null ? options with { FindMax = true } : throw new OptionsException("--find-max takes no value."),
+                "--target-p99" => options with { TargetP99 = Duration(name, Value(), bareUnit: "ms") },
                 "--idle" => inline is null ? options with { Idle = true } : throw new OptionsException("--idle takes no value."),
                 "--seed" => options with { Seed = Integer(name, Value()) },
                 "--max-error-rate" => options with { MaxErrorRate = Fraction(name, Value()) },
