@@ -27,7 +27,11 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDeadLetterStore, ID
     private const int WriteConcurrency = 16;
 
     /// <summary>A ledger that keeps losing its conditional write after this many reads is too contended to wait for.</summary>
-    private const int MaxLedgerAttempts = 10;
+    /// <summary>
+    /// Lost races on one ledger before giving up. Contention is rare (one shard owns a player) but two writers can
+    /// collide repeatedly; with the jittered pause below, 30 attempts outlast any realistic race.
+    /// </summary>
+    private const int MaxLedgerAttempts = 30;
 
     /// <summary>Rounds of retrying BatchGetItem's unprocessed keys (the SDK retries errors, not partial answers).</summary>
     private const int MaxUnprocessedRounds = 10;
@@ -615,6 +619,8 @@ public sealed partial class DynamoDbGameStore : IGameStore, IDeadLetterStore, ID
             catch (ConditionalCheckFailedException) when (attempt < MaxLedgerAttempts)
             {
                 LogLedgerRaced(_logger, gameId, playerId, attempt);
+                // A random pause breaks the lockstep of two writers that keep re-reading and colliding.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken);
             }
             catch (ConditionalCheckFailedException ex)
             {
