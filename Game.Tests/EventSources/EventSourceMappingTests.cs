@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Game.Functions.Contracts;
 using Game.Functions.Runtime;
 using Game.Server.Ingest;
 using Game.Tests.Infrastructure;
@@ -39,6 +40,7 @@ public sealed class EventSourceMappingTests
         var function = Unique("sized");
         await using var server = new InProcessServer(new Dictionary<string, string?> { [$"Functions:{function}:BatchSize"] = "10" }, [function]);
         var gate = new TaskCompletionSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var first = true;
         ScriptedFunction.Behaviours[function] = async (_, _) =>
         {
@@ -46,6 +48,7 @@ public sealed class EventSourceMappingTests
             if (first)
             {
                 first = false;
+                entered.SetResult();
                 await gate.Task;
             }
 
@@ -54,7 +57,7 @@ public sealed class EventSourceMappingTests
         _ = server.Services; // starts the host
 
         await AppendAsync(server, "p", "r0");
-        await Task.Delay(200);
+        await entered.Task.WaitAsync(Patience);
         await AppendAsync(server, "p", Enumerable.Range(1, 24).Select(i => $"r{i}").ToArray());
         gate.SetResult();
 
@@ -70,7 +73,7 @@ public sealed class EventSourceMappingTests
         await using var server = new InProcessServer(new Dictionary<string, string?>
         {
             [$"Functions:{function}:BatchSize"] = "100",
-            [$"Functions:{function}:MaximumBatchingWindowInSeconds"] = "1.5",
+            [$"Functions:{function}:MaximumBatchingWindowInSeconds"] = "3",
         }, [function]);
         _ = server.Services;
 
@@ -93,10 +96,16 @@ public sealed class EventSourceMappingTests
         {
             dataDirectory = server.DataDirectory;
             _ = server.Services;
-            await AppendAsync(server, "p", "a", "b", "c");
+            var appended = await AppendAsync(server, "p", "a", "b", "c");
             await WaitForRecordsAsync(function, 3);
-            // The checkpoint is written after the invocation returns: give it a moment to land.
-            await Task.Delay(300);
+            // The checkpoint is written after the invocation returns: wait until it names the last record.
+            var store = server.Services.GetRequiredService<IGameStore>();
+            var deadline = DateTime.UtcNow + Patience;
+            while (await store.GetCheckpointAsync($"{function}/motion/{appended[^1].ShardId}", CancellationToken.None) != appended[^1].SequenceNumber)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the checkpoint never reached the last record");
+                await Task.Delay(20);
+            }
         }
 
         ScriptedFunction.Invocations.TryRemove(function, out _);
