@@ -11,7 +11,7 @@ public sealed record FindMaxStep(int Phones, double OfferedSamplesPerSecond, dou
 /// Raises the load step by step — each step a whole, verified run with more phones — and stops at the first step
 /// that breaks the delay target, the error budget or the verification. The answer is the last step that held.
 /// </summary>
-public sealed partial class FindMax(LoadOptions options, TimeProvider time, ILoggerFactory loggers)
+public sealed partial class FindMax(LoadOptions options, TimeProvider time, ILoggerFactory loggers, ProgressView? progress = null)
 {
     public async Task<(IReadOnlyList<FindMaxStep> Steps, FindMaxStep? Highest)> RunAsync(CancellationToken cancellationToken)
     {
@@ -20,7 +20,7 @@ public sealed partial class FindMax(LoadOptions options, TimeProvider time, ILog
         var phones = options.Phones;
         for (var i = 0; i < LoadOptions.FindMaxSteps && !cancellationToken.IsCancellationRequested; i++)
         {
-            var report = await new LoadRunner(options with { Phones = phones, FindMax = false, ReportDirectory = null }, time, loggers.CreateLogger<LoadRunner>()).RunAsync(cancellationToken);
+            var report = await new LoadRunner(options with { Phones = phones, FindMax = false, ReportDirectory = null }, time, loggers.CreateLogger<LoadRunner>(), progress).RunAsync(cancellationToken);
             var step = Judge(phones, report, options.TargetP99);
             steps.Add(step);
             LogStep(logger, phones, step.AchievedSamplesPerSecond, step.EndToEndP99Ms, step.Held, step.Why);

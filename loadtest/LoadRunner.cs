@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using LoadTest.Api;
+using LoadTest.Kinesis;
 using LoadTest.Options;
 using LoadTest.Phones;
 using LoadTest.Presenters;
@@ -13,8 +14,10 @@ namespace LoadTest;
 /// out its countdown, send for the ramp-up and duration, stop the round once every ack is in, wait for the
 /// scoreboard to settle, and compare every player's score with the one its acknowledged batches must give.
 /// </summary>
-public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, ILogger<LoadRunner> logger)
+public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, ILogger<LoadRunner> logger, ProgressView? progress = null)
 {
+    private readonly ProgressView _progress = progress ?? ProgressView.Plain(logger);
+
     private const int ConnectParallelism = 8;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan SettlePollInterval = TimeSpan.FromMilliseconds(200);
@@ -30,6 +33,41 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             return await RunIdleAsync(cancellationToken);
         }
 
+        if (options.CompareBaseline)
+        {
+            return await RunWithBaselineAsync(cancellationToken);
+        }
+
+        return await RunOnceAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The same phones, rate and duration against the do-nothing hub first, then the real run, in one invocation,
+    /// so both meet the same machine in the same state; the report carries the baseline and the ratio.
+    /// </summary>
+    private async Task<LoadReport> RunWithBaselineAsync(CancellationToken cancellationToken)
+    {
+        var baselineOptions = options with { CompareBaseline = false, Baseline = true, Via = Via.Hub, ReportDirectory = null };
+        var baseline = await new LoadRunner(baselineOptions, time, logger, _progress).RunAsync(cancellationToken);
+        LogBaselineDone(logger, baseline.Throughput.AchievedSamplesPerSecond, baseline.Outcome);
+        var real = await new LoadRunner(options with { CompareBaseline = false }, time, logger, _progress).RunAsync(cancellationToken);
+        var comparison = BaselineComparison.From(baseline, real);
+        var notes = real.Notes.ToList();
+        if (baseline.Outcome != Outcome.Passed)
+        {
+            notes.Add($"The baseline phase ended {baseline.Outcome}: {string.Join("; ", baseline.Failures)}");
+        }
+
+        if (comparison.Ratio < BaselineComparison.Target)
+        {
+            notes.Add(FormattableString.Invariant($"Achieved {comparison.Ratio:P0} of the baseline's rate, under the {BaselineComparison.Target:P0} target."));
+        }
+
+        return real with { Baseline = comparison, Notes = notes };
+    }
+
+    private async Task<LoadReport> RunOnceAsync(CancellationToken cancellationToken)
+    {
         var startedAt = time.GetUtcNow();
         var runStart = time.GetTimestamp();
         var metrics = new LoadMetrics();
@@ -47,6 +85,9 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var serverReadings = new List<ServerReading>();
         var timeline = new List<TimelinePoint>();
         Dictionary<string, long>? actual = null;
+        await using var producer = options.Via == Via.Kinesis
+            ? new KinesisProducer(new KinesisTarget(options.Url, options.StreamName, options.AccessKeyId, options.SecretAccessKey), time)
+            : null;
         try
         {
             if (!options.Baseline)
@@ -55,8 +96,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
                 LogGameCreated(logger, gameId, options.RoundSeconds);
             }
 
-            phones.AddRange(await ConnectPhonesAsync(api, gameId, metrics, cancellationToken));
-            LogPhonesConnected(logger, phones.Count, options.Baseline ? HubPaths.Baseline : HubPaths.Phone);
+            phones.AddRange(await ConnectPhonesAsync(api, gameId, metrics, producer, cancellationToken));
+            LogPhonesConnected(logger, phones.Count, Route);
             var byPlayer = phones.ToDictionary(p => p.PlayerId, StringComparer.Ordinal);
             if (gameId is not null)
             {
@@ -116,7 +157,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
 
         await Task.WhenAll(presenters.Select(p => p.DisposeAsync().AsTask()).Concat(phones.Select(p => p.DisposeAsync().AsTask())));
         var report = BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
-        return report with { Server = ServerReading.Summarize(serverReadings), Timeline = timeline };
+        return report with { Server = ServerReading.Summarize(serverReadings), Timeline = timeline, KinesisRequests = producer?.Requests };
     }
 
     /// <summary>
@@ -135,7 +176,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var settle = TimeSpan.FromSeconds(5);
         await Task.Delay(settle, time, cancellationToken);
         var before = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), time.GetUtcNow());
-        var phones = await ConnectPhonesAsync(api, gameId, metrics, cancellationToken);
+        var phones = await ConnectPhonesAsync(api, gameId, metrics, producer: null, cancellationToken);
         LogPhonesConnected(logger, phones.Length, HubPaths.Phone);
         await Task.Delay(settle, time, cancellationToken);
         var after = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), time.GetUtcNow());
@@ -198,7 +239,11 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         }
     }
 
-    private async Task<PhoneSession[]> ConnectPhonesAsync(GameApiClient api, string? gameId, LoadMetrics metrics, CancellationToken cancellationToken)
+    /// <summary>Where the phones' batches go, for the log: a hub's path, or the Kinesis stream.</summary>
+    private string Route => options.Via == Via.Kinesis ? $"the Kinesis API (stream {options.StreamName})" : options.Baseline ? HubPaths.Baseline : HubPaths.Phone;
+
+    /// <summary>Joins every phone to the game (none for the baseline) and opens its link: its own hub connection, or the shared producer.</summary>
+    private async Task<PhoneSession[]> ConnectPhonesAsync(GameApiClient api, string? gameId, LoadMetrics metrics, KinesisProducer? producer, CancellationToken cancellationToken)
     {
         var phones = new PhoneSession[options.Phones];
         try
@@ -213,7 +258,12 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
                         // The baseline hub checks nothing: made-up ids keep the messages the same size as real ones.
                         ? ("BASELINE", $"p{index:x16}", "")
                         : await JoinAsync(api, gameId, nickname, index, ct);
-                    phones[index] = await PhoneSession.ConnectAsync(index, game, playerId, nickname, token, options, metrics, time, logger, ct);
+                    IMotionLink link = producer is not null
+                        ? new KinesisMotionLink(producer, playerId)
+                        : await HubMotionLink.ConnectAsync(
+                            options.Url, options.Baseline ? HubPaths.Baseline : HubPaths.Phone, token, metrics, time,
+                            (kind, exception) => PhoneSession.ReportError(metrics, logger, kind, playerId, exception), ct);
+                    phones[index] = new PhoneSession(index, game, playerId, nickname, link, options, metrics, time, logger);
                 });
             return phones;
         }
@@ -250,18 +300,35 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var sendEnd = options.RampUp + options.Duration;
         var window = new SendWindow(start, options.RampUp, sendEnd, sendEnd + options.AckTimeout);
         var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, cancellationToken)));
-        var reported = (Samples: 0L, At: start);
+        await using var view = _progress.Begin();
+        var reported = (Sent: 0L, Samples: 0L, Batches: 0L, At: start);
         while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running)
         {
             var now = time.GetTimestamp();
-            var samples = metrics.SamplesAcked;
-            var rate = (samples - reported.Samples) / time.GetElapsedTime(reported.At, now).TotalSeconds;
-            var recentP99 = metrics.RecentEndToEnd.TotalCount == 0 ? 0 : metrics.RecentEndToEnd.GetValueAtPercentile(99) / 1000.0;
+            var (sent, samples, batches) = (metrics.SamplesSent, metrics.SamplesAcked, metrics.BatchesAcked);
+            var seconds = time.GetElapsedTime(reported.At, now).TotalSeconds;
+            var recentP99 = P99Ms(metrics.RecentEndToEnd);
+            var snapshot = new ProgressSnapshot(
+                Phase: options.Baseline ? "baseline" : options.Via == Via.Kinesis ? "game via kinesis" : "game",
+                Elapsed: time.GetElapsedTime(start, now),
+                Planned: sendEnd,
+                PhonesConnected: phones.Count(p => p.Connected),
+                Phones: phones.Count,
+                OfferedSamplesPerSecond: (double)phones.Count * options.Hz,
+                SentSamplesPerSecond: (sent - reported.Sent) / seconds,
+                AckedSamplesPerSecond: (samples - reported.Samples) / seconds,
+                AckedMessagesPerSecond: (batches - reported.Batches) / seconds,
+                EndToEndP99Ms: options.Baseline || options.Presenters == 0 ? null : recentP99,
+                AckP99Ms: P99Ms(metrics.RecentAck),
+                SamplesAcked: samples,
+                Errors: metrics.ErrorCount,
+                ErrorsByKind: metrics.Errors,
+                Reconnects: metrics.Reconnects);
             metrics.RecentEndToEnd.Reset();
-            var second = time.GetElapsedTime(start, now).TotalSeconds;
-            timeline.Add(new TimelinePoint(Math.Round(second, 1), Math.Round(rate), recentP99, metrics.ErrorCount));
-            LogProgress(logger, second, phones.Count, rate, samples, recentP99, metrics.ErrorCount, metrics.Reconnects);
-            reported = (samples, now);
+            metrics.RecentAck.Reset();
+            timeline.Add(new TimelinePoint(Math.Round(snapshot.Elapsed.TotalSeconds, 1), Math.Round(snapshot.AckedSamplesPerSecond), recentP99, snapshot.Errors));
+            view.Report(snapshot);
+            reported = (sent, samples, batches, now);
         }
 
         await running;
@@ -335,6 +402,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    private static double P99Ms(HdrHistogram.HistogramBase histogram) => histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(99) / 1000.0;
+
     private static PlayerResult Result(PhoneSession phone, IReadOnlyDictionary<string, long>? scores) => new(
         phone.PlayerId,
         phone.Nickname,
@@ -390,6 +459,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         return new LoadReport
         {
             Mode = options.Baseline ? "baseline" : "game",
+            Via = options.Via.ToString().ToLowerInvariant(),
             Url = options.Url.ToString(),
             GameId = gameId,
             StartedAt = startedAt,
@@ -429,8 +499,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
     [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId} is running (round ends at {RoundEndsAt:u}); sending")]
     private static partial void LogRoundRunning(ILogger logger, string gameId, DateTimeOffset? roundEndsAt);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Elapsed:F0}s: {Phones} phones, {Rate:F0} samples/s acked ({Samples} in all), end-to-end p99 {P99Ms:F1} ms this second, {Errors} errors, {Reconnects} reconnects")]
-    private static partial void LogProgress(ILogger logger, double elapsed, int phones, double rate, long samples, double p99Ms, long errors, long reconnects);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Baseline phase done: {Achieved:N0} samples/s ({Outcome}); now the real run")]
+    private static partial void LogBaselineDone(ILogger logger, double achieved, Outcome outcome);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The run was aborted")]
     private static partial void LogAborted(ILogger logger, Exception exception);

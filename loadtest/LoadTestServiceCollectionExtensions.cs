@@ -1,6 +1,8 @@
 using LoadTest.Options;
+using LoadTest.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace LoadTest;
 
@@ -11,6 +13,7 @@ public static class LoadTestServiceCollectionExtensions
     {
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => ProgressView.Create(options.Plain, provider.GetRequiredService<ILoggerFactory>().CreateLogger<LoadRunner>()));
         services.AddSingleton<LoadRunner>();
         return services;
     }

@@ -33,6 +33,8 @@ builder.Logging.AddSimpleConsole(o =>
     o.TimestampFormat = "HH:mm:ss ";
 });
 builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+// While the live table owns the terminal, only errors are printed (warnings are counted by kind in the table).
+builder.Logging.AddFilter((_, _, level) => level >= LogLevel.Error || !ProgressView.LiveActive);
 builder.Services.AddLoadTest(options);
 
 using var host = builder.Build();
@@ -42,7 +44,7 @@ await host.StartAsync();
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 if (options.FindMax)
 {
-    var (steps, highest) = await new FindMax(options, TimeProvider.System, host.Services.GetRequiredService<ILoggerFactory>()).RunAsync(lifetime.ApplicationStopping);
+    var (steps, highest) = await new FindMax(options, TimeProvider.System, host.Services.GetRequiredService<ILoggerFactory>(), host.Services.GetRequiredService<ProgressView>()).RunAsync(lifetime.ApplicationStopping);
     var table = FindMax.Table(steps, highest);
     Console.WriteLine(table);
     if (options.ReportDirectory is { } findMaxDirectory)

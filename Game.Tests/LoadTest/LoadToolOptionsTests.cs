@@ -68,7 +68,37 @@ public sealed class LoadToolOptionsTests
         Assert.Equal(1, options.Presenters);
         Assert.Null(options.ReportDirectory);
         Assert.False(options.Baseline);
+        Assert.Equal(Via.Hub, options.Via);
+        Assert.Equal("motion", options.StreamName);
+        Assert.Equal(("AKIDGAMELOCAL", "game-local-secret"), (options.AccessKeyId, options.SecretAccessKey));
+        Assert.False(options.CompareBaseline);
         Assert.Equal(5, options.SamplesPerBatch);
+    }
+
+    [Fact]
+    public void Parse_ViaKinesis_TakesTheKeysFromTheCommandLineOverTheEnvironment()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [LoadOptionsParser.PresenterKeyVariable] = "k",
+            [LoadOptionsParser.AccessKeyIdVariable] = "AKIDFROMENV",
+            [LoadOptionsParser.SecretAccessKeyVariable] = "secret-from-env",
+        };
+
+        var fromEnvironment = LoadOptionsParser.Parse(["--via", "kinesis"], environment.GetValueOrDefault);
+        var fromFlags = LoadOptionsParser.Parse(["--via=kinesis", "--stream", "other", "--access-key-id", "AKIDFLAG", "--secret-access-key", "s"], environment.GetValueOrDefault);
+
+        Assert.Equal((Via.Kinesis, "motion", "AKIDFROMENV", "secret-from-env"), (fromEnvironment.Via, fromEnvironment.StreamName, fromEnvironment.AccessKeyId, fromEnvironment.SecretAccessKey));
+        Assert.Equal((Via.Kinesis, "other", "AKIDFLAG", "s"), (fromFlags.Via, fromFlags.StreamName, fromFlags.AccessKeyId, fromFlags.SecretAccessKey));
+    }
+
+    [Fact]
+    public void Parse_CompareBaselineAndPlain_AreFlags()
+    {
+        var options = LoadOptionsParser.Parse(["--presenter-key", "k", "--compare-baseline", "--plain"], NoEnvironment);
+
+        Assert.True(options.CompareBaseline);
+        Assert.True(options.Plain);
     }
 
     [Fact]
@@ -124,6 +154,12 @@ public sealed class LoadToolOptionsTests
     [InlineData("--presenter-key", "k", "--phones", "many")]
     [InlineData("--presenter-key", "k", "--frobnicate")]
     [InlineData("--presenter-key", "k", "--baseline=yes")]
+    [InlineData("--presenter-key", "k", "--via", "sqs")]
+    [InlineData("--presenter-key", "k", "--via", "1")]
+    [InlineData("--via", "kinesis", "--baseline")] // the baseline is a hub
+    [InlineData("--presenter-key", "k", "--via", "kinesis", "--idle")]
+    [InlineData("--presenter-key", "k", "--compare-baseline", "--find-max")]
+    [InlineData("--presenter-key", "k", "--compare-baseline", "--baseline")]
     public void Parse_BadCommandLine_ThrowsOptionsException(params string[] args)
     {
         Assert.Throws<OptionsException>(() => LoadOptionsParser.Parse(args, NoEnvironment));

@@ -3,6 +3,16 @@ using Game.Functions.Scoring;
 
 namespace LoadTest.Options;
 
+/// <summary>How phones' batches reach the server.</summary>
+public enum Via
+{
+    /// <summary>Each phone on its own SignalR connection (WebSockets, MessagePack), as the phone page sends.</summary>
+    Hub,
+
+    /// <summary>Signed <c>PutRecords</c> calls to the server's Kinesis API, from one producer shared by all phones.</summary>
+    Kinesis,
+}
+
 /// <summary>What one load run does. Every option documents its default; <see cref="Validate"/> refuses a run that could not be verified.</summary>
 public sealed record LoadOptions
 {
@@ -32,6 +42,27 @@ public sealed record LoadOptions
 
     /// <summary>Where report.md and report.json go. Default: no files.</summary>
     public string? ReportDirectory { get; init; }
+
+    /// <summary>How batches reach the server: the phone hub, or the Kinesis API. Default <see cref="Via.Hub"/>.</summary>
+    public Via Via { get; init; } = Via.Hub;
+
+    /// <summary>With <see cref="Via.Kinesis"/>: the stream's name. Default motion (the server's <c>Ingest:StreamName</c>).</summary>
+    public string StreamName { get; init; } = "motion";
+
+    /// <summary>With <see cref="Via.Kinesis"/>: the access key. Default: AWS_ACCESS_KEY_ID, else the server's development key.</summary>
+    public string AccessKeyId { get; init; } = "AKIDGAMELOCAL";
+
+    /// <summary>With <see cref="Via.Kinesis"/>: the secret key. Default: AWS_SECRET_ACCESS_KEY, else the server's development secret.</summary>
+    public string SecretAccessKey { get; init; } = "game-local-secret";
+
+    /// <summary>
+    /// Before the real run, the same phones and rate against the do-nothing hub, in the same invocation; the report
+    /// gives the real run's achieved rate as a share of that ceiling. Default off.
+    /// </summary>
+    public bool CompareBaseline { get; init; }
+
+    /// <summary>Plain progress lines instead of the live table, even on a terminal. Default off (plain when output is redirected).</summary>
+    public bool Plain { get; init; }
 
     /// <summary>Send the same messages to the do-nothing hub: the transport's ceiling, without verification. Default off.</summary>
     public bool Baseline { get; init; }
@@ -143,6 +174,16 @@ public sealed record LoadOptions
         if (!Baseline && RampUp + Duration + AckTimeout > TimeSpan.FromSeconds(MaxRoundSeconds - RoundSlackSeconds))
         {
             errors.Add($"--ramp-up + --duration + --ack-timeout must fit in one round: at most {MaxRoundSeconds - RoundSlackSeconds} s.");
+        }
+
+        if (Via == Via.Kinesis && (Baseline || Idle))
+        {
+            errors.Add("--via kinesis cannot go with --baseline or --idle: the baseline hub and idle phones are SignalR connections.");
+        }
+
+        if (CompareBaseline && (Baseline || Idle || FindMax))
+        {
+            errors.Add("--compare-baseline runs a baseline phase before a real run; it cannot go with --baseline, --idle or --find-max.");
         }
 
         if (Presenters < 0 || Presenters > 1000)

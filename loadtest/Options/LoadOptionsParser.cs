@@ -13,6 +13,10 @@ public static class LoadOptionsParser
 {
     public const string PresenterKeyVariable = "GAME_PRESENTER_KEY";
 
+    public const string AccessKeyIdVariable = "AWS_ACCESS_KEY_ID";
+
+    public const string SecretAccessKeyVariable = "AWS_SECRET_ACCESS_KEY";
+
     public const string Usage = """
         Usage: loadtest [options]
           --url URL               server (default http://127.0.0.1:5000)
@@ -23,8 +27,15 @@ public static class LoadOptionsParser
           --duration DURATION     full-load time after the ramp-up, e.g. 20s, 2m (default 10s)
           --ramp-up DURATION      phones start spread over this time (default 2s)
           --presenters N          probe displays measuring send-to-display delay (default 1)
-          --report DIR            write report.md and report.json into DIR
+          --via hub|kinesis       phones send over their own SignalR connection (default), or through the
+                                  Kinesis API as signed PutRecords calls of one shared producer
+          --stream NAME           with --via kinesis: stream name (default motion)
+          --access-key-id KEY     with --via kinesis: default $AWS_ACCESS_KEY_ID, else AKIDGAMELOCAL
+          --secret-access-key KEY with --via kinesis: default $AWS_SECRET_ACCESS_KEY, else game-local-secret
+          --report DIR            write report.md, report.json and chart.svg into DIR
           --baseline              send to /hubs/baseline: transport ceiling, no verification
+          --compare-baseline      run the same load against /hubs/baseline first, then the real run; report the ratio
+          --plain                 progress as plain lines, not the live table (always plain when output is redirected)
           --idle                  connect --phones phones, send nothing: server memory per connected phone
           --find-max              raise phones ×1.5 per step (8 steps at most) until a step breaks; report the highest that held
           --target-p99 DURATION   with --find-max: the end-to-end p99 a step must stay under (default 150ms)
@@ -39,7 +50,13 @@ public static class LoadOptionsParser
 
     public static LoadOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
-        var options = new LoadOptions { PresenterKey = environment(PresenterKeyVariable) ?? "" };
+        var defaults = new LoadOptions();
+        var options = defaults with
+        {
+            PresenterKey = environment(PresenterKeyVariable) ?? "",
+            AccessKeyId = environment(AccessKeyIdVariable) ?? defaults.AccessKeyId,
+            SecretAccessKey = environment(SecretAccessKeyVariable) ?? defaults.SecretAccessKey,
+        };
         for (var i = 0; i < args.Count; i++)
         {
             var eq = args[i].IndexOf('=');
@@ -59,6 +76,12 @@ public static class LoadOptionsParser
                 "--ramp-up" => options with { RampUp = Duration(name, Value()) },
                 "--presenters" => options with { Presenters = Integer(name, Value()) },
                 "--report" => options with { ReportDirectory = Value() },
+                "--via" => options with { Via = Value() switch { "hub" => Via.Hub, "kinesis" => Via.Kinesis, var other => throw new OptionsException($"--via must be hub or kinesis, not '{other}'.") } },
+                "--stream" => options with { StreamName = Value() },
+                "--access-key-id" => options with { AccessKeyId = Value() },
+                "--secret-access-key" => options with { SecretAccessKey = Value() },
+                "--compare-baseline" => inline is null ? options with { CompareBaseline = true } : throw new OptionsException("--compare-baseline takes no value."),
+                "--plain" => inline is null ? options with { Plain = true } : throw new OptionsException("--plain takes no value."),
                 "--baseline" => inline is null ? options with { Baseline = true } : throw new OptionsException("--baseline takes no value."),
                 "--find-max" => inline is null ? options with { FindMax = true } : throw new OptionsException("--find-max takes no value."),
                 "--target-p99" => options with { TargetP99 = Duration(name, Value(), bareUnit: "ms") },

@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
+using LoadTest.Kinesis;
 using LoadTest.Options;
 using LoadTest.Reporting;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace LoadTest.Phones;
@@ -19,15 +17,14 @@ namespace LoadTest.Phones;
 public sealed record SendWindow(long Start, TimeSpan RampEnd, TimeSpan SendEnd, TimeSpan GiveUp);
 
 /// <summary>
-/// One simulated phone: its own SignalR connection (WebSockets, MessagePack), a batch every send interval with
-/// seq counting from 1, the same batch resent until acknowledged (the server drops duplicates by seq), and a local
-/// <see cref="PlayerLedger"/> that mirrors the server's with the same <see cref="ScoreLedger"/>.
+/// One simulated phone: a batch every send interval over its <see cref="IMotionLink"/> (its own SignalR
+/// connection, or the shared Kinesis producer) with seq counting from 1, the same batch resent until acknowledged
+/// (the server drops duplicates by seq), and a local <see cref="PlayerLedger"/> that mirrors the server's with
+/// the same <see cref="ScoreLedger"/>.
 /// </summary>
 public sealed partial class PhoneSession : IAsyncDisposable
 {
-    private static readonly TimeSpan ReconnectPoll = TimeSpan.FromMilliseconds(50);
-
-    private readonly HubConnection _connection;
+    private readonly IMotionLink _link;
     private readonly MotionGenerator _generator;
     private readonly LoadOptions _options;
     private readonly LoadMetrics _metrics;
@@ -36,23 +33,18 @@ public sealed partial class PhoneSession : IAsyncDisposable
     private readonly ConcurrentDictionary<long, long> _sendTimes = new();
     private long _highestSentSeq;
 
-    private PhoneSession(int index, string gameId, string playerId, string nickname, HubConnection connection, LoadOptions options, LoadMetrics metrics, TimeProvider time, ILogger logger)
+    public PhoneSession(int index, string gameId, string playerId, string nickname, IMotionLink link, LoadOptions options, LoadMetrics metrics, TimeProvider time, ILogger logger)
     {
         Index = index;
         GameId = gameId;
         PlayerId = playerId;
         Nickname = nickname;
-        _connection = connection;
+        _link = link;
         _options = options;
         _metrics = metrics;
         _time = time;
         _logger = logger;
         _generator = new MotionGenerator(options.Seed, index, options.SampleIntervalMs);
-        _connection.Reconnecting += _ =>
-        {
-            _metrics.Reconnected();
-            return Task.CompletedTask;
-        };
     }
 
     public int Index { get; }
@@ -76,32 +68,13 @@ public sealed partial class PhoneSession : IAsyncDisposable
     /// </summary>
     public long UncertainPoints { get; private set; }
 
+    /// <summary>False while the phone's connection is down (reconnecting or closed).</summary>
+    public bool Connected => _link.Connected;
+
     public long HighestSentSeq => Interlocked.Read(ref _highestSentSeq);
 
     /// <summary>When the batch was first sent (<see cref="TimeProvider.GetTimestamp"/>), for the send-to-display delay.</summary>
     public bool TryGetSendTime(long seq, out long timestamp) => _sendTimes.TryGetValue(seq, out timestamp);
-
-    public static async Task<PhoneSession> ConnectAsync(
-        int index, string gameId, string playerId, string nickname, string token, LoadOptions options, LoadMetrics metrics, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
-    {
-        var path = options.Baseline ? HubPaths.Baseline : HubPaths.Phone;
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(options.Url, $"{path}?access_token={Uri.EscapeDataString(token)}"), HttpTransportType.WebSockets, o => o.SkipNegotiation = true)
-            .AddMessagePackProtocol()
-            .WithAutomaticReconnect()
-            .Build();
-        try
-        {
-            await connection.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-
-        return new PhoneSession(index, gameId, playerId, nickname, connection, options, metrics, time, logger);
-    }
 
     /// <summary>Sends a batch every send interval from <paramref name="startOffset"/> until the window's end.</summary>
     public async Task RunAsync(SendWindow window, TimeSpan startOffset, CancellationToken cancellationToken)
@@ -159,19 +132,19 @@ public sealed partial class PhoneSession : IAsyncDisposable
                     return Unacknowledged(batch);
                 }
 
-                if (!await ConnectedAsync(window, cancellationToken))
+                if (!await _link.ReadyAsync(() => _time.GetElapsedTime(window.Start) >= window.GiveUp, cancellationToken))
                 {
                     continue;
                 }
             }
 
-            _metrics.SendAttempted();
+            _metrics.SendAttempted(batch.Samples.Count);
             var started = _time.GetTimestamp();
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.AckTimeout);
-                var ack = await _connection.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch, timeout.Token);
+                var ack = await _link.SendAsync(batch, timeout.Token);
                 if (ack is { Accepted: true } && ack.Seq == batch.Seq)
                 {
                     Expected = ScoreLedger.Apply(Expected, batch, counts: true).Ledger;
@@ -195,6 +168,10 @@ public sealed partial class PhoneSession : IAsyncDisposable
             {
                 Error("hub-error", ex);
             }
+            catch (KinesisRequestException ex)
+            {
+                Error("kinesis:" + ex.ErrorType, ex);
+            }
             catch (Exception ex)
             {
                 Error("send:" + ex.GetType().Name, ex);
@@ -209,62 +186,20 @@ public sealed partial class PhoneSession : IAsyncDisposable
         return false;
     }
 
-    /// <summary>
-    /// Waits out an automatic reconnect, or starts the connection again when that gave up. A send while the
-    /// connection is down fails at once without reaching the server: not worth an attempt, nor an error each time.
-    /// </summary>
-    private async Task<bool> ConnectedAsync(SendWindow window, CancellationToken cancellationToken)
+    private void Error(string kind, Exception? exception) => ReportError(_metrics, _logger, kind, PlayerId, exception);
+
+    /// <summary>Counts an error by kind; the first of each kind is logged (the rest are only counted).</summary>
+    public static void ReportError(LoadMetrics metrics, ILogger logger, string kind, string playerId, Exception? exception)
     {
-        while (_connection.State is HubConnectionState.Reconnecting or HubConnectionState.Connecting)
+        if (metrics.Error(kind))
         {
-            if (_time.GetElapsedTime(window.Start) >= window.GiveUp)
-            {
-                return false;
-            }
-
-            try
-            {
-                await Task.Delay(ReconnectPoll, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
-
-        return _connection.State == HubConnectionState.Connected || await RestartAsync(cancellationToken);
-    }
-
-    private async Task<bool> RestartAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _connection.StartAsync(cancellationToken);
-            _metrics.Reconnected();
-            return true;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Error("restart:" + ex.GetType().Name, ex);
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private void Error(string kind, Exception? exception)
-    {
-        if (_metrics.Error(kind))
-        {
-            LogFirstError(_logger, kind, PlayerId, exception?.Message ?? "");
+            LogFirstError(logger, kind, playerId, exception?.Message ?? "");
         }
     }
 
     private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 6)));
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "First error of kind {Kind} (phone {PlayerId}): {Detail}")]
     private static partial void LogFirstError(ILogger logger, string kind, string playerId, string detail);

@@ -16,8 +16,12 @@ public sealed class LoadMetrics
     /// <summary>End-to-end delays since the last progress tick, for the timeline (reset each second).</summary>
     public LongConcurrentHistogram RecentEndToEnd { get; } = NewHistogram();
 
+    /// <summary>Ack delays since the last progress tick (reset each second).</summary>
+    public LongConcurrentHistogram RecentAck { get; } = NewHistogram();
+
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private long _sendAttempts;
+    private long _samplesSent;
     private long _batchesAcked;
     private long _samplesAcked;
     private long _steadyBatchesAcked;
@@ -27,6 +31,9 @@ public sealed class LoadMetrics
     private long _framesWithApplied;
 
     public long SendAttempts => Interlocked.Read(ref _sendAttempts);
+
+    /// <summary>Samples in every send, resends included.</summary>
+    public long SamplesSent => Interlocked.Read(ref _samplesSent);
 
     public long BatchesAcked => Interlocked.Read(ref _batchesAcked);
 
@@ -47,7 +54,11 @@ public sealed class LoadMetrics
 
     public IReadOnlyDictionary<string, long> Errors => new SortedDictionary<string, long>(_errors, StringComparer.Ordinal);
 
-    public void SendAttempted() => Interlocked.Increment(ref _sendAttempts);
+    public void SendAttempted(int samples)
+    {
+        Interlocked.Increment(ref _sendAttempts);
+        Interlocked.Add(ref _samplesSent, samples);
+    }
 
     public void Acked(int samples, TimeSpan latency, bool steady)
     {
@@ -60,6 +71,7 @@ public sealed class LoadMetrics
         }
 
         Record(AckLatency, latency);
+        Record(RecentAck, latency);
     }
 
     public void Reconnected() => Interlocked.Increment(ref _reconnects);

@@ -79,10 +79,36 @@ public sealed record Throughput(
     long BatchesAcked,
     long SamplesAcked);
 
+/// <summary>A real run's achieved rate beside the do-nothing hub's, measured in the same invocation (<c>--compare-baseline</c>).</summary>
+/// <remarks><c>Ratio</c>: achieved samples/s of the real run over the baseline's; the target is at least <see cref="Target"/>.</remarks>
+public sealed record BaselineComparison(
+    double BaselineAchievedMessagesPerSecond,
+    double BaselineAchievedSamplesPerSecond,
+    LatencySummary BaselineAckLatency,
+    double? BaselineServerCpuCores,
+    Outcome BaselineOutcome,
+    double Ratio)
+{
+    public const double Target = 0.5;
+
+    public static BaselineComparison From(LoadReport baseline, LoadReport real) => new(
+        baseline.Throughput.AchievedMessagesPerSecond,
+        baseline.Throughput.AchievedSamplesPerSecond,
+        baseline.AckLatency,
+        baseline.Server?.CpuCoresUsed,
+        baseline.Outcome,
+        baseline.Throughput.AchievedSamplesPerSecond > 0
+            ? Math.Round(real.Throughput.AchievedSamplesPerSecond / baseline.Throughput.AchievedSamplesPerSecond, 3)
+            : 0);
+}
+
 /// <summary>Everything a run found: printed, and written as report.md and report.json.</summary>
 public sealed record LoadReport
 {
     public required string Mode { get; init; }
+
+    /// <summary>How batches reached the server: <c>hub</c> or <c>kinesis</c>.</summary>
+    public string Via { get; init; } = "hub";
 
     public required string Url { get; init; }
 
@@ -133,6 +159,12 @@ public sealed record LoadReport
 
     /// <summary>Per second while phones sent: samples acknowledged and the end-to-end p99 of that second.</summary>
     public IReadOnlyList<TimelinePoint> Timeline { get; init; } = [];
+
+    /// <summary>With <c>--via kinesis</c>: PutRecords calls made (records per call = batches sent / this).</summary>
+    public long? KinesisRequests { get; init; }
+
+    /// <summary>With <c>--compare-baseline</c>: the baseline phase of the same invocation and the ratio to it.</summary>
+    public BaselineComparison? Baseline { get; init; }
 
     /// <summary>With <c>--idle</c>: the server's working set growth per connected phone, bytes.</summary>
     public double? IdleBytesPerPhone { get; init; }

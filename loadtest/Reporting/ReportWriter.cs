@@ -28,10 +28,20 @@ public static class ReportWriter
     {
         var t = r.Throughput;
         var s = new StringBuilder();
-        s.AppendLine(Invariant($"{r.Mode} run against {r.Url}{(r.GameId is null ? "" : $" (game {r.GameId})")}: {r.Outcome}"));
+        s.AppendLine(Invariant($"{r.Mode} run via {r.Via} against {r.Url}{(r.GameId is null ? "" : $" (game {r.GameId})")}: {r.Outcome}"));
         s.AppendLine(Invariant($"  phones {r.Phones} × {r.Hz} Hz, a batch of {r.SamplesPerBatch} every {r.SendIntervalMs} ms, {r.DurationSeconds} s after {r.RampUpSeconds} s ramp-up; presenters {r.Presenters}; seed {r.Seed}"));
         s.AppendLine(Invariant($"  offered   {t.OfferedMessagesPerSecond,10:N1} msg/s {t.OfferedSamplesPerSecond,12:N1} samples/s"));
         s.AppendLine(Invariant($"  achieved  {t.AchievedMessagesPerSecond,10:N1} msg/s {t.AchievedSamplesPerSecond,12:N1} samples/s   (over {t.SteadySeconds:N1} s after ramp-up; {t.BatchesAcked:N0} batches, {t.SamplesAcked:N0} samples acked in all, {t.SendAttempts:N0} sends)"));
+        if (r.KinesisRequests is { } requests)
+        {
+            s.AppendLine(Invariant($"  kinesis   {requests:N0} PutRecords calls, {t.SendAttempts / (double)Math.Max(1, requests):N1} records per call"));
+        }
+
+        if (r.Baseline is { } b)
+        {
+            s.AppendLine(Invariant($"  baseline  {b.BaselineAchievedMessagesPerSecond,10:N1} msg/s {b.BaselineAchievedSamplesPerSecond,12:N1} samples/s   (do-nothing hub, same run; {b.BaselineOutcome}); achieved / baseline = {b.Ratio:P1}"));
+        }
+
         s.AppendLine("  " + Latency("ack", r.AckLatency));
         s.AppendLine(r.Presenters > 0
             ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
@@ -69,7 +79,7 @@ public static class ReportWriter
         var s = new StringBuilder();
         s.AppendLine(Invariant($"# Load test: {r.Outcome}"));
         s.AppendLine();
-        s.AppendLine(Invariant($"{r.Mode} run against `{r.Url}`{(r.GameId is null ? "" : $", game `{r.GameId}`")}, started {r.StartedAt:u}, {r.ElapsedSeconds:N1} s in all."));
+        s.AppendLine(Invariant($"{r.Mode} run via {r.Via} against `{r.Url}`{(r.GameId is null ? "" : $", game `{r.GameId}`")}, started {r.StartedAt:u}, {r.ElapsedSeconds:N1} s in all."));
         s.AppendLine();
         s.AppendLine("| setting | value |");
         s.AppendLine("|---|---|");
@@ -87,7 +97,24 @@ public static class ReportWriter
         s.AppendLine(Invariant($"| offered | {t.OfferedMessagesPerSecond:N1} | {t.OfferedSamplesPerSecond:N1} |"));
         s.AppendLine(Invariant($"| achieved (over {t.SteadySeconds:N1} s after ramp-up) | {t.AchievedMessagesPerSecond:N1} | {t.AchievedSamplesPerSecond:N1} |"));
         s.AppendLine();
+        if (r.Baseline is { } b)
+        {
+            s.AppendLine(Invariant($"| baseline: do-nothing hub, same phones and rate, same invocation | {b.BaselineAchievedMessagesPerSecond:N1} | {b.BaselineAchievedSamplesPerSecond:N1} |"));
+        }
+
+        s.AppendLine();
         s.AppendLine(Invariant($"{t.BatchesAcked:N0} batches ({t.SamplesAcked:N0} samples) acknowledged, {t.SendAttempts:N0} sends."));
+        if (r.KinesisRequests is { } requests)
+        {
+            s.AppendLine(Invariant($"Sent through the Kinesis API in {requests:N0} PutRecords calls ({t.SendAttempts / (double)Math.Max(1, requests):N1} records per call)."));
+        }
+
+        if (r.Baseline is { } comparison)
+        {
+            s.AppendLine();
+            s.AppendLine(Invariant($"Achieved / baseline: **{comparison.Ratio:P1}** (target ≥ {BaselineComparison.Target:P0}). Baseline ack p50 {comparison.BaselineAckLatency.P50Ms:N2} ms, p99 {comparison.BaselineAckLatency.P99Ms:N2} ms; baseline phase {comparison.BaselineOutcome}."));
+        }
+
         s.AppendLine();
         s.AppendLine("## Latency (ms)");
         s.AppendLine();
