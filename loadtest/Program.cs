@@ -24,6 +24,12 @@ catch (OptionsException ex)
     return (int)Outcome.BadOptions;
 }
 
+if (FileLimits.Problem(options, FileLimits.OpenFiles()) is { } tooManyFiles)
+{
+    Console.Error.WriteLine(tooManyFiles);
+    return (int)Outcome.BadOptions;
+}
+
 // No args for the host: they are parsed above, and the command-line configuration provider would misread the flags.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Logging.ClearProviders();

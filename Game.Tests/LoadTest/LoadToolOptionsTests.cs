@@ -164,4 +164,37 @@ public sealed class LoadToolOptionsTests
     {
         Assert.Throws<OptionsException>(() => LoadOptionsParser.Parse(args, NoEnvironment));
     }
+
+    [Fact]
+    public void FileLimits_ProcLimitsFile_GivesTheSoftLimit()
+    {
+        string[] lines =
+        [
+            "Limit                     Soft Limit           Hard Limit           Units     ",
+            "Max processes             unlimited            unlimited            processes ",
+            "Max open files            20000                20000                files     ",
+        ];
+
+        Assert.Equal(20_000, FileLimits.Parse(lines));
+        Assert.Null(FileLimits.Parse(["Max open files            unlimited            unlimited            files"]));
+        // This machine's own (Linux) limit is readable, and .NET has raised the soft limit to at least a few thousand.
+        Assert.True(FileLimits.OpenFiles() is null or > 1_000);
+    }
+
+    [Theory]
+    [InlineData(Via.Hub, 19_000, 20_000, false)]
+    [InlineData(Via.Hub, 19_900, 20_000, true)]
+    [InlineData(Via.Kinesis, 19_900, 20_000, false)] // a shared producer: a few connections for any number of phones
+    public void FileLimits_PhonesBeyondTheLimit_AreAProblemBeforeAnyConnects(Via via, int phones, long limit, bool problem)
+    {
+        var options = new LoadOptions { Via = via, Phones = phones, PresenterKey = "k" };
+
+        var text = FileLimits.Problem(options, limit);
+
+        Assert.Equal(problem, text is not null);
+        if (problem)
+        {
+            Assert.Contains("20,000", text);
+        }
+    }
 }
