@@ -477,6 +477,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             EndToEnd = endToEnd,
             Frames = metrics.Frames,
             FramesWithApplied = metrics.FramesWithApplied,
+            Standings = metrics.Standings,
             Errors = metrics.Errors,
             ErrorCount = metrics.ErrorCount,
             ErrorRate = Math.Round(errorRate, 6),

@@ -37,6 +37,8 @@ public sealed class LoadToolSmokeTests
         Assert.All(report.Players, p => Assert.Equal(p.ExpectedScore, p.ActualScore));
         Assert.True(report.EndToEnd.Count > 0, context);
         Assert.Equal(0, report.ErrorCount);
+        // Each phone is told its own standing, as the phone page shows it.
+        Assert.True(report.Standings >= 5, context);
         // Read from the server's own /metrics while the phones sent.
         Assert.True(report.Server is { CpuCoresUsed: > 0, WorkingSetEndMiB: > 10 }, context);
         Assert.True(report.Timeline.Count >= 2 && report.Timeline.Any(p => p.SamplesPerSecond > 0), context);

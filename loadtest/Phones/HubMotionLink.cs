@@ -37,6 +37,8 @@ public sealed class HubMotionLink : IMotionLink
             .AddMessagePackProtocol()
             .WithAutomaticReconnect()
             .Build();
+        // Phones are told their own standing; without a handler the client fails to bind every push (an exception each).
+        connection.On<PhoneStanding>(nameof(IPhoneClient.Standing), _ => metrics.StandingReceived());
         try
         {
             await connection.StartAsync(cancellationToken);

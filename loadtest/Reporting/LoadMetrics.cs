@@ -28,6 +28,7 @@ public sealed class LoadMetrics
     private long _steadySamplesAcked;
     private long _reconnects;
     private long _frames;
+    private long _standings;
     private long _framesWithApplied;
 
     public long SendAttempts => Interlocked.Read(ref _sendAttempts);
@@ -47,6 +48,9 @@ public sealed class LoadMetrics
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
     public long Frames => Interlocked.Read(ref _frames);
+
+    /// <summary>Standing pushes the phones received (their own score and rank, as the phone page shows them).</summary>
+    public long Standings => Interlocked.Read(ref _standings);
 
     public long FramesWithApplied => Interlocked.Read(ref _framesWithApplied);
 
@@ -73,6 +77,8 @@ public sealed class LoadMetrics
         Record(AckLatency, latency);
         Record(RecentAck, latency);
     }
+
+    public void StandingReceived() => Interlocked.Increment(ref _standings);
 
     public void Reconnected() => Interlocked.Increment(ref _reconnects);
 

@@ -144,6 +144,9 @@ public sealed record LoadReport
 
     public required long FramesWithApplied { get; init; }
 
+    /// <summary>Standing pushes (own score and rank) the phones received over their hub connections.</summary>
+    public long Standings { get; init; }
+
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
 
     public required long ErrorCount { get; init; }

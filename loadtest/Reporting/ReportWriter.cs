@@ -123,7 +123,7 @@ public static class ReportWriter
         s.AppendLine(Row("ack", r.AckLatency));
         s.AppendLine(Row("send → display", r.EndToEnd));
         s.AppendLine();
-        s.AppendLine(Invariant($"{r.Frames:N0} frames received, {r.FramesWithApplied:N0} with applied seqs."));
+        s.AppendLine(Invariant($"{r.Frames:N0} frames received, {r.FramesWithApplied:N0} with applied seqs; {r.Standings:N0} standing pushes to phones."));
         s.AppendLine();
         s.AppendLine("## Errors");
         s.AppendLine();
