@@ -57,4 +57,35 @@ public sealed class SqliteGameStoreContractTests : GameStoreContract
             }
         }
     }
+
+    [Fact]
+    public async Task Writes_ManyConcurrentWithOneFailing_CommitTogetherAndOnlyTheFailingOneIsRolledBack()
+    {
+        // Queued at once, these share commits: the lost lease and the throwing update must fail alone, rolled back
+        // to their own savepoints, while every other write is durable.
+        var lease = await Store.AcquireLeaseAsync("score/motion/shardId-000000000000", "host-a", Token);
+        for (var i = 0; i < 20; i++)
+        {
+            await Store.AddPlayerAsync("GAME", new PlayerProfile { PlayerId = $"p{i:D2}", Nickname = $"n{i}", Team = "blue" }, Token);
+        }
+
+        var updates = Enumerable.Range(0, 20)
+            .Select(i => Store.UpdateLedgersAsync("GAME", [($"p{i:D2}", l => l with { Score = l.Score + i + 1, LastSeq = 1 })], Token))
+            .ToList();
+        var staleCheckpoint = Store.SetCheckpointAsync(lease.LeaseKey, "100", lease.LeaseCounter + 1, Token);
+        var checkpoint = Store.SetCheckpointAsync(lease.LeaseKey, "200", lease.LeaseCounter, Token);
+        var throwing = Store.UpdateLedgersAsync("GAME", [("p00", l => l with { Score = 1_000 }), ("p01", _ => throw new InvalidOperationException("boom"))], Token);
+
+        await Task.WhenAll(updates);
+        await checkpoint;
+        await Assert.ThrowsAsync<LeaseLostException>(() => staleCheckpoint);
+        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => throwing)).Message);
+
+        // Read back through a new store on the same file: what was acknowledged is on disk, the failed write is not.
+        using var reopened = new SqliteGameStore(_path);
+        await reopened.InitializeAsync(Token);
+        var players = await reopened.GetPlayersAsync("GAME", Token);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), players.Select(p => p.Ledger.Score));
+        Assert.Equal("200", await reopened.GetCheckpointAsync(lease.LeaseKey, Token));
+    }
 }
