@@ -30,6 +30,11 @@ public sealed partial class GameGrain(
     private DateTimeOffset _standingsSentAt;
     private bool _standingsPending;
 
+    // What the transport is still sending: the next frame (or standings) waits for it, so a slow connection
+    // coalesces frames instead of queueing them, and never holds up the grain.
+    private Task _frameInFlight = Task.CompletedTask;
+    private Task _standingsInFlight = Task.CompletedTask;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _game = await store.GetGameAsync(this.GetPrimaryKeyString(), cancellationToken);
@@ -176,23 +181,44 @@ public sealed partial class GameGrain(
             }
         }
 
-        if (_dirty || (phase == GamePhase.Running && _recentSamples.Count > 0))
+        if ((_dirty || (phase == GamePhase.Running && _recentSamples.Count > 0)) && _frameInFlight.IsCompleted)
         {
             var frame = BuildFrame(now, includeApplied: true);
             _dirty = false;
             _appliedSinceLastFrame.Clear();
             _standingsPending = true;
-            await publisher.PublishAsync(frame, cancellationToken);
+            _frameInFlight = SendOffTurn(() => publisher.PublishAsync(frame, CancellationToken.None));
         }
 
         // Pending until sent: a change that falls inside the standings' rate limit goes out on a later tick.
-        if (_standingsPending && now - _standingsSentAt >= StandingsInterval)
+        if (_standingsPending && now - _standingsSentAt >= StandingsInterval && _standingsInFlight.IsCompleted)
         {
             _standingsPending = false;
             _standingsSentAt = now;
-            await PublishChangedStandingsAsync(now, cancellationToken);
+            if (ChangedStandings(now) is { Count: > 0 } changed)
+            {
+                _standingsInFlight = SendOffTurn(() => publisher.PublishStandingsAsync(changed, CancellationToken.None));
+            }
         }
     }
+
+    /// <summary>
+    /// Sends on the thread pool, outside the grain's turn. Awaited in the turn, thousands of phone connections
+    /// draining slowly under load held the grain, and with it every ScoresChanged call of the scoring function:
+    /// the whole scoring path fell seconds behind (docs/performance.md).
+    /// </summary>
+    private Task SendOffTurn(Func<Task> send) => Task.Run(async () =>
+    {
+        try
+        {
+            await send();
+        }
+        catch (Exception ex)
+        {
+            // A frame that did not go out is replaced by the next one; nothing to retry.
+            LogPublishFailed(logger, this.GetPrimaryKeyString(), ex);
+        }
+    });
 
     public Task<PhoneStanding?> Standing(string playerId)
     {
@@ -208,10 +234,10 @@ public sealed partial class GameGrain(
     }
 
     /// <summary>
-    /// Phones get their own standing at most twice a second and only when it changed: a hall of phones must not
-    /// cost one message per phone per frame.
+    /// The standings that changed since each phone was last sent one. Phones get their own standing at most twice
+    /// a second and only when it changed: a hall of phones must not cost one message per phone per frame.
     /// </summary>
-    private async Task PublishChangedStandingsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private List<PhoneStanding> ChangedStandings(DateTimeOffset now)
     {
         var phase = PhaseAt(_game!, now);
         var teams = _players.Values.GroupBy(p => p.Profile.Team, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Score), StringComparer.Ordinal);
@@ -232,10 +258,7 @@ public sealed partial class GameGrain(
             }
         }
 
-        if (changed.Count > 0)
-        {
-            await publisher.PublishStandingsAsync(changed, cancellationToken);
-        }
+        return changed;
     }
 
     private PhoneStanding ToStanding(PlayerState me, int rank, long teamScore, GamePhase phase, DateTimeOffset now) => new()
@@ -309,6 +332,9 @@ public sealed partial class GameGrain(
         public PlayerStanding ToStanding() =>
             new() { PlayerId = Profile.PlayerId, Nickname = Profile.Nickname, Team = Profile.Team, Score = Score };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Game {GameId}: a frame or standings push failed; the next one replaces it")]
+    private static partial void LogPublishFailed(ILogger logger, string gameId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId} created with {RoundSeconds} s rounds")]
     private static partial void LogCreated(ILogger logger, string gameId, int roundSeconds);
