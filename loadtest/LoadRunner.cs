@@ -240,7 +240,9 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
     }
 
     /// <summary>Where the phones' batches go, for the log: a hub's path, or the Kinesis stream.</summary>
-    private string Route => options.Via == Via.Kinesis ? $"the Kinesis API (stream {options.StreamName})" : options.Baseline ? HubPaths.Baseline : HubPaths.Phone;
+    private string Route => options.Via == Via.Kinesis ? $"the Kinesis API (stream {options.StreamName})" : HubPath;
+
+    private string HubPath => options.Baseline ? HubPaths.Baseline : HubPaths.Phone;
 
     /// <summary>Joins every phone to the game (none for the baseline) and opens its link: its own hub connection, or the shared producer.</summary>
     private async Task<PhoneSession[]> ConnectPhonesAsync(GameApiClient api, string? gameId, LoadMetrics metrics, KinesisProducer? producer, CancellationToken cancellationToken)
@@ -261,7 +263,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
                     IMotionLink link = producer is not null
                         ? new KinesisMotionLink(producer, playerId)
                         : await HubMotionLink.ConnectAsync(
-                            options.Url, options.Baseline ? HubPaths.Baseline : HubPaths.Phone, token, metrics, time,
+                            options.Url, HubPath, token, metrics, time,
                             (kind, exception) => PhoneSession.ReportError(metrics, logger, kind, playerId, exception), ct);
                     phones[index] = new PhoneSession(index, game, playerId, nickname, link, options, metrics, time, logger);
                 });

@@ -1,8 +1,6 @@
 using Game.Tests.Infrastructure;
-using LoadTest;
 using LoadTest.Options;
 using LoadTest.Reporting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Game.Tests.LoadTest;
 
@@ -15,17 +13,13 @@ public sealed class LoadToolBaselineTests
         await server.StartAsync();
         var options = new LoadOptions
         {
-            Url = new Uri(server.BaseUrl),
-            PresenterKey = ServerProcess.TestPresenterKey,
             CompareBaseline = true,
             Phones = 3,
             Hz = 20,
             Duration = TimeSpan.FromSeconds(2),
             RampUp = TimeSpan.FromMilliseconds(300),
         };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-
-        var report = await new LoadRunner(options, TimeProvider.System, NullLogger<LoadRunner>.Instance).RunAsync(timeout.Token);
+        var report = await server.RunLoadToolAsync(options);
 
         var context = ReportWriter.Summary(report) + "\n" + server.Output;
         Assert.True(report.Outcome == Outcome.Passed, context);

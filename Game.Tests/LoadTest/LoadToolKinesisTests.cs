@@ -1,8 +1,6 @@
 using Game.Tests.Infrastructure;
-using LoadTest;
 using LoadTest.Options;
 using LoadTest.Reporting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Game.Tests.LoadTest;
 
@@ -24,8 +22,6 @@ public sealed class LoadToolKinesisTests
         await server.StartAsync();
         var options = new LoadOptions
         {
-            Url = new Uri(server.BaseUrl),
-            PresenterKey = ServerProcess.TestPresenterKey,
             Via = Via.Kinesis,
             Phones = 5,
             Hz = 20,
@@ -33,9 +29,7 @@ public sealed class LoadToolKinesisTests
             RampUp = TimeSpan.FromMilliseconds(500),
             MaxErrorRate = 1,
         };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-
-        var report = await new LoadRunner(options, TimeProvider.System, NullLogger<LoadRunner>.Instance).RunAsync(timeout.Token);
+        var report = await server.RunLoadToolAsync(options);
 
         var context = ReportWriter.Summary(report) + "\n" + server.Output;
         Assert.True(report.Outcome == Outcome.Passed, context);
@@ -54,8 +48,6 @@ public sealed class LoadToolKinesisTests
         await server.StartAsync();
         var options = new LoadOptions
         {
-            Url = new Uri(server.BaseUrl),
-            PresenterKey = ServerProcess.TestPresenterKey,
             Via = Via.Kinesis,
             SecretAccessKey = "not-the-servers-secret",
             Phones = 2,
@@ -63,9 +55,7 @@ public sealed class LoadToolKinesisTests
             RampUp = TimeSpan.Zero,
             AckTimeout = TimeSpan.FromSeconds(1),
         };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-
-        var report = await new LoadRunner(options, TimeProvider.System, NullLogger<LoadRunner>.Instance).RunAsync(timeout.Token);
+        var report = await server.RunLoadToolAsync(options);
 
         var context = ReportWriter.Summary(report);
         Assert.Equal(Outcome.Failed, report.Outcome);

@@ -1,8 +1,6 @@
 using Game.Tests.Infrastructure;
-using LoadTest;
 using LoadTest.Options;
 using LoadTest.Reporting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Game.Tests.LoadTest;
 
@@ -17,17 +15,13 @@ public sealed class LoadToolSmokeTests
         await server.StartAsync();
         var options = new LoadOptions
         {
-            Url = new Uri(server.BaseUrl),
-            PresenterKey = ServerProcess.TestPresenterKey,
             Phones = 5,
             Hz = 20,
             Duration = TimeSpan.FromSeconds(3),
             RampUp = TimeSpan.FromMilliseconds(500),
             Presenters = 1,
         };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-
-        var report = await new LoadRunner(options, TimeProvider.System, NullLogger<LoadRunner>.Instance).RunAsync(timeout.Token);
+        var report = await server.RunLoadToolAsync(options);
 
         var context = ReportWriter.Summary(report) + "\n" + server.Output;
         Assert.True(report.Outcome == Outcome.Passed, context);
