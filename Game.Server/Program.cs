@@ -8,6 +8,7 @@ using Game.Server.Realtime;
 using Game.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddSettingsBesideBinary();
 // Serve Game.Web's files from the build output too, not only in Development.
 builder.WebHost.UseStaticWebAssets();
 
