@@ -46,4 +46,10 @@ public sealed record MotionAck
 
     /// <summary>Why a batch was refused (for example <c>ProvisionedThroughputExceededException</c>); null when accepted.</summary>
     [Id(2), Key("error")] public string? Error { get; init; }
+
+    /// <summary>
+    /// The phone's newest standing when one was waiting for it: a phone that is sending gets its standing here
+    /// rather than in a push of its own. Null when nothing changed since the last one it got.
+    /// </summary>
+    [Id(3), Key("standing")] public PhoneStanding? Standing { get; init; }
 }

@@ -7,9 +7,10 @@ namespace Game.Server.Realtime;
 /// <summary>
 /// Phones send motion batches here. The connection carries the player token (<c>access_token</c>); each batch is
 /// checked against it and appended to the stream as one record, partition key = player id, and acknowledged once
-/// durable. Thin and stateless: scoring happens downstream.
+/// durable; the ack carries the phone's newest standing when one is waiting (<see cref="PhoneStandings"/>).
+/// Thin and stateless: scoring happens downstream.
 /// </summary>
-public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens, IGrainFactory grains) : Hub<IPhoneClient>
+public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens, PhoneStandings standings, IGrainFactory grains) : Hub<IPhoneClient>
 {
     private const string PlayerKey = "player";
 
@@ -44,8 +45,9 @@ public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens, IGrainFac
         }
 
         var results = await stream.AppendAsync([new AppendRequest(playerId, MotionBatchCodec.Encode(batch))]);
+        var standing = standings.TakeForAck(playerId);
         return results[0] is { Succeeded: true }
-            ? new MotionAck { Seq = batch.Seq, Accepted = true }
-            : new MotionAck { Seq = batch.Seq, Accepted = false, Error = results[0].ErrorCode };
+            ? new MotionAck { Seq = batch.Seq, Accepted = true, Standing = standing }
+            : new MotionAck { Seq = batch.Seq, Accepted = false, Error = results[0].ErrorCode, Standing = standing };
     }
 }

@@ -9,6 +9,7 @@ public static class RealtimeExtensions
     {
         builder.Services.AddSignalR().AddMessagePackProtocol();
         builder.Services.AddSingleton<PlayerTokens>();
+        builder.Services.AddSingleton<PhoneStandings>();
         builder.Services.AddSingleton<IFramePublisher, HubFramePublisher>();
         return builder;
     }

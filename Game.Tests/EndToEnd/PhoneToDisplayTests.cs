@@ -193,6 +193,33 @@ public sealed class PhoneToDisplayTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Phone_KeepsSending_ItsStandingRidesOnTheAcks()
+    {
+        using var client = new GameClient(_server);
+        var game = await client.CreateGameAsync(roundSeconds: 60);
+        var ada = await client.JoinAsync(game.GameId, "Ada", "red");
+        await client.StartAsync(game.GameId);
+        await using var phone = await client.ConnectPhoneAsync(ada);
+
+        // A phone sending every 100 ms, as the phone page does: its first batch's score comes back inside a later ack.
+        PhoneStanding? carried = null;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        for (var seq = 1; carried is not { AppliedSeq: >= 1 }; seq++)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no ack carried the phone's standing");
+            var ack = await phone.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, Batch(ada, seq, strength: 2));
+            Assert.True(ack.Accepted);
+            carried = ack.Standing ?? carried;
+            await Task.Delay(100);
+        }
+
+        var applied = carried.AppliedSeq;
+        var expected = Enumerable.Range(1, (int)applied)
+            .Aggregate(PlayerLedger.Empty, (ledger, seq) => ScoreLedger.Apply(ledger, Batch(ada, seq, strength: 2), counts: true).Ledger);
+        Assert.Equal((expected.Score, 1, GamePhase.Running, ada.PlayerId), (carried.Score, carried.Rank, carried.Phase, carried.PlayerId));
+    }
+
     /// <summary>Ten samples at 50 Hz; strength k adds k·5 m/s² above gravity on x, so each sample scores exactly ⌊10·5k⌋ points.</summary>
     private static MotionBatch Batch(GameClient.JoinedPlayer player, int seq, int strength) => new()
     {

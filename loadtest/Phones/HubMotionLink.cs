@@ -38,7 +38,7 @@ public sealed class HubMotionLink : IMotionLink
             .WithAutomaticReconnect()
             .Build();
         // Phones are told their own standing; without a handler the client fails to bind every push (an exception each).
-        connection.On<PhoneStanding>(nameof(IPhoneClient.Standing), _ => metrics.StandingReceived());
+        connection.On<PhoneStanding>(nameof(IPhoneClient.Standing), _ => metrics.StandingReceived(inAck: false));
         try
         {
             await connection.StartAsync(cancellationToken);
@@ -54,8 +54,16 @@ public sealed class HubMotionLink : IMotionLink
 
     public bool Connected => _connection.State == HubConnectionState.Connected;
 
-    public Task<MotionAck> SendAsync(MotionBatch batch, CancellationToken cancellationToken) =>
-        _connection.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch, cancellationToken);
+    public async Task<MotionAck> SendAsync(MotionBatch batch, CancellationToken cancellationToken)
+    {
+        var ack = await _connection.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch, cancellationToken);
+        if (ack.Standing is not null)
+        {
+            _metrics.StandingReceived(inAck: true);
+        }
+
+        return ack;
+    }
 
     /// <summary>
     /// Waits out an automatic reconnect, or starts the connection again when that gave up. A send while the

@@ -71,6 +71,7 @@ public sealed class ProbePresenter : IAsyncDisposable
     {
         var now = _time.GetTimestamp();
         LastPhase = frame.Phase;
+        LoadMetrics.Record(_metrics.FrameDelivery, TimeSpan.FromMilliseconds(Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - frame.ServerTime)));
         _metrics.FrameReceived(frame.Applied.Count > 0);
         lock (_lock)
         {

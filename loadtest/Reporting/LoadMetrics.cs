@@ -13,6 +13,12 @@ public sealed class LoadMetrics
 
     public LongConcurrentHistogram EndToEnd { get; } = NewHistogram();
 
+    /// <summary>
+    /// Display frames' delivery: a frame's arrival at the presenter minus the server time it was made at (one clock:
+    /// the tool and the server share the machine). Splits the end-to-end delay into scoring and delivery.
+    /// </summary>
+    public LongConcurrentHistogram FrameDelivery { get; } = NewHistogram();
+
     /// <summary>End-to-end delays since the last progress tick, for the timeline (reset each second).</summary>
     public LongConcurrentHistogram RecentEndToEnd { get; } = NewHistogram();
 
@@ -29,6 +35,7 @@ public sealed class LoadMetrics
     private long _reconnects;
     private long _frames;
     private long _standings;
+    private long _standingsInAcks;
     private long _framesWithApplied;
 
     public long SendAttempts => Interlocked.Read(ref _sendAttempts);
@@ -49,8 +56,11 @@ public sealed class LoadMetrics
 
     public long Frames => Interlocked.Read(ref _frames);
 
-    /// <summary>Standing pushes the phones received (their own score and rank, as the phone page shows them).</summary>
+    /// <summary>Standings the phones received (their own score and rank, as the phone page shows them), pushed or in acks.</summary>
     public long Standings => Interlocked.Read(ref _standings);
+
+    /// <summary>The part of <see cref="Standings"/> that came inside acks rather than as pushes.</summary>
+    public long StandingsInAcks => Interlocked.Read(ref _standingsInAcks);
 
     public long FramesWithApplied => Interlocked.Read(ref _framesWithApplied);
 
@@ -78,7 +88,14 @@ public sealed class LoadMetrics
         Record(RecentAck, latency);
     }
 
-    public void StandingReceived() => Interlocked.Increment(ref _standings);
+    public void StandingReceived(bool inAck)
+    {
+        Interlocked.Increment(ref _standings);
+        if (inAck)
+        {
+            Interlocked.Increment(ref _standingsInAcks);
+        }
+    }
 
     public void Reconnected() => Interlocked.Increment(ref _reconnects);
 

@@ -140,12 +140,18 @@ public sealed record LoadReport
 
     public required LatencySummary EndToEnd { get; init; }
 
+    /// <summary>From the server making a display frame to the presenter receiving it (part of <see cref="EndToEnd"/>).</summary>
+    public LatencySummary? FrameDelivery { get; init; }
+
     public required long Frames { get; init; }
 
     public required long FramesWithApplied { get; init; }
 
-    /// <summary>Standing pushes (own score and rank) the phones received over their hub connections.</summary>
+    /// <summary>Standings (own score and rank) the phones received over their hub connections, pushed or inside acks.</summary>
     public long Standings { get; init; }
+
+    /// <summary>The part of <see cref="Standings"/> that came inside acks.</summary>
+    public long StandingsInAcks { get; init; }
 
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
 

@@ -46,6 +46,11 @@ public static class ReportWriter
         s.AppendLine(r.Presenters > 0
             ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
             : "  end-to-end not measured (no presenters)");
+        if (r.Presenters > 0 && r.FrameDelivery is { } delivery)
+        {
+            s.AppendLine("  " + Latency("of which frame delivery", delivery));
+        }
+
         s.AppendLine(Invariant($"  errors {r.ErrorCount:N0} ({r.ErrorRate:P2} of sends, budget {r.MaxErrorRate:P2}){Errors(r.Errors)}; reconnects {r.Reconnects:N0}"));
         s.AppendLine(r.Server is { } server
             ? Invariant($"  server    {server.CpuCoresUsed:N2} CPU cores; working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB (peak {server.WorkingSetPeakMiB:N0} MiB)")
@@ -122,8 +127,12 @@ public static class ReportWriter
         s.AppendLine("|---|---:|---:|---:|---:|---:|");
         s.AppendLine(Row("ack", r.AckLatency));
         s.AppendLine(Row("send → display", r.EndToEnd));
+        if (r.FrameDelivery is { } frameDelivery)
+        {
+            s.AppendLine(Row("frame made → display (part of the above)", frameDelivery));
+        }
         s.AppendLine();
-        s.AppendLine(Invariant($"{r.Frames:N0} frames received, {r.FramesWithApplied:N0} with applied seqs; {r.Standings:N0} standing pushes to phones."));
+        s.AppendLine(Invariant($"{r.Frames:N0} frames received, {r.FramesWithApplied:N0} with applied seqs; {r.Standings:N0} standings to phones ({r.StandingsInAcks:N0} of them inside acks, the rest pushed)."));
         s.AppendLine();
         s.AppendLine("## Errors");
         s.AppendLine();

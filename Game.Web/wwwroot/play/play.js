@@ -142,6 +142,8 @@
     inFlight.add(batch.seq);
     try {
       const ack = await phone.invoke("SendMotion", batch);
+      // While the phone sends, its standing rides on the acks instead of coming as a push of its own.
+      if (ack.standing) draw(ack.standing);
       if (ack.accepted && unacked.delete(batch.seq)) { sent++; $("sent").textContent = sent; showPending(); }
     } catch { /* stays unacknowledged; resent on a later tick */ }
     finally { inFlight.delete(batch.seq); }
@@ -161,7 +163,7 @@
     for (const batch of unacked.values()) if (!inFlight.has(batch.seq)) send(batch);
   }
 
-  // ---- the phone's own standing, pushed by the server on connect and whenever it changes ----
+  // ---- the phone's own standing: on connect and whenever it changes, pushed or inside an ack ----
 
   function draw(next) {
     frame = next;

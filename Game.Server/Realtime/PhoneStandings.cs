@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using Game.Functions.Contracts;
+
+namespace Game.Server.Realtime;
+
+/// <summary>
+/// Where each phone's newest standing goes: a phone that is sending gets it inside its next ack instead of in a
+/// message of its own (at full load the pushes were more than half as many messages as the acks, and every message
+/// costs both ends a system call). A standing that is not for a running round, or for a phone that has not sent
+/// lately, is pushed at once; one that no ack has carried within <see cref="RideLimit"/> is pushed after all.
+/// </summary>
+public sealed class PhoneStandings(TimeProvider time)
+{
+    /// <summary>How recently a phone must have been acked for its standing to wait for the next ack, and how long it waits at most.</summary>
+    public static readonly TimeSpan RideLimit = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A player not acked for this long is forgotten (its game is over, or it left).</summary>
+    private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+
+    /// <summary>Called for every ack: notes that the phone is sending, and hands over the standing waiting for it, if any.</summary>
+    public PhoneStanding? TakeForAck(string playerId)
+    {
+        var slot = _slots.GetOrAdd(playerId, static _ => new Slot());
+        lock (slot)
+        {
+            slot.LastAck = time.GetTimestamp();
+            var waiting = slot.Waiting;
+            slot.Waiting = null;
+            return waiting;
+        }
+    }
+
+    /// <summary>Keeps the standings that can ride their phone's next ack; answers the rest, to push now.</summary>
+    public List<PhoneStanding> Route(IReadOnlyList<PhoneStanding> standings)
+    {
+        var now = time.GetTimestamp();
+        var push = new List<PhoneStanding>();
+        foreach (var standing in standings)
+        {
+            var slot = _slots.GetOrAdd(standing.PlayerId, static _ => new Slot());
+            lock (slot)
+            {
+                // Only a running round keeps phones sending; at its end the last standing must not wait for an ack that never comes.
+                if (standing.Phase == GamePhase.Running && slot.LastAck is { } lastAck && time.GetElapsedTime(lastAck, now) < RideLimit)
+                {
+                    slot.WaitingSince = slot.Waiting is null ? now : slot.WaitingSince;
+                    slot.Waiting = standing;
+                }
+                else
+                {
+                    slot.Waiting = null;
+                    push.Add(standing);
+                }
+            }
+        }
+
+        return push;
+    }
+
+    /// <summary>Standings that waited <see cref="RideLimit"/> for an ack in vain (the phone stopped sending): to push now.</summary>
+    public List<PhoneStanding> TakeOverdue()
+    {
+        var now = time.GetTimestamp();
+        var overdue = new List<PhoneStanding>();
+        foreach (var (playerId, slot) in _slots)
+        {
+            lock (slot)
+            {
+                if (slot.Waiting is { } waiting && time.GetElapsedTime(slot.WaitingSince, now) >= RideLimit)
+                {
+                    overdue.Add(waiting);
+                    slot.Waiting = null;
+                }
+                else if (slot.Waiting is null && slot.LastAck is { } lastAck && time.GetElapsedTime(lastAck, now) >= ForgetAfter)
+                {
+                    _slots.TryRemove(playerId, out _);
+                }
+            }
+        }
+
+        return overdue;
+    }
+
+    private sealed class Slot
+    {
+        public long? LastAck { get; set; }
+
+        public PhoneStanding? Waiting { get; set; }
+
+        public long WaitingSince { get; set; }
+    }
+}
