@@ -301,7 +301,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
     {
         var sendEnd = options.RampUp + options.Duration;
         var window = new SendWindow(start, options.RampUp, sendEnd, sendEnd + options.AckTimeout);
-        var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, cancellationToken)));
+        await using var clock = new SendClock(time, options.AckTimeout, cancellationToken);
+        var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, clock, cancellationToken)));
         await using var view = _progress.Begin();
         var reported = (Sent: 0L, Samples: 0L, Batches: 0L, At: start);
         while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running)

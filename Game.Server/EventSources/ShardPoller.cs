@@ -27,6 +27,9 @@ public sealed partial class ShardPoller(
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>No checkpoint in flight.</summary>
+    private static readonly Task<long> NoCheckpoint = Task.FromResult(-1L);
+
     /// <summary>This poller as a lease owner: unique per process and instance, readable in the store.</summary>
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
@@ -51,7 +54,10 @@ public sealed partial class ShardPoller(
             time);
         var retryDelay = MinRetryDelay;
         long position = -1;
+        long checkpointed = -1;
         long? leaseCounter = null;
+        // The last batch's checkpoint, still being written while the next batch runs (at most one in flight, in order).
+        var pendingCheckpoint = NoCheckpoint;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -62,7 +68,15 @@ public sealed partial class ShardPoller(
                     // and steal the shard back from a newer owner.
                     var lease = await store.AcquireLeaseAsync(leaseKey, _owner, cancellationToken);
                     leaseCounter = lease.LeaseCounter;
-                    position = StartPosition(shard, lease.Checkpoint, options);
+                    position = checkpointed = StartPosition(shard, lease.Checkpoint, options);
+                }
+
+                if (stream.LatestPosition(shard) <= position)
+                {
+                    // Nothing to read yet: let the last checkpoint land first, so that a lost lease shows now
+                    // rather than whenever the next record comes.
+                    checkpointed = await Landed(pendingCheckpoint, checkpointed);
+                    pendingCheckpoint = NoCheckpoint;
                 }
 
                 if (!await WaitForRecordsAsync(shard, position, window, cancellationToken))
@@ -104,13 +118,18 @@ public sealed partial class ShardPoller(
                     }
                 }
 
-                await store.SetCheckpointAsync(leaseKey, records[^1].SequenceNumber, leaseCounter.Value, cancellationToken);
+                // The checkpoint is written while the next batch is read and processed, not before: a crash before
+                // it is durable only means that batch is processed again, which the scores' exactly-once makes
+                // harmless; waiting for it cost every batch one more commit on the store.
+                checkpointed = await Landed(pendingCheckpoint, checkpointed);
                 SequenceNumber.TryParse(records[^1].SequenceNumber, out _, out position);
+                pendingCheckpoint = CheckpointAsync(leaseKey, records[^1].SequenceNumber, position, leaseCounter.Value);
                 retryDelay = MinRetryDelay;
                 continue;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                await FinishCheckpointAsync(pendingCheckpoint);
                 return;
             }
             catch (LeaseLostException ex)
@@ -121,9 +140,11 @@ public sealed partial class ShardPoller(
             }
             catch (Exception ex)
             {
-                // The store or the silo is unavailable: keep the checkpoint where it is, re-read from it later.
-                // The position is still the last checkpoint: it moves only after the checkpoint is written.
+                // The store or the silo is unavailable: go back to the last checkpoint known to be written and
+                // re-read from it later (what came after is processed again, exactly once in effect).
                 LogPollFailed(logger, ex, functionName, shardId);
+                position = checkpointed;
+                pendingCheckpoint = NoCheckpoint;
             }
 
             try
@@ -136,6 +157,33 @@ public sealed partial class ShardPoller(
             }
 
             retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+
+        await FinishCheckpointAsync(pendingCheckpoint);
+    }
+
+    /// <summary>The position of the last checkpoint known to be written, once <paramref name="pending"/> has landed.</summary>
+    private static async Task<long> Landed(Task<long> pending, long checkpointed) =>
+        await pending is var written && written >= 0 ? written : checkpointed;
+
+    /// <summary>Writes a checkpoint; answers the position it stands for once durable.</summary>
+    private async Task<long> CheckpointAsync(string leaseKey, string sequenceNumber, long position, long leaseCounter)
+    {
+        // Not cancelled with the reader: on shutdown the last checkpoint should still land (FinishCheckpointAsync).
+        await store.SetCheckpointAsync(leaseKey, sequenceNumber, leaseCounter, CancellationToken.None);
+        return position;
+    }
+
+    /// <summary>On shutdown, lets the last checkpoint land (so a restart does not redo the batch) without waiting on a dead store for long.</summary>
+    private static async Task FinishCheckpointAsync(Task<long> pendingCheckpoint)
+    {
+        try
+        {
+            await pendingCheckpoint.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception)
+        {
+            // Not written: the batch after the last written checkpoint is processed again on restart.
         }
     }
 

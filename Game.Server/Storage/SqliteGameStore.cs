@@ -162,11 +162,24 @@ public sealed class SqliteGameStore : IGameStore, IDeadLetterStore, IDisposable
         CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<(string, PlayerLedger)>>(async (connection, transaction) =>
         {
-            await using var select = connection.CreateCommand();
-            select.Transaction = transaction;
-            select.CommandText = "SELECT score, last_seq, last_sample_time FROM players WHERE game_id = $game AND player_id = $player";
-            var selectGame = select.Parameters.AddWithValue("$game", gameId);
-            var selectPlayer = select.Parameters.Add("$player", SqliteType.Text);
+            // One query reads every ledger of the batch: a statement per player cost more than the updates themselves.
+            var current = new Dictionary<string, PlayerLedger>(updates.Count, StringComparer.Ordinal);
+            await using (var select = connection.CreateCommand())
+            {
+                select.Transaction = transaction;
+                select.CommandText = """
+                    SELECT player_id, score, last_seq, last_sample_time FROM players
+                    WHERE game_id = $game AND player_id IN (SELECT value FROM json_each($players))
+                    """;
+                select.Parameters.AddWithValue("$game", gameId);
+                select.Parameters.AddWithValue("$players", JsonSerializer.Serialize(updates.Select(u => u.PlayerId), Json));
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    current[reader.GetString(0)] = ReadLedger(reader, 1);
+                }
+            }
+
             await using var update = connection.CreateCommand();
             update.Transaction = transaction;
             update.CommandText = "UPDATE players SET score = $score, last_seq = $seq, last_sample_time = $time WHERE game_id = $game AND player_id = $player";
@@ -179,20 +192,14 @@ public sealed class SqliteGameStore : IGameStore, IDeadLetterStore, IDisposable
             var written = new List<(string, PlayerLedger)>(updates.Count);
             foreach (var (playerId, apply) in updates)
             {
-                selectPlayer.Value = playerId;
-                PlayerLedger current;
-                await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+                // Unknown to the game: skipped, as the contract says.
+                if (!current.TryGetValue(playerId, out var ledger))
                 {
-                    if (!await reader.ReadAsync(cancellationToken))
-                    {
-                        continue;
-                    }
-
-                    current = ReadLedger(reader, 0);
+                    continue;
                 }
 
-                var next = apply(current);
-                if (next != current)
+                var next = apply(ledger);
+                if (next != ledger)
                 {
                     updatePlayer.Value = playerId;
                     updateScore.Value = next.Score;
@@ -201,6 +208,7 @@ public sealed class SqliteGameStore : IGameStore, IDeadLetterStore, IDisposable
                     await update.ExecuteNonQueryAsync(cancellationToken);
                 }
 
+                current[playerId] = next;
                 written.Add((playerId, next));
             }
 

@@ -77,33 +77,34 @@ public sealed partial class PhoneSession : IAsyncDisposable
     public bool TryGetSendTime(long seq, out long timestamp) => _sendTimes.TryGetValue(seq, out timestamp);
 
     /// <summary>Sends a batch every send interval from <paramref name="startOffset"/> until the window's end.</summary>
-    public async Task RunAsync(SendWindow window, TimeSpan startOffset, CancellationToken cancellationToken)
+    public async Task RunAsync(SendWindow window, TimeSpan startOffset, SendClock clock, CancellationToken cancellationToken)
     {
         try
         {
-            var wait = startOffset - _time.GetElapsedTime(window.Start);
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, _time, cancellationToken);
-            }
-
-            using var timer = new PeriodicTimer(_options.SendInterval, _time);
+            var interval = (long)(_options.SendInterval.TotalSeconds * _time.TimestampFrequency);
+            var due = window.Start + (long)(startOffset.TotalSeconds * _time.TimestampFrequency);
             long seq = 0;
-            while (_time.GetElapsedTime(window.Start) < window.SendEnd)
+            while (true)
             {
+                await clock.WaitUntilAsync(due);
+                if (_time.GetElapsedTime(window.Start) >= window.SendEnd)
+                {
+                    return;
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
                 seq++;
                 var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = seq, Samples = _generator.Next(_options.SamplesInBatch(seq)) };
                 var sentAt = _time.GetTimestamp();
                 _sendTimes[batch.Seq] = sentAt;
                 Interlocked.Exchange(ref _highestSentSeq, batch.Seq);
-                if (!await SendUntilAckedAsync(batch, window, steady: _time.GetElapsedTime(window.Start, sentAt) >= window.RampEnd, cancellationToken))
+                if (!await SendUntilAckedAsync(batch, window, clock, steady: _time.GetElapsedTime(window.Start, sentAt) >= window.RampEnd, cancellationToken))
                 {
                     return;
                 }
 
                 // A late ack delays the next batch rather than queueing a burst: a phone sends one batch at a time.
-                await timer.WaitForNextTickAsync(cancellationToken);
+                due = Math.Max(due + interval, _time.GetTimestamp());
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -112,7 +113,7 @@ public sealed partial class PhoneSession : IAsyncDisposable
     }
 
     /// <summary>True once the batch is acknowledged; false when cancelled or past the window's give-up time.</summary>
-    private async Task<bool> SendUntilAckedAsync(MotionBatch batch, SendWindow window, bool steady, CancellationToken cancellationToken)
+    private async Task<bool> SendUntilAckedAsync(MotionBatch batch, SendWindow window, SendClock clock, bool steady, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -142,9 +143,8 @@ public sealed partial class PhoneSession : IAsyncDisposable
             var started = _time.GetTimestamp();
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(_options.AckTimeout);
-                var ack = await _link.SendAsync(batch, timeout.Token);
+                // Shared with the sends begun around now, and cancelled with the run as well.
+                var ack = await _link.SendAsync(batch, clock.AckDeadline());
                 if (ack is { Accepted: true } && ack.Seq == batch.Seq)
                 {
                     Expected = ScoreLedger.Apply(Expected, batch, counts: true).Ledger;
