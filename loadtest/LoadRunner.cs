@@ -479,6 +479,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             AckLatency = LatencySummary.From(metrics.AckLatency),
             EndToEnd = endToEnd,
             FrameDelivery = LatencySummary.From(metrics.FrameDelivery),
+            SampleWait = LatencySummary.From(metrics.SampleWait),
             Frames = metrics.Frames,
             FramesWithApplied = metrics.FramesWithApplied,
             Standings = metrics.Standings,

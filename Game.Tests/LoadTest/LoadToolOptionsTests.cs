@@ -124,13 +124,25 @@ public sealed class LoadToolOptionsTests
     }
 
     [Fact]
-    public void SamplesInBatch_FractionalRate_AlternatesSizesWithoutDrift()
+    public void SamplesCapturedBy_FractionalRate_BatchesAlternateSizesWithoutDrift()
     {
         var options = new LoadOptions { Hz = 50, SendInterval = TimeSpan.FromMilliseconds(50) };
+        long Batch(int k) => options.SamplesCapturedBy(options.SendInterval * k) - options.SamplesCapturedBy(options.SendInterval * (k - 1));
 
         Assert.Equal(2.5, options.SamplesPerBatch);
-        Assert.Equal([2, 3, 2, 3], Enumerable.Range(1, 4).Select(seq => options.SamplesInBatch(seq)));
-        Assert.Equal(50 * 60, Enumerable.Range(1, 20 * 60).Sum(seq => options.SamplesInBatch(seq)));
+        Assert.Equal([2, 3, 2, 3], Enumerable.Range(1, 4).Select(Batch));
+        Assert.Equal(50 * 60, Enumerable.Range(1, 20 * 60).Sum(Batch));
+    }
+
+    [Fact]
+    public void SamplesCapturedBy_LateSend_CarriesWhatTheSensorProducedMeanwhile()
+    {
+        var options = new LoadOptions { Hz = 60, SendInterval = TimeSpan.FromMilliseconds(100) };
+
+        Assert.Equal(0, options.SamplesCapturedBy(TimeSpan.Zero));
+        Assert.Equal(6, options.SamplesCapturedBy(TimeSpan.FromMilliseconds(100)));
+        // An ack 150 ms late: the next batch holds 250 ms of samples.
+        Assert.Equal(15, options.SamplesCapturedBy(TimeSpan.FromMilliseconds(350)) - options.SamplesCapturedBy(TimeSpan.FromMilliseconds(100)));
     }
 
     [Fact]

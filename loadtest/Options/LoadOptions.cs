@@ -116,13 +116,11 @@ public sealed record LoadOptions
     public long SendIntervalMs => (long)SendInterval.TotalMilliseconds;
 
     /// <summary>
-    /// Samples in batch <paramref name="seq"/>: what the device has produced by the end of that interval minus what
-    /// earlier batches carried, as a phone sends "everything since the last batch". Integer arithmetic, so the sizes
-    /// never drift: batches 1..k always carry exactly ⌊k · hz · interval / 1000⌋ samples.
+    /// Samples a phone's sensor has produced <paramref name="sensing"/> after it started: ⌊time · hz⌋, in integer
+    /// arithmetic so that batch sizes never drift. A phone sends "everything since its last batch", so a batch that
+    /// goes out late (its previous ack came after the send interval) carries more samples, not fewer sends' worth.
     /// </summary>
-    public int SamplesInBatch(long seq) => (int)(SamplesThrough(seq) - SamplesThrough(seq - 1));
-
-    private long SamplesThrough(long seq) => seq * Hz * SendIntervalMs / 1000;
+    public long SamplesCapturedBy(TimeSpan sensing) => sensing <= TimeSpan.Zero ? 0 : sensing.Ticks * Hz / TimeSpan.TicksPerSecond;
 
     /// <summary>Device time between two samples (ms).</summary>
     public double SampleIntervalMs => 1000.0 / Hz;

@@ -83,19 +83,27 @@ public sealed partial class PhoneSession : IAsyncDisposable
         {
             var interval = (long)(_options.SendInterval.TotalSeconds * _time.TimestampFrequency);
             var due = window.Start + (long)(startOffset.TotalSeconds * _time.TimestampFrequency);
-            long seq = 0;
+            // The sensor starts one interval before the first send, so the first batch is a full one.
+            var sensingSince = due - interval;
+            var sampleTicks = _time.TimestampFrequency / (double)_options.Hz;
+            long seq = 0, samplesSent = 0;
             while (true)
             {
                 await clock.WaitUntilAsync(due);
-                if (_time.GetElapsedTime(window.Start) >= window.SendEnd)
+                var sentAt = _time.GetTimestamp();
+                if (_time.GetElapsedTime(window.Start, sentAt) >= window.SendEnd)
                 {
                     return;
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
                 seq++;
-                var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = seq, Samples = _generator.Next(_options.SamplesInBatch(seq)) };
-                var sentAt = _time.GetTimestamp();
+                // Everything the sensor produced since the last batch (at most a batch's limit; the rest goes next).
+                var count = (int)Math.Clamp(_options.SamplesCapturedBy(_time.GetElapsedTime(sensingSince, sentAt)) - samplesSent, 1, GameLimits.MaxSamplesPerBatch);
+                var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = seq, Samples = _generator.Next(count) };
+                // How long the batch's oldest sample waited on the phone: an interval when acks keep up, more when they do not.
+                _metrics.SampleWaited(TimeSpan.FromSeconds((sentAt - (sensingSince + (samplesSent + 1) * sampleTicks)) / _time.TimestampFrequency));
+                samplesSent += count;
                 _sendTimes[batch.Seq] = sentAt;
                 Interlocked.Exchange(ref _highestSentSeq, batch.Seq);
                 if (!await SendUntilAckedAsync(batch, window, clock, steady: _time.GetElapsedTime(window.Start, sentAt) >= window.RampEnd, cancellationToken))
@@ -103,7 +111,7 @@ public sealed partial class PhoneSession : IAsyncDisposable
                     return;
                 }
 
-                // A late ack delays the next batch rather than queueing a burst: a phone sends one batch at a time.
+                // One batch at a time: after a late ack the next goes at once, carrying the samples gathered meanwhile.
                 due = Math.Max(due + interval, _time.GetTimestamp());
             }
         }

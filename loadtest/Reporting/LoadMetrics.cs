@@ -19,6 +19,9 @@ public sealed class LoadMetrics
     /// </summary>
     public LongConcurrentHistogram FrameDelivery { get; } = NewHistogram();
 
+    /// <summary>How long a batch's oldest sample waited on the phone before the batch was sent (not part of <see cref="EndToEnd"/>).</summary>
+    public LongConcurrentHistogram SampleWait { get; } = NewHistogram();
+
     /// <summary>End-to-end delays since the last progress tick, for the timeline (reset each second).</summary>
     public LongConcurrentHistogram RecentEndToEnd { get; } = NewHistogram();
 
@@ -87,6 +90,8 @@ public sealed class LoadMetrics
         Record(AckLatency, latency);
         Record(RecentAck, latency);
     }
+
+    public void SampleWaited(TimeSpan wait) => Record(SampleWait, wait);
 
     public void StandingReceived(bool inAck)
     {

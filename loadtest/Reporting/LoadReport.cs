@@ -140,6 +140,9 @@ public sealed record LoadReport
 
     public required LatencySummary EndToEnd { get; init; }
 
+    /// <summary>How long a batch's oldest sample waited on the phone before the send (before <see cref="EndToEnd"/> starts).</summary>
+    public LatencySummary? SampleWait { get; init; }
+
     /// <summary>From the server making a display frame to the presenter receiving it (part of <see cref="EndToEnd"/>).</summary>
     public LatencySummary? FrameDelivery { get; init; }
 

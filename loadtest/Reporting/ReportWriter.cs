@@ -43,6 +43,11 @@ public static class ReportWriter
         }
 
         s.AppendLine("  " + Latency("ack", r.AckLatency));
+        if (r.SampleWait is { Count: > 0 } wait)
+        {
+            s.AppendLine("  " + Latency("sample wait on the phone", wait) + Invariant($"   (batches of {SamplesPerBatch(r):N1} samples on average)"));
+        }
+
         s.AppendLine(r.Presenters > 0
             ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
             : "  end-to-end not measured (no presenters)");
@@ -127,6 +132,11 @@ public static class ReportWriter
         s.AppendLine("|---|---:|---:|---:|---:|---:|");
         s.AppendLine(Row("ack", r.AckLatency));
         s.AppendLine(Row("send → display", r.EndToEnd));
+        if (r.SampleWait is { Count: > 0 } sampleWait)
+        {
+            s.AppendLine(Row("oldest sample's wait on the phone (before the send)", sampleWait));
+        }
+
         if (r.FrameDelivery is { } frameDelivery)
         {
             s.AppendLine(Row("frame made → display (part of the above)", frameDelivery));
@@ -194,6 +204,9 @@ public static class ReportWriter
 
         return s.ToString();
     }
+
+    private static double SamplesPerBatch(LoadReport r) =>
+        r.Throughput.BatchesAcked == 0 ? 0 : (double)r.Throughput.SamplesAcked / r.Throughput.BatchesAcked;
 
     private static string Latency(string name, LatencySummary l) =>
         Invariant($"{name,-11} p50 {l.P50Ms,8:N2} ms  p90 {l.P90Ms,8:N2} ms  p99 {l.P99Ms,8:N2} ms  max {l.MaxMs,8:N2} ms  (n={l.Count:N0})");
