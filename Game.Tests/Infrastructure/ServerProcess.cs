@@ -15,11 +15,16 @@ public sealed class ServerProcess : IAsyncDisposable
     public const string TestPresenterKey = "test-presenter-key";
 
     private readonly Dictionary<string, string> _settings;
+    private readonly string? _workingDirectory;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    public ServerProcess(IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
+    /// <param name="settings">Command-line settings on top of the defaults below.</param>
+    /// <param name="dataDirectory">The server's data directory; a fresh temporary one when null.</param>
+    /// <param name="workingDirectory">Where the process starts; the folder of Game.Server.dll when null.</param>
+    public ServerProcess(IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null, string? workingDirectory = null)
     {
+        _workingDirectory = workingDirectory;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "game-test-" + Guid.NewGuid().ToString("N")[..12]);
         Port = FreePort();
         _settings = new Dictionary<string, string>
@@ -63,7 +68,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var serverDirectory = ServerBinDirectory();
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = serverDirectory,
+            WorkingDirectory = _workingDirectory ?? serverDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
