@@ -124,6 +124,14 @@ public sealed partial class ShardPoller(
                 checkpointed = await Landed(pendingCheckpoint, checkpointed);
                 SequenceNumber.TryParse(records[^1].SequenceNumber, out _, out position);
                 pendingCheckpoint = CheckpointAsync(leaseKey, records[^1].SequenceNumber, position, leaseCounter.Value);
+                if (windowSize != TimeSpan.Zero)
+                {
+                    // A window's state already holds these records: going back past them after a store error
+                    // would count them twice, so with windows the checkpoint lands before the next read.
+                    checkpointed = await Landed(pendingCheckpoint, checkpointed);
+                    pendingCheckpoint = NoCheckpoint;
+                }
+
                 retryDelay = MinRetryDelay;
                 continue;
             }
