@@ -9,6 +9,10 @@ namespace Game.Server.Realtime;
 /// costs both ends a system call). A standing that is not for a running round, or for a phone that has not sent
 /// lately, is pushed at once; one that no ack has carried within <see cref="RideLimit"/> is pushed after all.
 /// </summary>
+/// <remarks>
+/// Per process: with several nodes, a phone connected to another node than its game's grain is never seen acking
+/// here, so its standings are simply pushed (through the backplane), as before.
+/// </remarks>
 public sealed class PhoneStandings(TimeProvider time)
 {
     /// <summary>How recently a phone must have been acked for its standing to wait for the next ack, and how long it waits at most.</summary>
