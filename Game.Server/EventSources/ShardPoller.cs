@@ -58,6 +58,18 @@ public sealed partial class ShardPoller(
         long? leaseCounter = null;
         // The last batch's checkpoint, still being written while the next batch runs (at most one in flight, in order).
         var pendingCheckpoint = NoCheckpoint;
+
+        // Waits for the checkpoint in flight, if any; afterwards `checkpointed` is the last position known to be written.
+        async Task LandCheckpointAsync()
+        {
+            if (await pendingCheckpoint is var written && written >= 0)
+            {
+                checkpointed = written;
+            }
+
+            pendingCheckpoint = NoCheckpoint;
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -75,8 +87,7 @@ public sealed partial class ShardPoller(
                 {
                     // Nothing to read yet: let the last checkpoint land first, so that a lost lease shows now
                     // rather than whenever the next record comes.
-                    checkpointed = await Landed(pendingCheckpoint, checkpointed);
-                    pendingCheckpoint = NoCheckpoint;
+                    await LandCheckpointAsync();
                 }
 
                 if (!await WaitForRecordsAsync(shard, position, window, cancellationToken))
@@ -121,15 +132,14 @@ public sealed partial class ShardPoller(
                 // The checkpoint is written while the next batch is read and processed, not before: a crash before
                 // it is durable only means that batch is processed again, which the scores' exactly-once makes
                 // harmless; waiting for it cost every batch one more commit on the store.
-                checkpointed = await Landed(pendingCheckpoint, checkpointed);
+                await LandCheckpointAsync();
                 SequenceNumber.TryParse(records[^1].SequenceNumber, out _, out position);
                 pendingCheckpoint = CheckpointAsync(leaseKey, records[^1].SequenceNumber, position, leaseCounter.Value);
                 if (windowSize != TimeSpan.Zero)
                 {
                     // A window's state already holds these records: going back past them after a store error
                     // would count them twice, so with windows the checkpoint lands before the next read.
-                    checkpointed = await Landed(pendingCheckpoint, checkpointed);
-                    pendingCheckpoint = NoCheckpoint;
+                    await LandCheckpointAsync();
                 }
 
                 retryDelay = MinRetryDelay;
@@ -169,10 +179,6 @@ public sealed partial class ShardPoller(
 
         await FinishCheckpointAsync(pendingCheckpoint);
     }
-
-    /// <summary>The position of the last checkpoint known to be written, once <paramref name="pending"/> has landed.</summary>
-    private static async Task<long> Landed(Task<long> pending, long checkpointed) =>
-        await pending is var written && written >= 0 ? written : checkpointed;
 
     /// <summary>Writes a checkpoint; answers the position it stands for once durable.</summary>
     private async Task<long> CheckpointAsync(string leaseKey, string sequenceNumber, long position, long leaseCounter)

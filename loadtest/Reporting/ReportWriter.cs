@@ -51,7 +51,7 @@ public static class ReportWriter
         s.AppendLine(r.Presenters > 0
             ? "  " + Latency("end-to-end", r.EndToEnd) + Invariant($"   ({r.Frames:N0} frames, {r.FramesWithApplied:N0} with applied seqs)")
             : "  end-to-end not measured (no presenters)");
-        if (r.Presenters > 0 && r.FrameDelivery is { } delivery)
+        if (r.FrameDelivery is { Count: > 0 } delivery)
         {
             s.AppendLine("  " + Latency("of which frame delivery", delivery));
         }
@@ -137,7 +137,7 @@ public static class ReportWriter
             s.AppendLine(Row("oldest sample's wait on the phone (before the send)", sampleWait));
         }
 
-        if (r.FrameDelivery is { } frameDelivery)
+        if (r.FrameDelivery is { Count: > 0 } frameDelivery)
         {
             s.AppendLine(Row("frame made → display (part of the above)", frameDelivery));
         }
