@@ -1,8 +1,9 @@
 namespace Game.Functions.Contracts;
 
 /// <summary>
-/// The one storage port: games, players' scores, shard leases and checkpoints. Implemented by the embedded
-/// file store (default) and DynamoDB; both pass the same contract tests.
+/// The game's storage port: games, players and their score ledgers. Implemented by the embedded file store
+/// (default) and DynamoDB; both pass the same contract tests. Shard leases and checkpoints have their own port,
+/// owned by the event sources (<c>Game.Server.EventSources.Leases.IShardLeaseStore</c>).
 /// </summary>
 /// <remarks>
 /// Scores change only through <see cref="UpdateLedgersAsync"/>, a read-modify-write that the store makes
@@ -34,21 +35,4 @@ public interface IGameStore
         string gameId,
         IReadOnlyList<(string PlayerId, Func<PlayerLedger, PlayerLedger> Update)> updates,
         CancellationToken cancellationToken);
-
-    /// <summary>The last sequence number processed for a lease (function + shard), or null to start from the mapping's starting position.</summary>
-    Task<string?> GetCheckpointAsync(string leaseKey, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Takes the lease for <paramref name="owner"/>: creates it when missing, otherwise bumps its counter with a write
-    /// conditional on the counter read (re-reading when another processor got there first), so every acquisition
-    /// gets its own counter. Answers the lease as written, with the checkpoint to resume from.
-    /// </summary>
-    /// <remarks>Taking a lease held by another owner is allowed (that is how a lease moves); the counter fences the old holder.</remarks>
-    Task<Lease> AcquireLeaseAsync(string leaseKey, string owner, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Moves the lease's checkpoint, only while the lease's counter is still <paramref name="leaseCounter"/>.
-    /// </summary>
-    /// <exception cref="LeaseLostException">The lease was acquired again since (or never was): nothing was written.</exception>
-    Task SetCheckpointAsync(string leaseKey, string sequenceNumber, long leaseCounter, CancellationToken cancellationToken);
 }

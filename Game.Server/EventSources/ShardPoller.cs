@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
+using Game.Server.EventSources.Leases;
 using Game.Server.Ingest;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ namespace Game.Server.EventSources;
 public sealed partial class ShardPoller(
     string functionName,
     IngestStream stream,
-    IGameStore store,
+    IShardLeaseStore leases,
     IServiceProvider services,
     IGrainFactory grains,
     FunctionConcurrency concurrency,
@@ -78,7 +79,7 @@ public sealed partial class ShardPoller(
                 {
                     // Taken once per reader: taking it again after every store error would fence ourselves
                     // and steal the shard back from a newer owner.
-                    var lease = await store.AcquireLeaseAsync(leaseKey, _owner, cancellationToken);
+                    var lease = await leases.AcquireLeaseAsync(leaseKey, _owner, cancellationToken);
                     leaseCounter = lease.LeaseCounter;
                     position = checkpointed = StartPosition(shard, lease.Checkpoint, options);
                 }
@@ -184,7 +185,7 @@ public sealed partial class ShardPoller(
     private async Task<long> CheckpointAsync(string leaseKey, string sequenceNumber, long position, long leaseCounter)
     {
         // Not cancelled with the reader: on shutdown the last checkpoint should still land (FinishCheckpointAsync).
-        await store.SetCheckpointAsync(leaseKey, sequenceNumber, leaseCounter, CancellationToken.None);
+        await leases.SetCheckpointAsync(leaseKey, sequenceNumber, leaseCounter, CancellationToken.None);
         return position;
     }
 

@@ -6,6 +6,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Game.Functions.Contracts;
+using Game.Server.EventSources.Leases;
 
 namespace Game.Server.Storage;
 
@@ -18,7 +19,7 @@ namespace Game.Server.Storage;
 /// the ledger that was read. A concurrent or replayed update that read an older ledger fails its condition,
 /// re-reads and recomputes, so it can neither be lost nor applied twice.
 /// </remarks>
-public sealed partial class DynamoDbGameStore : IGameStore, IDeadLetterStore, IDisposable
+public sealed partial class DynamoDbGameStore : IGameStore, IShardLeaseStore, IDeadLetterStore, IDisposable
 {
     /// <summary>BatchGetItem's limit of keys per request.</summary>
     private const int BatchGetLimit = 100;

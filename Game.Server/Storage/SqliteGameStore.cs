@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Game.Functions.Contracts;
+using Game.Server.EventSources.Leases;
 using Microsoft.Data.Sqlite;
 
 namespace Game.Server.Storage;
@@ -18,7 +19,7 @@ namespace Game.Server.Storage;
 /// only after the commit that carries it, so what a caller saw succeed is on disk. The profile of a saturated run
 /// had the one-commit-per-write store busy 88 % of the time (docs/performance.md).
 /// </remarks>
-public sealed class SqliteGameStore : IGameStore, IDeadLetterStore, IDisposable
+public sealed class SqliteGameStore : IGameStore, IShardLeaseStore, IDeadLetterStore, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

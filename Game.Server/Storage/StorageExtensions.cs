@@ -1,4 +1,5 @@
 using Game.Functions.Contracts;
+using Game.Server.EventSources.Leases;
 using Game.Server.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,7 @@ public static class StorageExtensions
                 _ => new SqliteGameStore(sp.GetRequiredService<DataDirectory>().File("game.db")),
             };
         });
+        builder.Services.AddSingleton(sp => (IShardLeaseStore)sp.GetRequiredService<IGameStore>());
         builder.Services.AddSingleton(sp => (IDeadLetterStore)sp.GetRequiredService<IGameStore>());
         builder.Services.AddHostedService<StoreInitializer>();
         return builder;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Game.Functions.Contracts;
 using Game.Functions.Runtime;
+using Game.Server.EventSources.Leases;
 using Game.Server.Ingest;
 using Game.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -99,7 +99,7 @@ public sealed class EventSourceMappingTests
             var appended = await AppendAsync(server, "p", "a", "b", "c");
             await WaitForRecordsAsync(function, 3);
             // The checkpoint is written after the invocation returns: wait until it names the last record.
-            var store = server.Services.GetRequiredService<IGameStore>();
+            var store = server.Services.GetRequiredService<IShardLeaseStore>();
             var deadline = DateTime.UtcNow + Patience;
             while (await store.GetCheckpointAsync($"{function}/motion/{appended[^1].ShardId}", CancellationToken.None) != appended[^1].SequenceNumber)
             {

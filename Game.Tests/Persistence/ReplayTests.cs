@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
+using Game.Server.EventSources.Leases;
 using Game.Server.Ingest;
 using Game.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,7 +53,7 @@ public sealed class ReplayTests
         }
 
         // Wait until every shard's checkpoint has reached the end of the stream: every record was processed.
-        var store = server.Services.GetRequiredService<IGameStore>();
+        var store = server.Services.GetRequiredService<IShardLeaseStore>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         for (var shard = 0; shard < stream.Map.ShardCount; shard++)
         {

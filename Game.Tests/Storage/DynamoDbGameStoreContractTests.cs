@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Game.Functions.Contracts;
+using Game.Server.EventSources.Leases;
 using Game.Server.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -75,7 +76,7 @@ public sealed class DynamoDbGameStoreContractTests : GameStoreContract
             Item = new() { ["leaseKey"] = new() { S = Key }, ["checkpoint"] = new() { S = "4962" } },
         }, Token);
 
-        var lease = await Store.AcquireLeaseAsync(Key, "host-a", Token);
+        var lease = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
 
         Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-a", LeaseCounter = 1, Checkpoint = "4962" }, lease);
     }

@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
+using Game.Server.EventSources.Leases;
 
 namespace Game.Tests.Storage;
 
@@ -13,6 +14,9 @@ public abstract class GameStoreContract : IAsyncLifetime
 
     private readonly CancellationTokenSource _timeout = new(TestTimeout);
     private IGameStore? _store;
+
+    /// <summary>The same store seen through the event sources' lease port.</summary>
+    protected IShardLeaseStore Leases => (IShardLeaseStore)Store;
 
     protected IGameStore Store => _store ?? throw new InvalidOperationException("The store is not initialised.");
 
@@ -328,7 +332,7 @@ public abstract class GameStoreContract : IAsyncLifetime
     [Fact]
     public async Task GetCheckpoint_Missing_ReturnsNull()
     {
-        Assert.Null(await Store.GetCheckpointAsync("score/motion/shardId-000000000000", Token));
+        Assert.Null(await Leases.GetCheckpointAsync("score/motion/shardId-000000000000", Token));
     }
 
     [Fact]
@@ -338,24 +342,24 @@ public abstract class GameStoreContract : IAsyncLifetime
         const string Other = "score/motion/shardId-000000000002";
         const string First = "4962966962969606696269692960";
         const string Second = "4962966962969606696269692961";
-        var lease = await Store.AcquireLeaseAsync(Lease, "host-a", Token);
-        var other = await Store.AcquireLeaseAsync(Other, "host-a", Token);
+        var lease = await Leases.AcquireLeaseAsync(Lease, "host-a", Token);
+        var other = await Leases.AcquireLeaseAsync(Other, "host-a", Token);
 
-        await Store.SetCheckpointAsync(Lease, First, lease.LeaseCounter, Token);
-        Assert.Equal(First, await Store.GetCheckpointAsync(Lease, Token));
+        await Leases.SetCheckpointAsync(Lease, First, lease.LeaseCounter, Token);
+        Assert.Equal(First, await Leases.GetCheckpointAsync(Lease, Token));
 
-        await Store.SetCheckpointAsync(Lease, Second, lease.LeaseCounter, Token);
-        await Store.SetCheckpointAsync(Other, "0", other.LeaseCounter, Token);
+        await Leases.SetCheckpointAsync(Lease, Second, lease.LeaseCounter, Token);
+        await Leases.SetCheckpointAsync(Other, "0", other.LeaseCounter, Token);
 
         Assert.Equal(28, Second.Length);
-        Assert.Equal(Second, await Store.GetCheckpointAsync(Lease, Token));
-        Assert.Equal("0", await Store.GetCheckpointAsync(Other, Token));
+        Assert.Equal(Second, await Leases.GetCheckpointAsync(Lease, Token));
+        Assert.Equal("0", await Leases.GetCheckpointAsync(Other, Token));
     }
 
     [Fact]
     public async Task AcquireLease_New_CounterOneWithoutCheckpoint()
     {
-        var lease = await Store.AcquireLeaseAsync("score/motion/shardId-000000000000", "host-a", Token);
+        var lease = await Leases.AcquireLeaseAsync("score/motion/shardId-000000000000", "host-a", Token);
 
         Assert.Equal(new Lease { LeaseKey = "score/motion/shardId-000000000000", Owner = "host-a", LeaseCounter = 1, Checkpoint = null }, lease);
     }
@@ -364,11 +368,11 @@ public abstract class GameStoreContract : IAsyncLifetime
     public async Task AcquireLease_ByAnotherOwner_BumpsCounterAndResumesFromCheckpoint()
     {
         const string Key = "score/motion/shardId-000000000000";
-        var first = await Store.AcquireLeaseAsync(Key, "host-a", Token);
-        await Store.SetCheckpointAsync(Key, "49629669629696066962", first.LeaseCounter, Token);
+        var first = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        await Leases.SetCheckpointAsync(Key, "49629669629696066962", first.LeaseCounter, Token);
 
-        var second = await Store.AcquireLeaseAsync(Key, "host-b", Token);
-        var third = await Store.AcquireLeaseAsync(Key, "host-b", Token);
+        var second = await Leases.AcquireLeaseAsync(Key, "host-b", Token);
+        var third = await Leases.AcquireLeaseAsync(Key, "host-b", Token);
 
         Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-b", LeaseCounter = 2, Checkpoint = "49629669629696066962" }, second);
         Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-b", LeaseCounter = 3, Checkpoint = "49629669629696066962" }, third);
@@ -378,42 +382,42 @@ public abstract class GameStoreContract : IAsyncLifetime
     public async Task SetCheckpoint_AfterAnotherProcessorAcquired_ThrowsLeaseLostAndKeepsTheNewHoldersCheckpoint()
     {
         const string Key = "score/motion/shardId-000000000003";
-        var old = await Store.AcquireLeaseAsync(Key, "host-a", Token);
-        await Store.SetCheckpointAsync(Key, "100", old.LeaseCounter, Token);
-        var current = await Store.AcquireLeaseAsync(Key, "host-b", Token);
-        await Store.SetCheckpointAsync(Key, "200", current.LeaseCounter, Token);
+        var old = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        await Leases.SetCheckpointAsync(Key, "100", old.LeaseCounter, Token);
+        var current = await Leases.AcquireLeaseAsync(Key, "host-b", Token);
+        await Leases.SetCheckpointAsync(Key, "200", current.LeaseCounter, Token);
 
         // The old holder, still believing it owns the shard, finishes a batch and tries to move the checkpoint back.
-        var lost = await Assert.ThrowsAsync<LeaseLostException>(() => Store.SetCheckpointAsync(Key, "150", old.LeaseCounter, Token));
+        var lost = await Assert.ThrowsAsync<LeaseLostException>(() => Leases.SetCheckpointAsync(Key, "150", old.LeaseCounter, Token));
 
         Assert.Equal(Key, lost.LeaseKey);
         Assert.Equal(1, lost.LeaseCounter);
-        Assert.Equal("200", await Store.GetCheckpointAsync(Key, Token));
+        Assert.Equal("200", await Leases.GetCheckpointAsync(Key, Token));
     }
 
     [Fact]
     public async Task SetCheckpoint_LeaseNeverAcquired_ThrowsLeaseLostAndWritesNothing()
     {
-        await Assert.ThrowsAsync<LeaseLostException>(() => Store.SetCheckpointAsync("score/motion/shardId-000000000004", "7", 1, Token));
+        await Assert.ThrowsAsync<LeaseLostException>(() => Leases.SetCheckpointAsync("score/motion/shardId-000000000004", "7", 1, Token));
 
-        Assert.Null(await Store.GetCheckpointAsync("score/motion/shardId-000000000004", Token));
+        Assert.Null(await Leases.GetCheckpointAsync("score/motion/shardId-000000000004", Token));
     }
 
     [Fact]
     public async Task AcquireLease_EightProcessorsAtOnce_EachGetsItsOwnCounterAndOnlyTheLastMayCheckpoint()
     {
         const string Key = "score/motion/shardId-000000000005";
-        var leases = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Store.AcquireLeaseAsync(Key, $"host-{i}", Token))));
+        var leases = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Leases.AcquireLeaseAsync(Key, $"host-{i}", Token))));
 
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), leases.Select(l => l.LeaseCounter).Order());
         var winner = leases.Single(l => l.LeaseCounter == 8);
         foreach (var loser in leases.Where(l => l != winner))
         {
-            await Assert.ThrowsAsync<LeaseLostException>(() => Store.SetCheckpointAsync(Key, "1", loser.LeaseCounter, Token));
+            await Assert.ThrowsAsync<LeaseLostException>(() => Leases.SetCheckpointAsync(Key, "1", loser.LeaseCounter, Token));
         }
 
-        await Store.SetCheckpointAsync(Key, "2", winner.LeaseCounter, Token);
-        Assert.Equal("2", await Store.GetCheckpointAsync(Key, Token));
+        await Leases.SetCheckpointAsync(Key, "2", winner.LeaseCounter, Token);
+        Assert.Equal("2", await Leases.GetCheckpointAsync(Key, Token));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Game.Functions.Contracts;
+using Game.Server.EventSources.Leases;
 using Game.Server.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -63,7 +64,7 @@ public sealed class SqliteGameStoreContractTests : GameStoreContract
     {
         // Queued at once, these share commits: the lost lease and the throwing update must fail alone, rolled back
         // to their own savepoints, while every other write is durable.
-        var lease = await Store.AcquireLeaseAsync("score/motion/shardId-000000000000", "host-a", Token);
+        var lease = await Leases.AcquireLeaseAsync("score/motion/shardId-000000000000", "host-a", Token);
         for (var i = 0; i < 20; i++)
         {
             await Store.AddPlayerAsync("GAME", new PlayerProfile { PlayerId = $"p{i:D2}", Nickname = $"n{i}", Team = "blue" }, Token);
@@ -72,8 +73,8 @@ public sealed class SqliteGameStoreContractTests : GameStoreContract
         var updates = Enumerable.Range(0, 20)
             .Select(i => Store.UpdateLedgersAsync("GAME", [($"p{i:D2}", l => l with { Score = l.Score + i + 1, LastSeq = 1 })], Token))
             .ToList();
-        var staleCheckpoint = Store.SetCheckpointAsync(lease.LeaseKey, "100", lease.LeaseCounter + 1, Token);
-        var checkpoint = Store.SetCheckpointAsync(lease.LeaseKey, "200", lease.LeaseCounter, Token);
+        var staleCheckpoint = Leases.SetCheckpointAsync(lease.LeaseKey, "100", lease.LeaseCounter + 1, Token);
+        var checkpoint = Leases.SetCheckpointAsync(lease.LeaseKey, "200", lease.LeaseCounter, Token);
         var throwing = Store.UpdateLedgersAsync("GAME", [("p00", l => l with { Score = 1_000 }), ("p01", _ => throw new InvalidOperationException("boom"))], Token);
 
         await Task.WhenAll(updates);

@@ -1,4 +1,4 @@
-namespace Game.Functions.Contracts;
+namespace Game.Server.EventSources.Leases;
 
 /// <summary>
 /// A processor's hold on one shard of one event source mapping, as the KCL keeps it: the owner, the fencing
@@ -6,7 +6,7 @@ namespace Game.Functions.Contracts;
 /// </summary>
 /// <remarks>
 /// <see cref="LeaseCounter"/> grows by one on every acquisition, so the holder with the highest counter is the
-/// only one whose checkpoints are still accepted (<see cref="IGameStore.SetCheckpointAsync"/>).
+/// only one whose checkpoints are still accepted (<see cref="IShardLeaseStore.SetCheckpointAsync"/>).
 /// </remarks>
 public sealed record Lease
 {
