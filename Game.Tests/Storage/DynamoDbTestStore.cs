@@ -25,10 +25,10 @@ public sealed class DynamoDbTestStore : ITestStore
     private readonly StorageMetrics _metrics = new();
     private readonly bool _ownsTables;
 
-    private DynamoDbTestStore(DynamoDbStorageOptions options, bool ownsTables)
+    private DynamoDbTestStore(DynamoDbStorageOptions options, bool ownsTables, TimeProvider? time = null)
     {
         Options = options;
-        Tables = new DynamoDbTables(options, _metrics, TimeProvider.System, NullLogger<DynamoDbTables>.Instance);
+        Tables = new DynamoDbTables(options, _metrics, time ?? TimeProvider.System, NullLogger<DynamoDbTables>.Instance);
         Games = new DynamoDbGameStore(Tables, NullLogger<DynamoDbGameStore>.Instance);
         Leases = new DynamoDbShardLeaseStore(Tables, NullLogger<DynamoDbShardLeaseStore>.Instance);
         DeadLetters = new DynamoDbDeadLetterStore(Tables);
@@ -59,10 +59,10 @@ public sealed class DynamoDbTestStore : ITestStore
         TablePrefix = $"{RunPrefix}_{Interlocked.Increment(ref s_storeCount)}_",
     };
 
-    /// <summary>New, empty tables on the test endpoint, deleted again on dispose.</summary>
-    public static async Task<DynamoDbTestStore> CreateTemporaryAsync(CancellationToken cancellationToken)
+    /// <summary>New, empty tables on the test endpoint, deleted again on dispose; the store waits on <paramref name="time"/> (default the system clock).</summary>
+    public static async Task<DynamoDbTestStore> CreateTemporaryAsync(CancellationToken cancellationToken, TimeProvider? time = null)
     {
-        var store = new DynamoDbTestStore(UniqueOptions(), ownsTables: true);
+        var store = new DynamoDbTestStore(UniqueOptions(), ownsTables: true, time);
         try
         {
             await store.Tables.InitializeAsync(cancellationToken);

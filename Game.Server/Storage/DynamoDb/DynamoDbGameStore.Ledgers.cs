@@ -105,7 +105,7 @@ public sealed partial class DynamoDbGameStore
             {
                 LogLedgerRaced(logger, gameId, playerId, attempt);
                 // A random pause breaks the lockstep of two writers that keep re-reading and colliding.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), tables.Time, cancellationToken);
             }
             catch (ConditionalCheckFailedException ex)
             {
