@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Game.Functions.Runtime;
-using Game.Server.EventSources.Leases;
 using Game.Server.Ingest;
 using Game.Tests.Infrastructure;
+using Game.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Game.Tests.EventSources;
@@ -99,9 +99,8 @@ public sealed class EventSourceMappingTests
             var appended = await AppendAsync(server, "p", "a", "b", "c");
             await WaitForRecordsAsync(function, 3);
             // The checkpoint is written after the invocation returns: wait until it names the last record.
-            var store = server.Services.GetRequiredService<IShardLeaseStore>();
             var deadline = DateTime.UtcNow + Patience;
-            while (await store.GetCheckpointAsync($"{function}/motion/{appended[^1].ShardId}", CancellationToken.None) != appended[^1].SequenceNumber)
+            while (await LeaseCheckpoints.ReadAsync(server.Services, $"{function}/motion/{appended[^1].ShardId}", CancellationToken.None) != appended[^1].SequenceNumber)
             {
                 Assert.True(DateTime.UtcNow < deadline, "the checkpoint never reached the last record");
                 await Task.Delay(20);
