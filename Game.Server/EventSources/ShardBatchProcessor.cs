@@ -17,19 +17,6 @@ public sealed record FailedRecords(IReadOnlyList<StreamRecord> Records, string C
 public sealed record ProcessingSummary(int FilteredOut, int Failed, int Invocations);
 
 /// <summary>
-/// Where <see cref="ShardBatchProcessor"/> sends one shard's batches: the function, lane by lane, and the
-/// on-failure destination for records it gives up on.
-/// </summary>
-public interface IShardBatchTarget
-{
-    /// <summary>Invokes the function with one lane's records, in order; answers how the invocation ended.</summary>
-    Task<InvocationResult> InvokeAsync(int lane, IReadOnlyList<StreamRecord> records, CancellationToken cancellationToken);
-
-    /// <summary>Hands records the mapping gave up on to the on-failure destination (or drops them when it has none).</summary>
-    Task DeliverFailureAsync(FailedRecords failed, CancellationToken cancellationToken);
-}
-
-/// <summary>
 /// Lambda's Kinesis event-source semantics for one polled batch of one shard: filtering, lanes by partition key
 /// (ParallelizationFactor), retries with backoff, bisection, partial batch failures, record age, and the
 /// on-failure destination. It returns only when every record either succeeded, was filtered out, or was handed

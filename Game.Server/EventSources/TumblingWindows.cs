@@ -2,13 +2,6 @@ using Game.Functions.Contracts;
 
 namespace Game.Server.EventSources;
 
-/// <summary>A target whose function aggregates tumbling windows (<c>ITumblingWindowFunction</c>).</summary>
-public interface IWindowedShardTarget : IShardBatchTarget
-{
-    /// <summary>Invokes the function with a window's records (none on its final invocation) and the state carried into it.</summary>
-    Task<InvocationResult> InvokeWindowAsync(IReadOnlyList<StreamRecord> records, WindowInput window, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// One shard's tumbling windows (TumblingWindowInSeconds): splits each polled batch at window boundaries, invokes
 /// the function with each run and the window's state under Lambda's retry rules (<see cref="ShardBatchProcessor"/>),
