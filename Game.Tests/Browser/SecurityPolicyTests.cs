@@ -29,7 +29,8 @@ public sealed class SecurityPolicyTests(BrowserFixture fixture)
         await Expect(code).ToHaveTextAsync(new Regex("^[A-HJ-NP-Z2-9]{5}$"));
         var gameId = (await code.TextContentAsync())!;
         await Expect(display.GetByTestId("join-qr")).ToBeVisibleAsync();
-        Assert.True(await display.EvaluateAsync<bool>("() => document.getElementById('qr').naturalWidth > 0"), "the QR code image loaded");
+        // decode() rejects for an image that did not load (an SVG without a size of its own has no naturalWidth to check).
+        Assert.True(await display.EvaluateAsync<bool>("() => document.getElementById('qr').decode().then(() => true, () => false)"), "the QR code image loaded");
 
         // The phone joins (fetch) and connects to its hub; the display counts it once its connection is up.
         var phone = await OpenAsync(phoneContext, $"/play?game={gameId}", errors);
