@@ -1,6 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
-using Game.Server.Games;
+using Game.Server.Auth;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Game.Server.EventSources;

@@ -10,6 +10,7 @@ public static class IngestExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IngestStream>();
+        builder.Services.AddHealthChecks().AddCheck<StreamWriterHealthCheck>(StreamWriterHealthCheck.Name);
         return builder;
     }
 }
