@@ -41,6 +41,10 @@ const GRAVITY = 9.81;
 
 const params = new URLSearchParams(location.search);
 if (params.get("game")) $("game").value = params.get("game").toUpperCase();
+// The counters of sent and waiting batches are for whoever tests the page (?debug), not for players.
+const debug = params.has("debug");
+$("diagnostics").hidden = !debug;
+const playUrl = (gameId) => `/play?game=${gameId}${debug ? "&debug" : ""}`;
 
 let player = null, phone = null, frame = null, clockOffset = 0;
 let seq = 0, savedSeq = 0, samples = [], sent = 0, lastT = -Infinity, motion = "off", wakeLock = null, lastPhase = null, energy = 0;
@@ -100,6 +104,26 @@ async function enableMotion() {
       return;
     }
   }
+  listen();
+}
+
+// After a reload (a finished game, a phone that locked) the page asks for the tap again only when it must: without
+// iOS's permission API the listener needs none, and iOS answers a site it already allowed without one (outside a
+// tap it refuses to ask, and the button stays).
+async function resumeMotion() {
+  if (typeof DeviceMotionEvent === "undefined") return;
+  if (typeof DeviceMotionEvent.requestPermission === "function") {
+    try {
+      if (await DeviceMotionEvent.requestPermission() !== "granted") return;
+    } catch {
+      return;
+    }
+  }
+  listen();
+}
+
+function listen() {
+  if (motion === "waiting" || motion === "on") return;
   window.addEventListener("devicemotion", onMotion);
   setMotion("waiting");
   // No reading within a few seconds means no sensor (or one the browser keeps off on an insecure page).
@@ -239,10 +263,11 @@ function showPlaying() {
   render();
 }
 
-async function play(joined) {
+async function play(joined, resumed = false) {
   player = joined;
   seq = savedSeq = joined.seq ?? 0;
   showPlaying();
+  if (resumed) resumeMotion();
   try {
     await connect();
   } catch {
@@ -268,7 +293,7 @@ $("join-form").onsubmit = async (e) => {
     if (!r.ok) throw new Error((await r.json().catch(() => ({}))).detail || r.statusText);
     const joined = await r.json();
     localStorage.setItem(storageKey(joined.gameId), JSON.stringify({ ...joined, seq: 0 }));
-    history.replaceState(null, "", `/play?game=${joined.gameId}`);
+    history.replaceState(null, "", playUrl(joined.gameId));
     await play(joined);
   } catch (error) {
     $("join-error").textContent = t("join.failed", { reason: error.message });
@@ -283,9 +308,9 @@ function keepAwakeIfPlaying() { if (["countdown", "running"].includes(phaseOf(fr
 
 $("leave").onclick = () => {
   if (player) localStorage.removeItem(storageKey(player.gameId));
-  location.href = `/play?game=${player?.gameId ?? ""}`;
+  location.href = playUrl(player?.gameId ?? "");
 };
 
 // A reload (or a phone that locked and came back) continues as the same player.
 const saved = params.get("game") && localStorage.getItem(storageKey(params.get("game").toUpperCase()));
-if (saved) play(JSON.parse(saved));
+if (saved) play(JSON.parse(saved), true);
