@@ -52,6 +52,11 @@ const unacked = new Map();
 const inFlight = new Set();
 
 const storageKey = (gameId) => `shake.player.${gameId}`;
+// Device time in milliseconds since the epoch (the page's time origin plus the event's timeStamp), in real time
+// and increasing across reloads, where a timeStamp alone restarts near 0 on every load. `clockShift` is 0 unless the
+// device's clock was set back since the last sample this player sent (it is saved with the seq).
+let clockShift = 0;
+const deviceNow = () => performance.timeOrigin + performance.now() + clockShift;
 
 // ---- motion ----
 
@@ -71,9 +76,10 @@ function onMotion(e) {
     return;
   }
   if (motion !== "on") setMotion("on");
-  // The server drops a sample whose device time does not increase; an event without a usable timeStamp
-  // (some synthetic or polyfilled events) gets the page clock instead.
-  let time = e.timeStamp > lastT ? e.timeStamp : performance.now();
+  // The server drops a sample whose device time does not increase, remembering the last one per player across
+  // reloads; an event without a usable timeStamp (some synthetic or polyfilled events) gets the page clock instead.
+  let time = performance.timeOrigin + e.timeStamp + clockShift;
+  if (!(time > lastT)) time = deviceNow();
   if (!(time > lastT)) time = lastT + 1;
   lastT = time;
   energy = Math.max(energy * 0.9, Math.min(1, Math.max(0, Math.hypot(a.x, a.y, a.z) - GRAVITY) / 30));
@@ -157,7 +163,7 @@ function flush() {
     $("last-seq").textContent = batch.seq;
   }
   // The seq must keep rising across a reload, or the server would take new batches for replays.
-  if (seq !== savedSeq) { localStorage.setItem(storageKey(player.gameId), JSON.stringify({ ...player, seq })); savedSeq = seq; }
+  if (seq !== savedSeq) { localStorage.setItem(storageKey(player.gameId), JSON.stringify({ ...player, seq, t: lastT })); savedSeq = seq; }
   showPending();
   if (phone?.state !== "Connected") return;
   for (const batch of unacked.values()) if (!inFlight.has(batch.seq)) send(batch);
@@ -266,6 +272,8 @@ function showPlaying() {
 async function play(joined, resumed = false) {
   player = joined;
   seq = savedSeq = joined.seq ?? 0;
+  lastT = joined.t ?? -Infinity;
+  clockShift = Math.max(0, lastT + 1 - deviceNow());
   showPlaying();
   if (resumed) resumeMotion();
   try {
