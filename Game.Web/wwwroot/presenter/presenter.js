@@ -108,6 +108,8 @@ function drawLeaders(leaders) {
     row.querySelector(".score").textContent = numbers.format(p.score);
   });
   for (const [id, row] of rows) if (!seen.has(id)) { row.remove(); rows.delete(id); }
+  // The empty list gives its space to the line that says why it is empty.
+  $("leaders").hidden = leaders.length === 0;
   $("leaders-empty").hidden = leaders.length > 0;
 }
 
