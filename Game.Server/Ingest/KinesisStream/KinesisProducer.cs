@@ -303,9 +303,10 @@ public sealed partial class KinesisProducer : IRecordProducer, IAsyncDisposable
 
                 return;
             }
-            catch (Exception ex) when (ex is KinesisServiceException or HttpRequestException or TimeoutException or OperationCanceledException)
+            catch (Exception ex)
             {
-                // The call's fate is unknown (or it was throttled as a whole): resend every record of it.
+                // The call's fate is unknown (throttled as a whole, no answer, an answer we cannot read): resend
+                // every record of it. Whatever happens, no append may be left without an answer.
                 LogCallFailed(_logger, batch.Count, ex.Message);
                 foreach (var pending in batch)
                 {
