@@ -1,3 +1,4 @@
+using Game.Server.Auth;
 using Game.Server.EventSources;
 using Game.Server.Games;
 using Game.Server.Hosting;
@@ -21,10 +22,14 @@ builder.AddInvokeApi();
 builder.AddRealtime();
 builder.AddTelemetry();
 builder.AddBadRequestAnswers();
-builder.Services.AddSingleton<PresenterKey>();
+builder.AddPagesAndHealth();
+builder.AddClientRateLimits();
+builder.AddPresenterKey();
 
 var app = builder.Build();
+app.UseSecurityHeaders();
 app.UseBadRequestAnswers();
+app.UseClientRateLimits();
 app.MapPages();
 app.MapGameApi();
 app.MapJoinQrCode();
@@ -35,6 +40,7 @@ app.MapGameHistoryApi();
 app.MapRealtime();
 app.MapTelemetry();
 app.AnnouncePresenterUrl();
+app.WarnAboutDevelopmentKeys();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>

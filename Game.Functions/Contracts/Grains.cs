@@ -48,8 +48,8 @@ public sealed record WindowInput(
     [property: Id(4)] bool TerminatedEarly);
 
 /// <summary>
-/// Hosts one function for one shard (key: <c>{function}/{shardId}</c>), the way Lambda runs an execution
-/// environment: init once per activation, then warm invocations in order.
+/// Hosts one function for one shard lane (key: <see cref="FunctionShardKey"/>, <c>{function}/{shardId}/{lane}</c>),
+/// the way Lambda runs an execution environment: init once per activation, then warm invocations in order.
 /// </summary>
 public interface IFunctionShardGrain : IGrainWithStringKey
 {

@@ -2,7 +2,8 @@ namespace Game.Functions.Contracts;
 
 /// <summary>
 /// The game's storage port: games, players and their score ledgers. Implemented by the embedded file store
-/// (default) and DynamoDB; both pass the same contract tests. Shard leases and checkpoints have their own port,
+/// (default) and DynamoDB; both pass the same contract tests. Creating tables or files is the store's own
+/// business, done once at start-up before anything uses a port. Shard leases and checkpoints have their own port,
 /// owned by the event sources (<c>Game.Server.EventSources.Leases.IShardLeaseStore</c>).
 /// </summary>
 /// <remarks>
@@ -11,9 +12,6 @@ namespace Game.Functions.Contracts;
 /// </remarks>
 public interface IGameStore
 {
-    /// <summary>Creates tables or files when missing.</summary>
-    Task InitializeAsync(CancellationToken cancellationToken);
-
     Task SaveGameAsync(GameRecord game, CancellationToken cancellationToken);
 
     Task<GameRecord?> GetGameAsync(string gameId, CancellationToken cancellationToken);

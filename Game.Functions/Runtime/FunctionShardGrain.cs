@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Game.Functions.Runtime;
 
 /// <summary>
-/// Runs one function for one shard lane (key: <c>{function}/{shardId}/{lane}</c>) in its own
+/// Runs one function for one shard lane (key: <see cref="FunctionShardKey"/>) in its own
 /// <see cref="FunctionEnvironment"/>: init once per activation, then warm invocations, one batch at a time, in order.
 /// </summary>
 public sealed class FunctionShardGrain(
@@ -18,7 +18,7 @@ public sealed class FunctionShardGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _environment = new FunctionEnvironment(this.GetPrimaryKeyString().Split('/')[0], services, catalog, metrics, time, logger);
+        _environment = new FunctionEnvironment(FunctionShardKey.Parse(this.GetPrimaryKeyString()).Function, services, catalog, metrics, time, logger);
         return Task.CompletedTask;
     }
 

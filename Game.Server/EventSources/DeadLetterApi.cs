@@ -1,6 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
-using Game.Server.Games;
+using Game.Server.Auth;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Game.Server.EventSources;
@@ -52,7 +52,7 @@ public static class DeadLetterApi
         }
 
         // Its own activation, so a replay never interleaves with the live shard's batches.
-        var result = await grains.GetGrain<IFunctionShardGrain>($"{functionName}/{letter.ShardId}/replay")
+        var result = await grains.GetFunctionShardGrain(FunctionShardKey.ForReplay(functionName, letter.ShardId))
             .Invoke(new ShardBatch(letter.StreamName, letter.ShardId, letter.Records));
         DateTimeOffset? replayedAt = null;
         if (result.Succeeded)

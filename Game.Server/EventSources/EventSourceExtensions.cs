@@ -1,5 +1,7 @@
 using Game.Functions.Runtime;
 using Game.Functions.Scoring;
+using Game.Server.EventSources.Sources;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Game.Server.EventSources;
@@ -46,6 +48,8 @@ public static class EventSourceExtensions
             name,
             typeof(TFunction),
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptionsMonitor<EventSourceMappingOptions>>().Get(name).Timeout)));
+        // The stream the mappings read: the embedded one unless a provider registered another source first.
+        services.TryAddSingleton<IShardSource, EmbeddedShardSource>();
         services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<ShardPoller>(sp, name));
         return services;
     }

@@ -20,15 +20,13 @@ public sealed record ProcessingSummary(int FilteredOut, int Failed, int Invocati
 /// Lambda's Kinesis event-source semantics for one polled batch of one shard: filtering, lanes by partition key
 /// (ParallelizationFactor), retries with backoff, bisection, partial batch failures, record age, and the
 /// on-failure destination. It returns only when every record either succeeded, was filtered out, or was handed
-/// to <c>onFailure</c>, so the caller may then move the checkpoint past the whole batch.
+/// to the target's on-failure destination, so the caller may then move the checkpoint past the whole batch.
 /// </summary>
-/// <remarks>Pure orchestration: invoking, failing and waiting are delegates, so the rules are tested without a host.</remarks>
-public sealed class ShardBatchProcessor(
-    EventSourceMappingOptions options,
-    Func<int, IReadOnlyList<StreamRecord>, CancellationToken, Task<InvocationResult>> invoke,
-    Func<FailedRecords, CancellationToken, Task> onFailure,
-    Func<TimeSpan, CancellationToken, Task> delay,
-    TimeProvider time)
+/// <remarks>
+/// Pure orchestration: invoking and the on-failure destination are the <see cref="IShardBatchTarget"/>, waiting is
+/// the <see cref="TimeProvider"/>, so the rules are tested without a host.
+/// </remarks>
+public sealed class ShardBatchProcessor(EventSourceMappingOptions options, IShardBatchTarget target, TimeProvider time)
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
@@ -70,7 +68,7 @@ public sealed class ShardBatchProcessor(
                 var (expired, fresh) = SplitExpired(batch);
                 if (expired.Count > 0)
                 {
-                    await onFailure(new FailedRecords(expired, FailedRecords.RecordAgeExceeded, null, attempts), cancellationToken);
+                    await target.DeliverFailureAsync(new FailedRecords(expired, FailedRecords.RecordAgeExceeded, null, attempts), cancellationToken);
                     failed += expired.Count;
                     batch = fresh;
                     if (batch.Count == 0)
@@ -80,7 +78,7 @@ public sealed class ShardBatchProcessor(
                 }
 
                 invocations++;
-                var result = await invoke(lane, batch, cancellationToken);
+                var result = await target.InvokeAsync(lane, batch, cancellationToken);
                 if (result.Error is null && (result.Succeeded || !options.ReportsBatchItemFailures))
                 {
                     break;
@@ -103,12 +101,12 @@ public sealed class ShardBatchProcessor(
                 attempts++;
                 if (options.MaximumRetryAttempts >= 0 && attempts > options.MaximumRetryAttempts)
                 {
-                    await onFailure(new FailedRecords(batch, FailedRecords.RetryAttemptsExhausted, result.Error ?? $"Reported failure at {result.FirstFailedSequenceNumber}", attempts), cancellationToken);
+                    await target.DeliverFailureAsync(new FailedRecords(batch, FailedRecords.RetryAttemptsExhausted, result.Error ?? $"Reported failure at {result.FirstFailedSequenceNumber}", attempts), cancellationToken);
                     failed += batch.Count;
                     break;
                 }
 
-                await delay(RetryDelay(attempts), cancellationToken);
+                await Task.Delay(RetryDelay(attempts), time, cancellationToken);
             }
         }
 

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Game.Functions.Contracts;
 using Game.Functions.Games;
+using Game.Server.Auth;
+using Game.Server.Hosting;
 using Game.Server.Realtime;
 using Microsoft.Extensions.Options;
 
@@ -24,8 +26,8 @@ public static class GameApi
         games.MapGet("/", ListAsync);
         games.MapPost("/{gameId}/start", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Start())).AddEndpointFilter(PresenterKey.Required);
         games.MapPost("/{gameId}/stop", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Stop())).AddEndpointFilter(PresenterKey.Required);
-        games.MapPost("/{gameId}/players", JoinAsync);
-        games.MapGet("/{gameId}/scoreboard", ScoreboardAsync);
+        games.MapPost("/{gameId}/players", JoinAsync).RequireRateLimiting(ClientRateLimits.Joins);
+        games.MapGet("/{gameId}/scoreboard", ScoreboardAsync).RequireRateLimiting(ClientRateLimits.Reads);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Game.Functions.Contracts;
+using Game.Server.Hosting;
 
 namespace Game.Server.Games;
 
@@ -12,7 +13,7 @@ public static class GameHistoryApi
 {
     public static IEndpointRouteBuilder MapGameHistoryApi(this IEndpointRouteBuilder app)
     {
-        var games = app.MapGroup("/api/games");
+        var games = app.MapGroup("/api/games").RequireRateLimiting(ClientRateLimits.Reads);
         games.MapGet("/{gameId}/results", ResultsAsync);
         games.MapGet("/{gameId}/results.csv", ResultsCsvAsync);
         return app;

@@ -1,4 +1,5 @@
 using Game.Functions.Contracts;
+using Game.Server.Hosting;
 using QRCoder;
 
 namespace Game.Server.Games;
@@ -11,7 +12,7 @@ public static class QrCodeEndpoint
 
     public static IEndpointRouteBuilder MapJoinQrCode(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/games/{gameId}/qr.svg", RenderAsync);
+        app.MapGet("/api/games/{gameId}/qr.svg", RenderAsync).RequireRateLimiting(ClientRateLimits.Reads);
         return app;
     }
 

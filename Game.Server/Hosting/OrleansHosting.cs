@@ -1,5 +1,7 @@
 using System.Net;
 using Game.Functions.Games;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Game.Server.Hosting;
 
@@ -20,8 +22,11 @@ public static class OrleansHosting
                 primarySiloEndpoint: null,
                 serviceId: orleans["ServiceId"] ?? "game",
                 clusterId: orleans["ClusterId"] ?? "game");
-            silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
+            silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
         });
+        // A taken port stops the start with the setting to change, instead of a second silo sharing it silently.
+        builder.Services.AddSingleton<IValidateOptions<EndpointOptions>, OrleansPorts>();
+        builder.Services.AddOptions<EndpointOptions>().ValidateOnStart();
         builder.Services.AddOptions<GameOptions>()
             .Bind(builder.Configuration.GetSection(GameOptions.Section))
             .ValidateDataAnnotations()

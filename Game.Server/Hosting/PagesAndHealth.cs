@@ -1,31 +1,29 @@
-using Game.Server.Games;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Game.Server.Hosting;
 
-public static partial class PagesAndHealth
+public static class PagesAndHealth
 {
-    /// <summary>Game.Web's pages: the presenter display at <c>/</c>, the phone controller at <c>/play</c>.</summary>
+    /// <summary>The health checks behind <c>/health</c>; each feature adds its own (the stream's writer, for one).</summary>
+    public static IHostApplicationBuilder AddPagesAndHealth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>
+    /// Game.Web's pages: the presenter display at <c>/</c>, the phone controller at <c>/play</c>; and <c>/health</c>:
+    /// 200 <c>{"status":"ok"}</c> while every check passes, 503 with the failing checks otherwise.
+    /// </summary>
     public static IEndpointRouteBuilder MapPages(this WebApplication app)
     {
         app.UseStaticFiles();
         app.MapGet("/", (IWebHostEnvironment env) => Page(env, "presenter/index.html"));
         app.MapGet("/play", (IWebHostEnvironment env) => Page(env, "play/index.html"));
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         return app;
-    }
-
-    /// <summary>Prints where to point the projector, with the presenter key when this start generated it.</summary>
-    public static void AnnouncePresenterUrl(this WebApplication app)
-    {
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            var key = app.Services.GetRequiredService<PresenterKey>();
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Game.Server");
-            foreach (var url in app.Urls)
-            {
-                LogPresenterUrl(logger, $"{url}/?key={key.Value}");
-            }
-        });
     }
 
     private static IResult Page(IWebHostEnvironment env, string path)
@@ -34,6 +32,19 @@ public static partial class PagesAndHealth
         return file.Exists ? Results.Stream(file.CreateReadStream(), "text/html; charset=utf-8") : Results.NotFound();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Presenter display: {Url}")]
-    private static partial void LogPresenterUrl(ILogger logger, string url);
+    /// <summary>Healthy answers the body it always did; otherwise the body names what is wrong, for whoever looks.</summary>
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        object body = report.Status == HealthStatus.Healthy
+            ? new { status = "ok" }
+            : new
+            {
+                status = report.Status.ToString().ToLowerInvariant(),
+                checks = report.Entries
+                    .Where(e => e.Value.Status != HealthStatus.Healthy)
+                    .Select(e => new { name = e.Key, status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+            };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
+    }
 }

@@ -18,6 +18,7 @@ public static class IngestExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestProviderValidator>();
         builder.Services.AddSingleton<IngestStream>();
+        builder.Services.AddHealthChecks().AddCheck<StreamWriterHealthCheck>(StreamWriterHealthCheck.Name);
         builder.Services.AddKinesisStream();
         builder.Services.AddSingleton<EmbeddedRecordProducer>();
         builder.Services.AddSingleton<IRecordProducer>(provider =>

@@ -40,6 +40,8 @@ public sealed partial class IngestStream : IAsyncDisposable
     private readonly ITimer _retention;
     private readonly ShardWriteLimits? _limits;
     private long _pendingRecords;
+    private Exception? _lastCommitError;
+    private Exception? _writerFailure;
 
     public IngestStream(IOptions<IngestOptions> options, DataDirectory data, TimeProvider time, ILogger<IngestStream> logger)
     {
@@ -60,7 +62,7 @@ public sealed partial class IngestStream : IAsyncDisposable
 
         var writeConnection = Open();
         Recover(writeConnection);
-        _writer = Task.Run(() => WriteLoopAsync(writeConnection));
+        _writer = Task.Run(() => RunWriterAsync(writeConnection));
         _retention = time.CreateTimer(_ => TrimExpired(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         _limits = _options.EnforceShardLimits ? new ShardWriteLimits(Map.ShardCount, _options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, time) : null;
     }
@@ -143,7 +145,9 @@ public sealed partial class IngestStream : IAsyncDisposable
         if (!_queue.Writer.TryWrite(pending))
         {
             Interlocked.Add(ref _pendingRecords, -records.Count);
-            throw new ObjectDisposedException(nameof(IngestStream));
+            return Volatile.Read(ref _writerFailure) is not null
+                ? Task.FromResult(Refused(shards))
+                : throw new ObjectDisposedException(nameof(IngestStream));
         }
 
         return pending.Completion.Task;
@@ -301,9 +305,9 @@ public sealed partial class IngestStream : IAsyncDisposable
             }
 
             Array.Clear(touched);
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             try
             {
+                var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 using (var transaction = connection.BeginTransaction())
                 {
                     insert.Transaction = transaction;
@@ -354,16 +358,20 @@ public sealed partial class IngestStream : IAsyncDisposable
                 {
                     pending.Completion.TrySetResult(pending.Results);
                 }
+
+                Volatile.Write(ref _lastCommitError, null);
             }
-            catch (Exception ex) when (ex is SqliteException or IOException)
+            catch (Exception ex)
             {
+                // Any failure, not only SQLite's or the disk's: the writer is the only way into the stream, so it
+                // refuses this group (the transaction rolled back, nothing of it is visible) and goes on with the
+                // next; /health reports the failure until a commit succeeds again.
                 LogCommitFailed(_logger, ex, count);
+                Volatile.Write(ref _lastCommitError, ex);
                 Array.Copy(_committedPosition, _nextPosition, _nextPosition.Length);
                 foreach (var pending in group)
                 {
-                    pending.Completion.TrySetResult(pending.Shards
-                        .Select(s => new AppendResult(ShardMap.ShardId(s), null, "InternalFailure", "The stream could not write the record."))
-                        .ToArray());
+                    pending.Completion.TrySetResult(Refused(pending.Shards));
                 }
             }
             finally
@@ -372,6 +380,39 @@ public sealed partial class IngestStream : IAsyncDisposable
             }
         }
     }
+
+    private static AppendResult[] Refused(int[] shards) =>
+        shards.Select(s => new AppendResult(ShardMap.ShardId(s), null, "InternalFailure", "The stream could not write the record.")).ToArray();
+
+    /// <summary>
+    /// The writer's end. Disposal ends it normally; anything else (it cannot prepare its statements, say) means no
+    /// append will ever be written again: every waiting append is refused, later ones throw, and /health says why.
+    /// </summary>
+    private async Task RunWriterAsync(SqliteConnection connection)
+    {
+        try
+        {
+            await WriteLoopAsync(connection);
+        }
+        catch (Exception ex)
+        {
+            LogWriterStopped(_logger, ex);
+            Volatile.Write(ref _writerFailure, ex);
+            _queue.Writer.TryComplete(ex);
+            while (_queue.Reader.TryRead(out var pending))
+            {
+                Interlocked.Add(ref _pendingRecords, -pending.Records.Count);
+                pending.Completion.TrySetResult(Refused(pending.Shards));
+            }
+        }
+    }
+
+    /// <summary>The writer's state, for /health: null while it writes; otherwise why it does not.</summary>
+    public string? WriterProblem => Volatile.Read(ref _writerFailure) is { } stopped
+        ? $"The stream's writer stopped: {stopped.Message}"
+        : Volatile.Read(ref _lastCommitError) is { } failed
+            ? $"The stream's last commit failed (its appends were refused): {failed.Message}"
+            : null;
 
     private void TrimExpired()
     {
@@ -409,6 +450,9 @@ public sealed partial class IngestStream : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The stream could not commit {Count} records; they were refused")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The stream's writer stopped: no record can be appended until the server restarts")]
+    private static partial void LogWriterStopped(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention trimmed {Count} records")]
     private static partial void LogTrimmed(ILogger logger, int count);

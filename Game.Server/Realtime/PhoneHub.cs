@@ -5,23 +5,21 @@ using Microsoft.AspNetCore.SignalR;
 namespace Game.Server.Realtime;
 
 /// <summary>
-/// Phones send motion batches here. The connection carries the player token (<c>access_token</c>); each batch is
+/// Phones send motion batches here. The connection carries the player token (<c>Authorization: Bearer</c> or
+/// <c>access_token</c>, checked before the hub by <see cref="PhoneConnections"/>); each batch is
 /// checked against it and appended to the stream as one record, partition key = player id, and acknowledged once
 /// durable; the ack carries the phone's newest standing when one is waiting (<see cref="PhoneStandings"/>).
 /// Thin and stateless: scoring happens downstream.
 /// </summary>
-public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens, PhoneStandings standings, IGrainFactory grains) : Hub<IPhoneClient>
+public sealed class PhoneHub(IngestStream stream, PhoneStandings standings, IGrainFactory grains) : Hub<IPhoneClient>
 {
     private const string PlayerKey = "player";
 
     public override async Task OnConnectedAsync()
     {
-        var token = Context.GetHttpContext()?.Request.Query["access_token"].ToString();
-        if (!tokens.TryValidate(token, out var gameId, out var playerId))
-        {
-            throw new HubException("A valid player token is required: join the game first.");
-        }
-
+        // PhoneConnections refused every request without a valid token; this only guards a hub mapped without it.
+        var (gameId, playerId) = PhoneConnections.PlayerOf(Context.GetHttpContext())
+            ?? throw new HubException("A valid player token is required: join the game first.");
         Context.Items[PlayerKey] = (gameId, playerId);
         await Groups.AddToGroupAsync(Context.ConnectionId, HubFramePublisher.PlayerGroup(playerId));
         // The phone is right at once after a (re)connect, without waiting for its standing to change.
@@ -29,6 +27,17 @@ public sealed class PhoneHub(IngestStream stream, PlayerTokens tokens, PhoneStan
         {
             await Clients.Caller.Standing(standing);
         }
+    }
+
+    /// <summary>Its standings entry goes with the connection (<see cref="PhoneStandings.Release"/>).</summary>
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(PlayerKey, out var player) && player is ValueTuple<string, string> identity)
+        {
+            standings.Release(identity.Item2);
+        }
+
+        return Task.CompletedTask;
     }
 
     public async Task<MotionAck> SendMotion(MotionBatch batch)

@@ -23,6 +23,23 @@ public sealed class PlayerTokens
         _key = File.ReadAllBytes(path);
     }
 
+    /// <summary>
+    /// The token a phone connection presents: <c>Authorization: Bearer</c> first (what the .NET and Node SignalR
+    /// clients send on WebSockets when given an access-token factory), else the <c>access_token</c> query (what
+    /// browsers send, since a browser WebSocket cannot carry headers).
+    /// </summary>
+    public static string? FromRequest(HttpRequest request)
+    {
+        const string scheme = "Bearer ";
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return header[scheme.Length..].Trim();
+        }
+
+        return request.Query["access_token"] is { Count: > 0 } query ? query.ToString() : null;
+    }
+
     public string Issue(string gameId, string playerId) => $"{gameId}.{playerId}.{Sign(gameId, playerId)}";
 
     public bool TryValidate(string? token, out string gameId, out string playerId)

@@ -16,7 +16,7 @@ public static class RealtimeExtensions
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
     {
-        app.MapHub<PhoneHub>(HubPaths.Phone);
+        app.MapHub<PhoneHub>(HubPaths.Phone).RequirePlayerToken();
         app.MapHub<PresenterHub>(HubPaths.Presenter);
         app.MapHub<BaselineHub>(HubPaths.Baseline);
         return app;

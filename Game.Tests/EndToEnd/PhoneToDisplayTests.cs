@@ -1,7 +1,7 @@
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
-using Game.Server.Storage;
 using Game.Tests.Infrastructure;
+using Game.Tests.Storage;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -88,9 +88,8 @@ public sealed class PhoneToDisplayTests : IAsyncLifetime
         Assert.Equal(expectedScores[players[0].PlayerId] + expectedScores[players[2].PlayerId], scoreboard.Teams.Single(t => t.Team == "red").Score);
 
         // The store itself holds the scores: read the embedded store's file directly.
-        using var store = new SqliteGameStore(Path.Combine(_server.DataDirectory, "game.db"));
-        await store.InitializeAsync(CancellationToken.None);
-        var stored = await store.GetPlayersAsync(game.GameId, CancellationToken.None);
+        await using var store = await SqliteTestStore.OpenAsync(Path.Combine(_server.DataDirectory, "game.db"), CancellationToken.None);
+        var stored = await store.Games.GetPlayersAsync(game.GameId, CancellationToken.None);
         Assert.Equal(expectedScores.OrderBy(e => e.Key), stored.ToDictionary(p => p.Profile.PlayerId, p => p.Ledger.Score).OrderBy(e => e.Key));
         Assert.All(stored, p => Assert.Equal(5, p.Ledger.LastSeq));
 

@@ -2,9 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Game.Functions.Runtime;
-using Game.Server.EventSources.Leases;
+using Game.Server.EventSources;
 using Game.Server.Ingest;
 using Game.Tests.Infrastructure;
+using Game.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Game.Tests.EventSources;
@@ -99,23 +100,28 @@ public sealed class EventSourceMappingTests
             var appended = await AppendAsync(server, "p", "a", "b", "c");
             await WaitForRecordsAsync(function, 3);
             // The checkpoint is written after the invocation returns: wait until it names the last record.
-            var store = server.Services.GetRequiredService<IShardLeaseStore>();
-            var deadline = DateTime.UtcNow + Patience;
-            while (await store.GetCheckpointAsync($"{function}/motion/{appended[^1].ShardId}", CancellationToken.None) != appended[^1].SequenceNumber)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the checkpoint never reached the last record");
-                await Task.Delay(20);
-            }
+            await WaitForCheckpointAsync(server, function, appended[^1]);
         }
 
         ScriptedFunction.Invocations.TryRemove(function, out _);
         await using (var restarted = new InProcessServer(settings, [function], dataDirectory))
         {
             _ = restarted.Services;
-            await AppendAsync(restarted, "p", "d");
-            await WaitForRecordsAsync(function, 1);
-            await Task.Delay(300);
+            var appended = await AppendAsync(restarted, "p", "d");
+            // A shard is read in order, so once the checkpoint names "d", anything read again before it was
+            // already invoked: no waiting for something not to happen.
+            await WaitForCheckpointAsync(restarted, function, appended[^1]);
             Assert.Equal(["d"], ScriptedFunction.InvocationsOf(function).SelectMany(Data));
+        }
+    }
+
+    private static async Task WaitForCheckpointAsync(InProcessServer server, string function, AppendResult record)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (await LeaseCheckpoints.ReadAsync(server.Services, ShardReader.LeaseKey(function, "motion", record.ShardId), CancellationToken.None) != record.SequenceNumber)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the checkpoint never reached {record.SequenceNumber}");
+            await Task.Delay(20);
         }
     }
 

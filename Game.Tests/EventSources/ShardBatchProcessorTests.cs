@@ -2,14 +2,13 @@ using System.Text;
 using Game.Functions.Contracts;
 using Game.Server.EventSources;
 using Game.Server.Ingest;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Game.Tests.EventSources;
 
 /// <summary>Lambda's event-source rules, driven with a scripted function and fake time.</summary>
 public sealed class ShardBatchProcessorTests
 {
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-28T12:00:00Z"));
+    private readonly InstantDelays _time = new(DateTimeOffset.Parse("2026-11-28T12:00:00Z"));
     private readonly List<IReadOnlyList<StreamRecord>> _invocations = [];
     private readonly List<FailedRecords> _failures = [];
 
@@ -20,28 +19,11 @@ public sealed class ShardBatchProcessorTests
 
     private static int N(StreamRecord record) => (int)long.Parse(record.SequenceNumber[8..]);
 
-    private ShardBatchProcessor Processor(EventSourceMappingOptions options, Func<IReadOnlyList<StreamRecord>, InvocationResult> function) => new(
-        options,
-        (_, batch, _) =>
-        {
-            lock (_invocations)
-            {
-                _invocations.Add(batch);
-            }
+    private ShardBatchProcessor Processor(EventSourceMappingOptions options, Func<IReadOnlyList<StreamRecord>, InvocationResult> function) =>
+        new(options, new ScriptedTarget(this, function), _time);
 
-            return Task.FromResult(function(batch));
-        },
-        (failed, _) =>
-        {
-            _failures.Add(failed);
-            return Task.CompletedTask;
-        },
-        (delay, _) =>
-        {
-            _time.Advance(delay);
-            return Task.CompletedTask;
-        },
-        _time);
+    private Task<ProcessingSummary> ProcessAsync(ShardBatchProcessor processor, IReadOnlyList<StreamRecord> records) =>
+        _time.RunAsync(processor.ProcessAsync(records, CancellationToken.None));
 
     private static InvocationResult Ok => new() { Succeeded = true };
 
@@ -52,7 +34,7 @@ public sealed class ShardBatchProcessorTests
     {
         var records = Records(5, _time.GetUtcNow());
 
-        var summary = await Processor(new EventSourceMappingOptions(), _ => Ok).ProcessAsync(records, CancellationToken.None);
+        var summary = await ProcessAsync(Processor(new EventSourceMappingOptions(), _ => Ok), records);
 
         Assert.Equal([records], _invocations);
         Assert.Equal(new ProcessingSummary(0, 0, 1), summary);
@@ -64,7 +46,7 @@ public sealed class ShardBatchProcessorTests
         var records = Records(3, _time.GetUtcNow());
         var options = new EventSourceMappingOptions { MaximumRetryAttempts = 2, OnFailureDestination = "DeadLetters" };
 
-        await Processor(options, _ => Error("kaput")).ProcessAsync(records, CancellationToken.None);
+        await ProcessAsync(Processor(options, _ => Error("kaput")), records);
 
         Assert.Equal(3, _invocations.Count);
         var failure = Assert.Single(_failures);
@@ -75,12 +57,26 @@ public sealed class ShardBatchProcessorTests
     }
 
     [Fact]
+    public async Task Process_FunctionFailsTwiceThenSucceeds_WaitsTheBackoffOnTheTimeProvider()
+    {
+        var records = Records(2, _time.GetUtcNow());
+        var start = _time.GetUtcNow();
+        var calls = 0;
+
+        await ProcessAsync(Processor(new EventSourceMappingOptions(), _ => ++calls <= 2 ? Error() : Ok), records);
+
+        Assert.Equal(3, _invocations.Count);
+        Assert.Equal(TimeSpan.FromMilliseconds(50 + 100), _time.GetUtcNow() - start);
+        Assert.Empty(_failures);
+    }
+
+    [Fact]
     public async Task Process_InfiniteRetriesWithMaximumRecordAge_RetriesUntilTheRecordsExpire()
     {
         var records = Records(2, _time.GetUtcNow());
         var options = new EventSourceMappingOptions { MaximumRetryAttempts = -1, MaximumRecordAgeInSeconds = 60 };
 
-        await Processor(options, _ => Error()).ProcessAsync(records, CancellationToken.None);
+        await ProcessAsync(Processor(options, _ => Error()), records);
 
         var failure = Assert.Single(_failures);
         Assert.Equal(FailedRecords.RecordAgeExceeded, failure.Condition);
@@ -96,7 +92,7 @@ public sealed class ShardBatchProcessorTests
         var options = new EventSourceMappingOptions { BisectBatchOnFunctionError = true, MaximumRetryAttempts = 1, OnFailureDestination = "DeadLetters" };
         var delivered = new List<int>();
 
-        await Processor(options, batch =>
+        await ProcessAsync(Processor(options, batch =>
         {
             if (batch.Any(r => N(r) == 5))
             {
@@ -105,7 +101,7 @@ public sealed class ShardBatchProcessorTests
 
             delivered.AddRange(batch.Select(N));
             return Ok;
-        }).ProcessAsync(records, CancellationToken.None);
+        }), records);
 
         Assert.Equal([1, 2, 3, 4, 6, 7, 8], delivered);
         var failure = Assert.Single(_failures);
@@ -120,9 +116,9 @@ public sealed class ShardBatchProcessorTests
         var options = new EventSourceMappingOptions { FunctionResponseTypes = [EventSourceMappingOptions.ReportBatchItemFailures] };
         var calls = 0;
 
-        await Processor(options, batch => ++calls == 1
+        await ProcessAsync(Processor(options, batch => ++calls == 1
             ? new InvocationResult { FirstFailedSequenceNumber = records[2].SequenceNumber }
-            : Ok).ProcessAsync(records, CancellationToken.None);
+            : Ok), records);
 
         Assert.Equal([[1, 2, 3, 4, 5, 6], [3, 4, 5, 6]], _invocations.Select(b => b.Select(N).ToArray()));
         Assert.Empty(_failures);
@@ -133,8 +129,7 @@ public sealed class ShardBatchProcessorTests
     {
         var records = Records(4, _time.GetUtcNow());
 
-        await Processor(new EventSourceMappingOptions(), _ => new InvocationResult { FirstFailedSequenceNumber = records[1].SequenceNumber })
-            .ProcessAsync(records, CancellationToken.None);
+        await ProcessAsync(Processor(new EventSourceMappingOptions(), _ => new InvocationResult { FirstFailedSequenceNumber = records[1].SequenceNumber }), records);
 
         Assert.Single(_invocations);
         Assert.Empty(_failures);
@@ -147,7 +142,7 @@ public sealed class ShardBatchProcessorTests
         var options = new EventSourceMappingOptions { ParallelizationFactor = 3 };
         var processor = Processor(options, _ => Ok);
 
-        await processor.ProcessAsync(records, CancellationToken.None);
+        await ProcessAsync(processor, records);
 
         Assert.True(_invocations.Count > 1, "keys spread over more than one lane");
         Assert.Equal(60, _invocations.Sum(b => b.Count));
@@ -176,9 +171,33 @@ public sealed class ShardBatchProcessorTests
         };
         var options = new EventSourceMappingOptions { FilterCriteria = ["{\"data\":{\"gameId\":[\"ABCDE\"]}}"] };
 
-        var summary = await Processor(options, _ => Ok).ProcessAsync(records, CancellationToken.None);
+        var summary = await ProcessAsync(Processor(options, _ => Ok), records);
 
         Assert.Equal([1, 3], Assert.Single(_invocations).Select(N));
         Assert.Equal(2, summary.FilteredOut);
+    }
+
+    /// <summary>The function as a script, and the on-failure destination as a list.</summary>
+    private sealed class ScriptedTarget(ShardBatchProcessorTests test, Func<IReadOnlyList<StreamRecord>, InvocationResult> function) : IShardBatchTarget
+    {
+        public Task<InvocationResult> InvokeAsync(int lane, IReadOnlyList<StreamRecord> records, CancellationToken cancellationToken)
+        {
+            lock (test._invocations)
+            {
+                test._invocations.Add(records);
+            }
+
+            return Task.FromResult(function(records));
+        }
+
+        public Task DeliverFailureAsync(FailedRecords failed, CancellationToken cancellationToken)
+        {
+            lock (test._failures)
+            {
+                test._failures.Add(failed);
+            }
+
+            return Task.CompletedTask;
+        }
     }
 }

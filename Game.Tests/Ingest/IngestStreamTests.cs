@@ -132,4 +132,25 @@ public sealed class IngestStreamTests : IAsyncLifetime
             Assert.Equal(results.Count(r => r.ShardId == ShardMap.ShardId(shard)), read.Count);
         }
     }
+
+    [Fact]
+    public async Task Writer_CommitFailsWithANonSqliteError_RefusesThatGroupAndWritesTheNext()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1 });
+        await stream.AppendAsync(Records("p", "before"));
+
+        // No partition key (routed by its hash key): the insert throws InvalidOperationException inside the
+        // writer's transaction, which before took the writer down and left every later append waiting for ever.
+        var poisoned = await stream.AppendAsync([new AppendRequest(null!, Encoding.UTF8.GetBytes("poison"), ExplicitHashKey: 0)]).WaitAsync(TimeSpan.FromSeconds(10));
+        var problem = stream.WriterProblem;
+        var after = await stream.AppendAsync(Records("p", "after")).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(("shardId-000000000000", null, "InternalFailure"), (poisoned[0].ShardId, poisoned[0].SequenceNumber, poisoned[0].ErrorCode));
+        Assert.StartsWith("The stream's last commit failed (its appends were refused): ", problem);
+        Assert.True(after[0].Succeeded);
+        Assert.Null(stream.WriterProblem);
+        // The refused record took no position: the next one follows the last durable record.
+        Assert.Equal(["before", "after"], stream.Read(0, 0, 10).Select(r => Encoding.UTF8.GetString(r.Data)));
+        Assert.Equal(2, stream.LatestPosition(0));
+    }
 }

@@ -1,7 +1,7 @@
 using Game.Functions.Contracts;
 using Game.Server.Storage;
 using Game.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
+using Game.Tests.Storage;
 using Xunit.Abstractions;
 
 namespace Game.Tests.Persistence;
@@ -116,15 +116,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     {
         if (provider == StorageProvider.DynamoDb)
         {
-            using var dynamo = new DynamoDbGameStore(options, NullLogger<DynamoDbGameStore>.Instance);
+            await using var dynamo = DynamoDbTestStore.Open(options);
             return await ReadAsync(dynamo);
         }
 
-        using var sqlite = new SqliteGameStore(Path.Combine(dataDirectory, "game.db"));
-        await sqlite.InitializeAsync(CancellationToken.None);
+        await using var sqlite = await SqliteTestStore.OpenAsync(Path.Combine(dataDirectory, "game.db"), CancellationToken.None);
         return await ReadAsync(sqlite);
 
-        async Task<Dictionary<string, PlayerLedger>> ReadAsync(IGameStore store) =>
-            (await store.GetPlayersAsync(gameId, CancellationToken.None)).ToDictionary(p => p.Profile.PlayerId, p => p.Ledger);
+        async Task<Dictionary<string, PlayerLedger>> ReadAsync(ITestStore store) =>
+            (await store.Games.GetPlayersAsync(gameId, CancellationToken.None)).ToDictionary(p => p.Profile.PlayerId, p => p.Ledger);
     }
 }

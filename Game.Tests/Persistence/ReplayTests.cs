@@ -2,9 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
-using Game.Server.EventSources.Leases;
 using Game.Server.Ingest;
 using Game.Tests.Infrastructure;
+using Game.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Game.Tests.Persistence;
@@ -53,12 +53,11 @@ public sealed class ReplayTests
         }
 
         // Wait until every shard's checkpoint has reached the end of the stream: every record was processed.
-        var store = server.Services.GetRequiredService<IShardLeaseStore>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         for (var shard = 0; shard < stream.Map.ShardCount; shard++)
         {
             var latest = SequenceNumber.Format(shard, stream.LatestPosition(shard));
-            while (stream.LatestPosition(shard) > 0 && await store.GetCheckpointAsync($"{ScoreFunction.Name}/{stream.Name}/{ShardMap.ShardId(shard)}", CancellationToken.None) != latest)
+            while (stream.LatestPosition(shard) > 0 && await LeaseCheckpoints.ReadAsync(server.Services, $"{ScoreFunction.Name}/{stream.Name}/{ShardMap.ShardId(shard)}", CancellationToken.None) != latest)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"shard {shard} did not catch up");
                 await Task.Delay(50);

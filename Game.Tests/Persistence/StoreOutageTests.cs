@@ -1,7 +1,7 @@
 using System.Globalization;
 using Game.Server.Storage;
 using Game.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
+using Game.Tests.Storage;
 using Xunit.Abstractions;
 
 namespace Game.Tests.Persistence;
@@ -68,8 +68,8 @@ public sealed class StoreOutageTests(ITestOutputHelper output)
             scores => expectedScores.All(e => scores.GetValueOrDefault(e.Key) == e.Value));
         Assert.Equal(expectedScores.OrderBy(e => e.Key), scores.OrderBy(e => e.Key));
 
-        using var store = new DynamoDbGameStore(storeOptions, NullLogger<DynamoDbGameStore>.Instance);
-        var stored = (await store.GetPlayersAsync(game.GameId, CancellationToken.None)).ToDictionary(p => p.Profile.PlayerId, p => p.Ledger);
+        await using var store = DynamoDbTestStore.Open(storeOptions);
+        var stored = (await store.Games.GetPlayersAsync(game.GameId, CancellationToken.None)).ToDictionary(p => p.Profile.PlayerId, p => p.Ledger);
         Assert.Equal(expected.OrderBy(e => e.Key), stored.OrderBy(e => e.Key));
 
         // The store's own requests are counted, by operation, beside the functions' metrics.

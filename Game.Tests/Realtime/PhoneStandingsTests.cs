@@ -98,6 +98,68 @@ public sealed class PhoneStandingsTests
         Assert.Equal(3, Assert.Single(_standings.TakeOverdue()).Score);
     }
 
+    [Fact]
+    public void Route_PlayersThatNeverAck_LeaveNoEntries()
+    {
+        for (var i = 0; i < 1000; i++)
+        {
+            _standings.Route([Standing($"p{i}", score: i)]);
+        }
+
+        _time.Advance(TimeSpan.FromHours(1));
+        _standings.TakeOverdue();
+
+        Assert.Equal(0, _standings.Count);
+    }
+
+    [Fact]
+    public void Release_PhoneDisconnected_DropsItsEntryAndItsStandingIsPushedFromThenOn()
+    {
+        _standings.TakeForAck("p1");
+        _standings.Route([Standing("p1", score: 1)]);
+
+        _standings.Release("p1");
+
+        Assert.Equal(0, _standings.Count);
+        Assert.Empty(_standings.TakeOverdue());
+        Assert.Single(_standings.Route([Standing("p1", score: 2)]));
+        Assert.Equal(0, _standings.Count);
+    }
+
+    [Fact]
+    public void TakeOverdue_NoAckForTheTtl_ForgetsThePlayer()
+    {
+        _standings.TakeForAck("p1");
+        _standings.TakeForAck("p2");
+        _time.Advance(PhoneStandings.ForgetAfter - TimeSpan.FromSeconds(1));
+        _standings.TakeForAck("p2");
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        _standings.TakeOverdue();
+        var afterP1sTtl = _standings.Count;
+        _time.Advance(PhoneStandings.ForgetAfter);
+        _standings.TakeOverdue();
+
+        Assert.Equal((1, 0), (afterP1sTtl, _standings.Count));
+    }
+
+    [Fact]
+    public void TakeForAck_Full_NewPhonesGetNoEntryAndTheirStandingsArePushed()
+    {
+        var standings = new PhoneStandings(_time, maxEntries: 2);
+        standings.TakeForAck("p1");
+        standings.TakeForAck("p2");
+
+        Assert.Null(standings.TakeForAck("p3"));
+
+        Assert.Equal(2, standings.Count);
+        Assert.Single(standings.Route([Standing("p3", score: 1)]));
+        Assert.Empty(standings.Route([Standing("p1", score: 1)]));
+        standings.Release("p1");
+        standings.TakeForAck("p3");
+        Assert.Empty(standings.Route([Standing("p3", score: 2)]));
+    }
+
     private static PhoneStanding Standing(string playerId, long score, GamePhase phase = GamePhase.Running) =>
         new() { GameId = "ABCDE", PlayerId = playerId, Phase = phase, Score = score, Rank = 1, Players = 1 };
 }

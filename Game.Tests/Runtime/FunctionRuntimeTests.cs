@@ -122,15 +122,17 @@ public sealed class FailingItemsFunction : IKinesisFunction
 
 public sealed class FunctionRuntimeTests(FunctionSiloFixture silo) : IClassFixture<FunctionSiloFixture>
 {
+    private const string Shard = "shardId-000000000001";
+
     private static ShardBatch Batch(params string[] data) => new(
         "motion",
-        "shardId-000000000001",
+        Shard,
         data.Select((d, i) => new StreamRecord(SequenceNumber.Format(1, i + 1), $"key-{i}", Encoding.UTF8.GetBytes(d), DateTimeOffset.FromUnixTimeMilliseconds(1_764_331_200_123))).ToList());
 
     [Fact]
     public async Task Invoke_Batch_HandsTheFunctionLambdasKinesisEventShape()
     {
-        var result = await silo.Grains.GetGrain<IFunctionShardGrain>($"{RecordingFunction.Name}/shardId-000000000001/shape").Invoke(Batch("hello"));
+        var result = await silo.Grains.GetFunctionShardGrain(new FunctionShardKey(RecordingFunction.Name, Shard, "shape")).Invoke(Batch("hello"));
 
         Assert.True(result.Succeeded);
         using var json = JsonDocument.Parse(RecordingFunction.Events.Last());
@@ -150,7 +152,7 @@ public sealed class FunctionRuntimeTests(FunctionSiloFixture silo) : IClassFixtu
     [Fact]
     public async Task Invoke_ColdThenWarm_InitRunsOnceAndOnlyTheFirstReportHasInitDuration()
     {
-        var grain = silo.Grains.GetGrain<IFunctionShardGrain>($"{RecordingFunction.Name}/shardId-000000000001/warm");
+        var grain = silo.Grains.GetFunctionShardGrain(new FunctionShardKey(RecordingFunction.Name, Shard, "warm"));
         var before = RecordingFunction.Constructions;
 
         var first = await grain.Invoke(Batch("a"));
@@ -167,7 +169,7 @@ public sealed class FunctionRuntimeTests(FunctionSiloFixture silo) : IClassFixtu
     [Fact]
     public async Task Invoke_FunctionOverruns_TimesOutAsAnError()
     {
-        var result = await silo.Grains.GetGrain<IFunctionShardGrain>($"{SlowFunction.Name}/shardId-000000000001/0").Invoke(Batch("x"));
+        var result = await silo.Grains.GetFunctionShardGrain(FunctionShardKey.ForLane(SlowFunction.Name, Shard, 0)).Invoke(Batch("x"));
 
         Assert.False(result.Succeeded);
         Assert.Equal("Task timed out after 0.30 seconds", result.Error);
@@ -177,7 +179,7 @@ public sealed class FunctionRuntimeTests(FunctionSiloFixture silo) : IClassFixtu
     [Fact]
     public async Task Invoke_ReportedItemFailures_AnswerTheLowestFailedSequenceNumber()
     {
-        var result = await silo.Grains.GetGrain<IFunctionShardGrain>($"{FailingItemsFunction.Name}/shardId-000000000001/0").Invoke(Batch("ok", "ok", "fail", "ok", "fail"));
+        var result = await silo.Grains.GetFunctionShardGrain(FunctionShardKey.ForLane(FailingItemsFunction.Name, Shard, 0)).Invoke(Batch("ok", "ok", "fail", "ok", "fail"));
 
         Assert.False(result.Succeeded);
         Assert.Null(result.Error);
@@ -187,7 +189,7 @@ public sealed class FunctionRuntimeTests(FunctionSiloFixture silo) : IClassFixtu
     [Fact]
     public async Task Invoke_ItemFailureNamingNoRecord_FailsTheWholeBatch()
     {
-        var result = await silo.Grains.GetGrain<IFunctionShardGrain>($"{FailingItemsFunction.Name}/shardId-000000000001/1").Invoke(Batch("ok", "bogus"));
+        var result = await silo.Grains.GetFunctionShardGrain(FunctionShardKey.ForLane(FailingItemsFunction.Name, Shard, 1)).Invoke(Batch("ok", "bogus"));
 
         Assert.Equal(SequenceNumber.Format(1, 1), result.FirstFailedSequenceNumber);
     }

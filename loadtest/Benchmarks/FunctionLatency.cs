@@ -55,7 +55,7 @@ public static class FunctionLatency
         {
             var batch = new ShardBatch("motion", "shardId-000000000000", Enumerable.Range(1, size)
                 .Select(i => new StreamRecord(SequenceNumber.Format(0, i), "p", new byte[100], DateTimeOffset.UtcNow)).ToList());
-            var grain = grains.GetGrain<IFunctionShardGrain>($"{EmptyFunction.Name}/shardId-000000000000/0");
+            var grain = grains.GetFunctionShardGrain(FunctionShardKey.ForLane(EmptyFunction.Name, "shardId-000000000000", 0));
             for (var i = 0; i < 200; i++)
             {
                 await grain.Invoke(batch);

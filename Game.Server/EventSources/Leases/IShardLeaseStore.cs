@@ -2,8 +2,8 @@ namespace Game.Server.EventSources.Leases;
 
 /// <summary>
 /// The event sources' storage port: one lease per shard (and lane) of a mapping, with its owner, fencing counter
-/// and checkpoint, as the KCL keeps them. Implemented by the embedded file store and DynamoDB; both pass the same
-/// contract tests.
+/// and checkpoint, as the KCL keeps them. Implemented by the embedded file store and DynamoDB
+/// (Game.Server/Storage/Sqlite, Game.Server/Storage/DynamoDb); both pass the same contract tests.
 /// </summary>
 public interface IShardLeaseStore
 {
@@ -20,8 +20,4 @@ public interface IShardLeaseStore
     /// </summary>
     /// <exception cref="LeaseLostException">The lease was acquired again since (or never was): nothing was written.</exception>
     Task SetCheckpointAsync(string leaseKey, string sequenceNumber, long leaseCounter, CancellationToken cancellationToken);
-
-    /// <summary>The last sequence number checkpointed for a lease, or null when none was.</summary>
-    /// <remarks>Only tests read it today; the architecture issue moves it into a test helper.</remarks>
-    Task<string?> GetCheckpointAsync(string leaseKey, CancellationToken cancellationToken);
 }

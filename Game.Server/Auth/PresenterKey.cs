@@ -2,11 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using Game.Server.Hosting;
 
-namespace Game.Server.Games;
+namespace Game.Server.Auth;
 
 /// <summary>
 /// The presenter key (<c>Game:PresenterKey</c>, env <c>Game__PresenterKey</c>). When unset, one is generated
-/// once, kept in the data directory, and printed at start-up with the presenter URL.
+/// once, kept in the data directory, and printed with the presenter URL by the start that generated it, never again
+/// (<see cref="PresenterKeyExtensions.AnnouncePresenterUrl"/>).
 /// </summary>
 public sealed class PresenterKey
 {
@@ -18,7 +19,7 @@ public sealed class PresenterKey
             return;
         }
 
-        var path = data.File("presenter.key");
+        var path = KeyFile = data.File("presenter.key");
         if (!File.Exists(path))
         {
             File.WriteAllText(path, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
@@ -30,8 +31,11 @@ public sealed class PresenterKey
 
     public string Value { get; }
 
-    /// <summary>True when this start generated the key (the console says so).</summary>
+    /// <summary>True when this start generated the key: only then is it printed (once, with the presenter URL).</summary>
     public bool Generated { get; }
+
+    /// <summary>The file the key was read from; null when it came from configuration.</summary>
+    public string? KeyFile { get; }
 
     /// <summary>An endpoint filter: 401 with a clear message unless the request presents the key.</summary>
     public static async ValueTask<object?> Required(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -1,0 +1,101 @@
+using Game.Server.Ingest;
+
+namespace Game.Server.EventSources.Sources;
+
+/// <summary>
+/// The embedded stream (<see cref="IngestStream"/>) as a shard source: a fixed set of shards that never end, read
+/// by position, with readers woken when a commit makes records durable (no polling).
+/// </summary>
+public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) : IShardSource
+{
+    public string StreamName => stream.Name;
+
+    public Task<IReadOnlyList<SourceShard>> ListShardsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SourceShard>>(
+            Enumerable.Range(0, stream.Map.ShardCount).Select(shard => new SourceShard(ShardMap.ShardId(shard), [])).ToList());
+
+    public Task<IShardCursor> OpenAsync(string shardId, ShardPosition position, CancellationToken cancellationToken)
+    {
+        if (!ShardMap.TryParseShardId(shardId, out var shard) || shard >= stream.Map.ShardCount)
+        {
+            throw new ArgumentException($"Stream '{stream.Name}' has no shard '{shardId}'.", nameof(shardId));
+        }
+
+        return Task.FromResult<IShardCursor>(new Cursor(stream, time, shard, position, Resolve(shard, position)));
+    }
+
+    /// <summary>The stream position to read after: the sequence number's, else the starting position's, resolved now.</summary>
+    private long Resolve(int shard, ShardPosition position)
+    {
+        // The shard part is not compared: a checkpoint names a position within the lease's own shard.
+        if (SequenceNumber.TryParse(position.AfterSequenceNumber, out _, out var after))
+        {
+            return after;
+        }
+
+        return position.Start switch
+        {
+            StartingPosition.LATEST => stream.LatestPosition(shard),
+            StartingPosition.AT_TIMESTAMP => stream.PositionBefore(shard, position.Timestamp!.Value),
+            _ => stream.TrimHorizon(shard),
+        };
+    }
+
+    private sealed class Cursor(IngestStream stream, TimeProvider time, int shard, ShardPosition origin, long position) : IShardCursor
+    {
+        private long _position = position;
+
+        public ShardPosition Position => origin.After(SequenceNumber.Format(shard, _position));
+
+        public async Task<bool> WaitForRecordsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            if (Readable >= count)
+            {
+                return true;
+            }
+
+            if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            {
+                return false;
+            }
+
+            // The deadline runs on the TimeProvider (CancelAfter would run on the system clock).
+            using var deadline = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, time);
+            using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            var token = linked?.Token ?? cancellationToken;
+            try
+            {
+                while (Readable < count)
+                {
+                    await stream.WaitForRecordsAsync(shard, stream.LatestPosition(shard), token);
+                }
+
+                return true;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+
+        public Task<ShardRead> ReadAsync(int maxRecords, CancellationToken cancellationToken)
+        {
+            var latest = stream.LatestPosition(shard);
+            var records = stream.Read(shard, _position, maxRecords);
+            if (records.Count > 0)
+            {
+                SequenceNumber.TryParse(records[^1].SequenceNumber, out _, out _position);
+            }
+            else if (latest > _position)
+            {
+                // Durable records up to `latest` exist, yet none is left after the position: retention trimmed
+                // them. Move past the gap, as a Kinesis iterator moves past trimmed records.
+                _position = latest;
+            }
+
+            return Task.FromResult(new ShardRead(records));
+        }
+
+        private long Readable => stream.LatestPosition(shard) - _position;
+    }
+}

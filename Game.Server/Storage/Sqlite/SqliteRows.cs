@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Game.Functions.Contracts;
+using Microsoft.Data.Sqlite;
+
+namespace Game.Server.Storage.Sqlite;
+
+/// <summary>How the embedded store's rows hold what the ports carry.</summary>
+internal static class SqliteRows
+{
+    /// <summary>Games and dead letters are kept whole, as JSON in a <c>body</c> column.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Reads <c>score, last_seq, last_sample_time</c> starting at column <paramref name="first"/>.</summary>
+    public static PlayerLedger ReadLedger(SqliteDataReader reader, int first) => new()
+    {
+        Score = reader.GetInt64(first),
+        LastSeq = reader.GetInt64(first + 1),
+        LastSampleTime = reader.GetDouble(first + 2) is var t && t == double.MinValue ? double.NegativeInfinity : t,
+    };
+
+    /// <summary>SQLite stores no infinities in REAL columns portably; "no sample yet" is kept as double.MinValue.</summary>
+    public static double StoredTime(double time) => double.IsNegativeInfinity(time) ? double.MinValue : time;
+}
