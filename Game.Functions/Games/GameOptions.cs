@@ -18,4 +18,11 @@ public sealed class GameOptions
     /// <summary>Frames per second per game pushed to displays, at most. Default 20.</summary>
     [Range(1, 60)]
     public int MaxFramesPerSecond { get; set; } = 20;
+
+    /// <summary>
+    /// Players one game takes; a join beyond it is refused (409). Default 5,000: a full hall, while a script that
+    /// joins in a loop cannot grow one game's scoreboard (and every frame and standing built from it) without end.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPlayersPerGame { get; set; } = 5_000;
 }
