@@ -121,8 +121,6 @@ public sealed class ScoreFunctionTests
             return Task.FromResult<IReadOnlyList<(string, PlayerLedger)>>(written);
         }
 
-        public Task InitializeAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
         public Task SaveGameAsync(GameRecord game, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<GameRecord?> GetGameAsync(string gameId, CancellationToken cancellationToken) => throw new NotSupportedException();
