@@ -30,6 +30,11 @@ public sealed class LoadToolBaselineTests
         Assert.True(baseline.BaselineAchievedSamplesPerSecond > 0 && baseline.BaselineAckLatency.Count > 0, context);
         Assert.Equal(Math.Round(report.Throughput.AchievedSamplesPerSecond / baseline.BaselineAchievedSamplesPerSecond, 3), baseline.Ratio);
         Assert.Contains("achieved / baseline", ReportWriter.Summary(report));
+        // Server CPU per message for both phases, and the ratio real / baseline.
+        Assert.True(baseline.BaselineCpu is { ServerMicrosecondsPerMessage: > 0 } && report.Cpu is { ServerMicrosecondsPerMessage: > 0 }, context);
+        Assert.Equal(Math.Round(report.Cpu.ServerMicrosecondsPerMessage!.Value / baseline.BaselineCpu.ServerMicrosecondsPerMessage!.Value, 3), baseline.ServerCpuPerMessageRatio);
+        Assert.Contains("server cpu real / baseline", ReportWriter.Summary(report));
+        Assert.Contains("## CPU over the steady window", ReportWriter.Markdown(report));
         Assert.Contains("Achieved / baseline", ReportWriter.Markdown(report));
     }
 }

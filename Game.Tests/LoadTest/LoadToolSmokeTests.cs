@@ -35,6 +35,14 @@ public sealed class LoadToolSmokeTests
         Assert.True(report.Standings >= 5, context);
         // Read from the server's own /metrics while the phones sent.
         Assert.True(report.Server is { CpuCoresUsed: > 0, WorkingSetEndMiB: > 10 }, context);
+        // Percentiles are of the steady window, the ramp-up's apart: together they hold every ack.
+        var rampUp = Assert.IsType<WindowLatencySummary>(report.RampUp);
+        Assert.True(rampUp.Ack.Count > 0 && report.AckLatency.Count > 0, context);
+        Assert.Equal(report.Throughput.BatchesAcked, report.AckLatency.Count + rampUp.Ack.Count);
+        // CPU over the steady window, per message and per sample, the server's and the tool's.
+        Assert.True(report.Cpu is { ServerCores: > 0, ServerMicrosecondsPerMessage: > 0, ServerMicrosecondsPerSample: > 0, ToolCores: > 0, ToolToServer: > 0 }, context);
+        Assert.Contains("µs per message", ReportWriter.Summary(report));
+        Assert.Contains("ramp-up ack", ReportWriter.Summary(report));
         Assert.True(report.Timeline.Count >= 2 && report.Timeline.Any(p => p.SamplesPerSecond > 0), context);
     }
 }
