@@ -7,14 +7,18 @@ namespace Game.Tests.LoadTest;
 /// <summary>The load tool's runner, in-process, against the real server: a short run must verify exactly.</summary>
 public sealed class LoadToolSmokeTests
 {
-    [Fact]
-    public async Task Run_FivePhonesForThreeSeconds_EveryScoreMatchesAndDelaysAreMeasured()
+    /// <summary>Both phone clients speak the same frames: either must verify exactly.</summary>
+    [Theory]
+    [InlineData(PhoneClient.Raw)]
+    [InlineData(PhoneClient.SignalR)]
+    public async Task Run_FivePhonesForThreeSeconds_EveryScoreMatchesAndDelaysAreMeasured(PhoneClient client)
     {
         // A one-second countdown: the runner must still wait for the running phase before it sends.
         await using var server = new ServerProcess(new Dictionary<string, string> { ["Game:CountdownSeconds"] = "1" });
         await server.StartAsync();
         var options = new LoadOptions
         {
+            Client = client,
             Phones = 5,
             Hz = 20,
             Duration = TimeSpan.FromSeconds(3),
