@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using Game.Functions.Contracts;
@@ -70,7 +71,7 @@ public sealed class RawHubMotionLink : IMotionLink
     public async Task<MotionAck> SendAsync(MotionBatch batch, CancellationToken cancellationToken)
     {
         var connection = _connection is { Socket.State: WebSocketState.Open } open ? open : throw new WebSocketException(WebSocketError.InvalidState, "Not connected.");
-        var id = Interlocked.Increment(ref _invocations).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var id = Interlocked.Increment(ref _invocations).ToString(CultureInfo.InvariantCulture);
         var ack = new TaskCompletionSource<MotionAck>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
