@@ -193,9 +193,17 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         await Task.WhenAll(phones.Select(p => p.DisposeAsync().AsTask()));
 
         var failures = new List<string>();
+        var notes = new List<string>();
         if (before is null || after is null)
         {
             failures.Add("The server's /metrics has no working set: memory per phone cannot be read.");
+        }
+
+        // The heap is as the last collection left it: without one since the first reading, both readings are the same heap.
+        var heapIsNews = before?.Collections is { } gcBefore && after?.Collections is { } gcAfter && gcAfter > gcBefore;
+        if (before?.ManagedHeapBytes is not null && !heapIsNews)
+        {
+            notes.Add("The server did not collect garbage while the phones connected: its managed heap per phone is not known.");
         }
 
         // "Aborted" only skips the sending checks, which mean nothing for phones that were told not to send.
@@ -207,9 +215,10 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             Failures = failures,
             Server = before is not null && after is not null ? ServerReading.Summarize([before, after]) : null,
             IdleBytesPerPhone = before is not null && after is not null ? Math.Round((after.WorkingSetBytes - before.WorkingSetBytes) / phones.Length) : null,
-            IdleHeapBytesPerPhone = before?.ManagedHeapBytes is { } heapBefore && after?.ManagedHeapBytes is { } heapAfter
+            IdleHeapBytesPerPhone = heapIsNews && before?.ManagedHeapBytes is { } heapBefore && after?.ManagedHeapBytes is { } heapAfter
                 ? Math.Round((heapAfter - heapBefore) / phones.Length)
                 : null,
+            Notes = notes,
         };
     }
 

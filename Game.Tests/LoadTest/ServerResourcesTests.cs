@@ -33,9 +33,12 @@ public sealed class ServerResourcesTests
             dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="loh"} 21572416
             dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="poh"} 24528
             dotnet_gc_last_collection_heap_fragmentation_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="gen0"} 145024
+            dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen2"} 2
+            dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen1"} 1
+            dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen0"} 3
             """;
 
-        Assert.Equal(new ServerReading(T0, 2, 131_092_480, 25_182_856), ServerReading.Parse(text, T0));
+        Assert.Equal(new ServerReading(T0, 2, 131_092_480, 25_182_856, 6), ServerReading.Parse(text, T0));
     }
 
     [Fact]

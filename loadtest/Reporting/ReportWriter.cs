@@ -83,7 +83,7 @@ public static class ReportWriter
 
         if (r.IdleBytesPerPhone is { } perPhone)
         {
-            s.AppendLine(Invariant($"  idle      {r.Phones:N0} phones connected: {perPhone / 1024:N1} KB of server working set per phone; managed heap {(r.IdleHeapBytesPerPhone is { } heap ? (heap / 1024).ToString("N1", CultureInfo.InvariantCulture) + " KB" : "not exported")} per phone"));
+            s.AppendLine(Invariant($"  idle      {r.Phones:N0} phones connected: {perPhone / 1024:N1} KB of server working set per phone; managed heap {(r.IdleHeapBytesPerPhone is { } heap ? (heap / 1024).ToString("N1", CultureInfo.InvariantCulture) + " KB" : "not known")} per phone"));
         }
 
         var v = r.Verification;
@@ -211,7 +211,7 @@ public static class ReportWriter
         if (r.IdleBytesPerPhone is { } perPhone)
         {
             s.AppendLine();
-            s.AppendLine(Invariant($"Idle: {r.Phones:N0} phones connected, {perPhone / 1024:N1} KB of server working set per phone; managed heap {(r.IdleHeapBytesPerPhone is { } heap ? (heap / 1024).ToString("N1", CultureInfo.InvariantCulture) + " KB" : "not exported")} per phone."));
+            s.AppendLine(Invariant($"Idle: {r.Phones:N0} phones connected, {perPhone / 1024:N1} KB of server working set per phone; managed heap {(r.IdleHeapBytesPerPhone is { } heap ? (heap / 1024).ToString("N1", CultureInfo.InvariantCulture) + " KB" : "not known")} per phone."));
         }
         if (r.Errors.Count > 0)
         {

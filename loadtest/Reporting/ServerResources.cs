@@ -11,8 +11,10 @@ public sealed record ServerResources(
 /// <remarks>
 /// <c>ManagedHeapBytes</c>: the GC heap as the last collection left it, all generations (null when not exported).
 /// Less noisy than the working set, which holds what the GC has not returned to the system yet.
+/// <c>Collections</c>: garbage collections so far, all generations (null when not exported): a heap reading is only
+/// news when a collection came between it and the previous one.
 /// </remarks>
-public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double WorkingSetBytes, double? ManagedHeapBytes = null)
+public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double WorkingSetBytes, double? ManagedHeapBytes = null, double? Collections = null)
 {
     /// <summary>
     /// Reads <c>dotnet_process_cpu_time_seconds_total</c> (summed over CPU modes),
@@ -21,7 +23,7 @@ public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double 
     /// </summary>
     public static ServerReading? Parse(string prometheusText, DateTimeOffset at)
     {
-        double? cpu = null, memory = null, heap = null;
+        double? cpu = null, memory = null, heap = null, collections = null;
         foreach (var line in prometheusText.Split('\n'))
         {
             if (line.StartsWith("dotnet_process_cpu_time_seconds_total", StringComparison.Ordinal))
@@ -36,9 +38,13 @@ public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double 
             {
                 heap = (heap ?? 0) + Value(line);
             }
+            else if (line.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal))
+            {
+                collections = (collections ?? 0) + Value(line);
+            }
         }
 
-        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m, heap) : null;
+        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m, heap, collections) : null;
     }
 
     /// <summary>CPU cores used between two readings, and the memory seen in all of them.</summary>
