@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
-using Game.Server.Ingest.Kinesis;
+using Game.Server.Auth;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Game.Server.Invoke;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Game.Server.Auth;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 

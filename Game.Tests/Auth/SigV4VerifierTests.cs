@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Game.Server.Ingest.Kinesis;
+using Game.Server.Auth;
 
-namespace Game.Tests.Ingest.Kinesis;
+namespace Game.Tests.Auth;
 
 /// <summary>
 /// The verifier against AWS' published SigV4 test suite (2015 edition: key AKIDEXAMPLE, date

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Game.Server.Ingest;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Game.Server.Ingest.Kinesis;
+namespace Game.Server.Auth;
 
 /// <summary>What a SigV4 check saw of the request: the parts the canonical request is built from.</summary>
 /// <param name="Method">HTTP method, e.g. <c>POST</c>.</param>
