@@ -36,7 +36,7 @@ internal sealed class KinesisRequest
         }
 
         // Timestamps may come as epoch seconds or, as some SDKs send them, as an ISO-8601 string.
-        if (value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var time))
+        if (value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(ReadString(value, name), System.Globalization.CultureInfo.InvariantCulture, out var time))
         {
             return time.ToUnixTimeMilliseconds() / 1000.0;
         }
@@ -63,7 +63,23 @@ internal sealed class KinesisRequest
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw KinesisException.Serialization($"'{name}' must be a string.");
+        return value.ValueKind == JsonValueKind.String ? ReadString(value, name) : throw KinesisException.Serialization($"'{name}' must be a string.");
+    }
+
+    /// <summary>
+    /// JSON may escape a lone surrogate (<c>"\ud800"</c>), which is no string .NET (or Kinesis) can hold; reading
+    /// it throws, and the request is malformed rather than the server broken.
+    /// </summary>
+    private static string ReadString(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw KinesisException.Serialization($"'{name}' is not a valid string: it holds an unpaired UTF-16 surrogate.");
+        }
     }
 
     public static int? Int(JsonElement parent, string name)
