@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Formats.Cbor;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Game.Server.Auth;
 using Game.Server.Ingest.Kinesis;
@@ -183,6 +185,69 @@ public sealed class SignedEndpointTests(SignedEndpointFixture fixture) : IClassF
         Assert.StartsWith("The Authorization header", message);
         Assert.DoesNotContain("TOPSECRET", answer.Body);
         Assert.DoesNotContain(fixture.Logs, line => line.Contains("TOPSECRET", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Kinesis_CborRequestWithNaN_AnswersSerializationExceptionInCbor()
+    {
+        // Issue #13.8: this answered 500 problem+json. A CBOR client reads errors in CBOR.
+        var writer = new CborWriter();
+        writer.WriteStartMap(4);
+        foreach (var (name, value) in new[] { ("StreamName", "motion"), ("ShardId", "shardId-000000000000"), ("ShardIteratorType", "AT_TIMESTAMP") })
+        {
+            writer.WriteTextString(name);
+            writer.WriteTextString(value);
+        }
+
+        writer.WriteTextString("Timestamp");
+        writer.WriteTag(CborTag.UnixTimeSeconds);
+        writer.WriteDouble(double.NaN);
+        writer.WriteEndMap();
+
+        using var response = await SendSignedKinesisAsync("GetShardIterator", KinesisCbor.ContentType, writer.Encode());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(KinesisCbor.ContentType, response.Content.Headers.ContentType?.MediaType);
+        var reader = new CborReader(await response.Content.ReadAsByteArrayAsync());
+        reader.ReadStartMap();
+        Assert.Equal("__type", reader.ReadTextString());
+        Assert.Equal("SerializationException", reader.ReadTextString());
+    }
+
+    [Fact]
+    public async Task Kinesis_JsonRequestWithLoneSurrogate_AnswersSerializationExceptionInJson()
+    {
+        using var response = await SendSignedKinesisAsync("PutRecord", KinesisApi.JsonContentType,
+            """{"StreamName":"motion","PartitionKey":"\ud800","Data":"AA=="}"""u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(KinesisApi.JsonContentType, response.Content.Headers.ContentType?.MediaType);
+        using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("SerializationException", answer.RootElement.GetProperty("__type").GetString());
+    }
+
+    /// <summary>A correctly signed Kinesis request over the in-process transport (its Host is <c>localhost</c>).</summary>
+    private async Task<HttpResponseMessage> SendSignedKinesisAsync(string operation, string contentType, byte[] body)
+    {
+        var amzDate = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["content-type"] = [contentType],
+            ["host"] = ["localhost"],
+            ["x-amz-date"] = [amzDate],
+            ["x-amz-target"] = [KinesisApi.TargetPrefix + operation],
+        };
+        string[] signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
+        var canonical = SigV4Verifier.CanonicalRequest(new SigV4Request("POST", "/", "", headers), signed, Convert.ToHexStringLower(SHA256.HashData(body)));
+        var signature = SigV4Verifier.Sign("game-local-secret", amzDate, amzDate[..8], "us-east-1", "kinesis", canonical);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", KinesisApi.TargetPrefix + operation);
+        request.Headers.TryAddWithoutValidation("Authorization",
+            $"{SigV4Verifier.Algorithm} Credential=AKIDGAMELOCAL/{amzDate[..8]}/us-east-1/kinesis/aws4_request, SignedHeaders={string.Join(';', signed)}, Signature={signature}");
+        return await fixture.Client.SendAsync(request);
     }
 
     /// <summary>A well-formed header whose signature is never right; refusals before the body must not need it.</summary>
