@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using Game.Server.Ingest.KinesisStream;
 using Game.Tests.Infrastructure;
 using Game.Tests.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Game.Tests.KinesisProvider;
@@ -25,7 +28,6 @@ public sealed class KinesisProviderServer : IAsyncDisposable
         Func<HttpMessageHandler>? primary = null,
         params DelegatingHandler[] handlers)
     {
-        Port = ServerProcess.FreePort();
         var store = DynamoDbTestStore.UniqueOptions();
         var all = new Dictionary<string, string?>
         {
@@ -60,19 +62,24 @@ public sealed class KinesisProviderServer : IAsyncDisposable
                 client.AddHttpMessageHandler(() => handler);
             }
         });
-        _server.UseKestrel(options => options.Listen(IPAddress.Loopback, Port));
+        // Port 0: Kestrel takes a free port as it binds (a port picked beforehand may be taken by a parallel test).
+        _server.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
 
-    public int Port { get; }
-
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
+    /// <summary>Where the server listens, once started.</summary>
+    public string BaseUrl { get; private set; } = "";
 
     public string DataDirectory => _server.DataDirectory;
 
     public IServiceProvider Services => _server.Services;
 
     /// <summary>Starts the host (stream set-up included) and answers once it listens.</summary>
-    public void Start() => _server.StartServer();
+    public void Start()
+    {
+        _server.StartServer();
+        var address = _server.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        BaseUrl = new Uri(address).GetLeftPart(UriPartial.Authority);
+    }
 
     public HttpClient CreatePresenterClient() => new()
     {
