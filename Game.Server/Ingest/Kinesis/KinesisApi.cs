@@ -25,9 +25,18 @@ public static partial class KinesisApi
         return builder;
     }
 
-    /// <summary>Maps <c>POST /</c>; <c>GET /</c> stays the presenter page.</summary>
+    /// <summary>
+    /// Maps <c>POST /</c>; <c>GET /</c> stays the presenter page. Not mapped with <c>Ingest:Provider=Kinesis</c>:
+    /// the stream is then the Kinesis stream, and producers write to it directly rather than through this node
+    /// (which would only relay, and would keep an embedded stream open that nobody reads).
+    /// </summary>
     public static IEndpointRouteBuilder MapKinesisApi(this IEndpointRouteBuilder app)
     {
+        if (app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value.Provider == IngestProvider.Kinesis)
+        {
+            return app;
+        }
+
         app.MapPost("/", HandleAsync).DisableAntiforgery();
         return app;
     }
