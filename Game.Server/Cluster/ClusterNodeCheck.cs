@@ -41,17 +41,44 @@ public sealed class ClusterNodeSettings
 /// of its own (a phone that joined on one node must connect on any other; the presenter likewise). Each failure
 /// names the setting to change.
 /// </summary>
-/// <remarks>Runs as options validation at start (<c>ValidateOnStart</c>): before any hosted service, so before the silo joins.</remarks>
+/// <remarks>
+/// <see cref="ThrowIfRefused"/> runs while the host is built: options validation at start would come too late, since
+/// constructing the silo's hosted service already connects to Redis. <see cref="Validate"/> runs again at start
+/// (<c>ValidateOnStart</c>) to log the tests-only escape hatch once a logger exists.
+/// </remarks>
 public sealed partial class ClusterNodeCheck(ILogger<ClusterNodeCheck> logger) : IValidateOptions<ClusterNodeSettings>
 {
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every refused setting; nothing for a single node.</summary>
+    public static void ThrowIfRefused(IConfiguration configuration)
+    {
+        var node = new ClusterNodeSettings();
+        node.Read(configuration);
+        if (Failures(node) is { Count: > 0 } failures)
+        {
+            throw new OptionsValidationException(nameof(ClusterNodeSettings), typeof(ClusterNodeSettings), failures);
+        }
+    }
+
     public ValidateOptionsResult Validate(string? name, ClusterNodeSettings node)
     {
-        if (!node.IsCluster)
+        var failures = Failures(node);
+        if (failures.Count == 0 && node.IsCluster && node.AllowNodeLocalStream && !IsKinesis(node))
         {
-            return ValidateOptionsResult.Success;
+            LogNodeLocalStream(logger, ClusterSettings.AllowNodeLocalStreamKey, ClusterSettings.IngestProviderKey);
         }
 
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Every setting that keeps this node from joining a cluster, each message naming it; empty when it may.</summary>
+    public static List<string> Failures(ClusterNodeSettings node)
+    {
         var failures = new List<string>();
+        if (!node.IsCluster)
+        {
+            return failures;
+        }
+
         if (string.IsNullOrWhiteSpace(node.ConnectionString))
         {
             failures.Add($"ConnectionStrings:{node.ConnectionName} is not set: with {ClusterSettings.ProviderTypeKey}=Redis every node needs the Redis connection string.");
@@ -63,17 +90,10 @@ public sealed partial class ClusterNodeCheck(ILogger<ClusterNodeCheck> logger) :
                 $"with {ClusterSettings.ProviderTypeKey}=Redis set {ClusterSettings.StorageProviderKey}=DynamoDb so every node reads and writes the same tables.");
         }
 
-        if (!string.Equals(node.IngestProvider, "Kinesis", StringComparison.OrdinalIgnoreCase))
+        if (!IsKinesis(node) && !node.AllowNodeLocalStream)
         {
-            if (node.AllowNodeLocalStream)
-            {
-                LogNodeLocalStream(logger, ClusterSettings.AllowNodeLocalStreamKey, ClusterSettings.IngestProviderKey);
-            }
-            else
-            {
-                failures.Add($"{ClusterSettings.IngestProviderKey} is {node.IngestProvider ?? "Embedded (the default)"}: the embedded stream is node-local; " +
-                    $"with {ClusterSettings.ProviderTypeKey}=Redis set {ClusterSettings.IngestProviderKey}=Kinesis so every node writes to and reads from the same stream.");
-            }
+            failures.Add($"{ClusterSettings.IngestProviderKey} is {node.IngestProvider ?? "Embedded (the default)"}: the embedded stream is node-local; " +
+                $"with {ClusterSettings.ProviderTypeKey}=Redis set {ClusterSettings.IngestProviderKey}=Kinesis so every node writes to and reads from the same stream.");
         }
 
         if (string.IsNullOrWhiteSpace(node.PlayerTokenKey) || node.PlayerTokenKey.Length < ClusterSettings.MinimumPlayerTokenKeyLength)
@@ -89,8 +109,10 @@ public sealed partial class ClusterNodeCheck(ILogger<ClusterNodeCheck> logger) :
                 "(a key generated per node would let the presenter in on one node only).");
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures;
     }
+
+    private static bool IsKinesis(ClusterNodeSettings node) => string.Equals(node.IngestProvider, "Kinesis", StringComparison.OrdinalIgnoreCase);
 
     [LoggerMessage(Level = LogLevel.Warning, Message =
         "TESTS ONLY: {Setting}=true keeps this clustered node's embedded stream. Records sent to this node are scored by this node alone, " +

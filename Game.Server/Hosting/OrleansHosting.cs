@@ -20,6 +20,11 @@ public static class OrleansHosting
         var endpoints = ClusterEndpoints.Read(configuration);
         var serviceId = ClusterSettings.ServiceId(configuration);
         var clusterId = ClusterSettings.ClusterId(configuration);
+        // A clustered node with a node-local part, or without the shared keys, stops here naming the setting, before
+        // anything connects to Redis; the start-up validation below only logs the tests-only escape hatch.
+        ClusterNodeCheck.ThrowIfRefused(configuration);
+        builder.Services.AddSingleton<IValidateOptions<ClusterNodeSettings>, ClusterNodeCheck>();
+        builder.Services.AddOptions<ClusterNodeSettings>().Configure<IConfiguration>((node, config) => node.Read(config)).ValidateOnStart();
         builder.UseOrleans(silo =>
         {
             if (ClusterSettings.HasClusteringProvider(configuration))
@@ -47,9 +52,6 @@ public static class OrleansHosting
             builder.Services.AddClusterRedisConnection(configuration);
         }
 
-        // A clustered node with a node-local part, or without the shared keys, stops at start naming the setting.
-        builder.Services.AddSingleton<IValidateOptions<ClusterNodeSettings>, ClusterNodeCheck>();
-        builder.Services.AddOptions<ClusterNodeSettings>().Configure<IConfiguration>((node, config) => node.Read(config)).ValidateOnStart();
         // A taken port stops the start with the setting to change, instead of a second silo sharing it silently.
         builder.Services.AddSingleton<IValidateOptions<EndpointOptions>, OrleansPorts>();
         builder.Services.AddOptions<EndpointOptions>().ValidateOnStart();
