@@ -1,17 +1,34 @@
 using System.ComponentModel.DataAnnotations;
+using Game.Server.Ingest.KinesisStream;
 
 namespace Game.Server.Ingest;
 
-/// <summary>The embedded stream's settings, bound from the <c>Ingest</c> section.</summary>
+/// <summary>Which stream phones and producers write to.</summary>
+public enum IngestProvider
+{
+    /// <summary>The embedded stream in this process (<see cref="IngestStream"/>).</summary>
+    Embedded,
+
+    /// <summary>A Kinesis stream at <c>Ingest:Kinesis:ServiceUrl</c> or in <c>Ingest:Kinesis:Region</c>.</summary>
+    Kinesis,
+}
+
+/// <summary>The stream's settings, bound from the <c>Ingest</c> section.</summary>
 public sealed class IngestOptions
 {
     public const string Section = "Ingest";
 
-    /// <summary>The stream phones write to. Default <c>motion</c>.</summary>
+    /// <summary><c>Embedded</c> (default: the stream inside this server) or <c>Kinesis</c> (any Kinesis endpoint; see <see cref="Kinesis"/>).</summary>
+    public IngestProvider Provider { get; set; } = IngestProvider.Embedded;
+
+    /// <summary>The Kinesis endpoint, client and producer settings (<c>Ingest:Kinesis</c>); used when <see cref="Provider"/> is <c>Kinesis</c>.</summary>
+    public KinesisStreamOptions Kinesis { get; set; } = new();
+
+    /// <summary>The stream phones write to (embedded, or the Kinesis stream's name). Default <c>motion</c>.</summary>
     [Required, RegularExpression("^[a-zA-Z0-9_.-]{1,128}$")]
     public string StreamName { get; set; } = "motion";
 
-    /// <summary>Fixed number of shards; each owns an equal range of the MD5 hash-key space. Default 4.</summary>
+    /// <summary>Fixed number of shards; each owns an equal range of the MD5 hash-key space. With Kinesis, the shards a missing stream is created with. Default 4.</summary>
     [Range(1, 64)]
     public int ShardCount { get; set; } = 4;
 

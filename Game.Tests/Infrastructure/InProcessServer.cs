@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Game.Tests.Infrastructure;
 
@@ -20,10 +21,22 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string[] _scriptedFunctions;
     private readonly string[] _windowFunctions;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    public InProcessServer(IReadOnlyDictionary<string, string?> settings, string[] scriptedFunctions, string? dataDirectory = null, string[]? windowFunctions = null)
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="scriptedFunctions">Names of <see cref="ScriptedFunction"/> functions to register.</param>
+    /// <param name="dataDirectory">The data directory; a fresh temporary one when null.</param>
+    /// <param name="windowFunctions">Names of <see cref="CountingWindowFunction"/> functions to register.</param>
+    /// <param name="configureServices">Replaces services after the host's own registrations (a test's HTTP handler, credentials).</param>
+    public InProcessServer(
+        IReadOnlyDictionary<string, string?> settings,
+        string[] scriptedFunctions,
+        string? dataDirectory = null,
+        string[]? windowFunctions = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         _windowFunctions = windowFunctions ?? [];
+        _configureServices = configureServices;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "game-inproc-" + Guid.NewGuid().ToString("N")[..12]);
         _scriptedFunctions = scriptedFunctions;
         _settings = new Dictionary<string, string?>
@@ -61,6 +74,8 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
             {
                 services.AddKinesisFunction<CountingWindowFunction>(name, configuration);
             }
+
+            _configureServices?.Invoke(services);
         });
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Game.Server.Auth;
 using Game.Server.Ingest.Kinesis;
 using LoadTest.Kinesis;
 

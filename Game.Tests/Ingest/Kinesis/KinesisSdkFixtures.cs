@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Game.Tests.Infrastructure;
 
@@ -146,74 +145,18 @@ public sealed class GameServerKinesisFixture : KinesisSdkFixture
 /// <summary>kinesalite, a Kinesis implementation nobody here wrote, on a free loopback port, with the same stream created.</summary>
 public sealed class KinesaliteFixture : KinesisSdkFixture
 {
-    private readonly StringBuilder _output = new();
-    private Process? _kinesalite;
+    private readonly KinesaliteProcess _kinesalite = new();
 
-    public override string PeerOutput
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public override string PeerOutput => _kinesalite.Output;
 
-    public override async Task DisposeAsync()
-    {
-        if (_kinesalite is { HasExited: false })
-        {
-            _kinesalite.Kill(entireProcessTree: true);
-            await _kinesalite.WaitForExitAsync();
-        }
-
-        _kinesalite?.Dispose();
-    }
+    public override async Task DisposeAsync() => await _kinesalite.DisposeAsync();
 
     protected override async Task<string> StartPeerAsync()
     {
-        var port = FreePort();
-        _kinesalite = Process.Start(Node("kinesalite.js", [port.ToString()]))!;
-        _kinesalite.OutputDataReceived += (_, e) => Append(e.Data);
-        _kinesalite.ErrorDataReceived += (_, e) => Append(e.Data);
-        _kinesalite.BeginOutputReadLine();
-        _kinesalite.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_kinesalite.HasExited)
-            {
-                throw new InvalidOperationException($"kinesalite exited with {_kinesalite.ExitCode}:\n{PeerOutput}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return $"http://127.0.0.1:{port}";
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"kinesalite did not listen within 20 s:\n{PeerOutput}");
+        await _kinesalite.StartAsync();
+        return _kinesalite.Url;
     }
 
     // kinesalite's iterators live a fixed 5 minutes, too long to wait for: the expiry case is not run there.
     protected override IEnumerable<string> ExtraArguments() => ["--create-stream", "4"];
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 }
