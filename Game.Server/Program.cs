@@ -3,44 +3,34 @@ using Game.Server.EventSources;
 using Game.Server.Games;
 using Game.Server.Hosting;
 using Game.Server.Ingest;
-using Game.Server.Ingest.Kinesis;
 using Game.Server.Invoke;
 using Game.Server.Realtime;
 using Game.Server.Storage;
 
+// The path of a sample, in order: phones and producers write to the stream (Ingest), event sources feed it to
+// functions in batches (EventSources, Invoke), functions keep scores in the store (Storage), games push them to
+// displays and phones (Games, Realtime). docs/architecture.md draws it.
 var builder = WebApplication.CreateBuilder(args);
-builder.AddSettingsBesideBinary();
+builder.AddHosting();
 // Serve Game.Web's files from the build output too, not only in Development.
 builder.WebHost.UseStaticWebAssets();
-
+builder.AddAuth();
 builder.AddGameSilo();
-builder.AddGameStore();
 builder.AddIngest();
-builder.AddKinesisApi();
-builder.AddFunctions();
+builder.AddEventSources();
 builder.AddInvokeApi();
+builder.AddGameStore();
+builder.AddGames();
 builder.AddRealtime();
-builder.AddTelemetry();
-builder.AddBadRequestAnswers();
-builder.AddPagesAndHealth();
-builder.AddClientRateLimits();
-builder.AddPresenterKey();
 
 var app = builder.Build();
-app.UseSecurityHeaders();
-app.UseBadRequestAnswers();
-app.UseClientRateLimits();
-app.MapPages();
-app.MapGameApi();
-app.MapJoinQrCode();
-app.MapDeadLetterApi();
-app.MapKinesisApi();
+app.UseHosting();
+app.MapHosting();
+app.MapIngest();
+app.MapEventSources();
 app.MapInvokeApi();
-app.MapGameHistoryApi();
+app.MapGames();
 app.MapRealtime();
-app.MapTelemetry();
-app.AnnouncePresenterUrl();
-app.WarnAboutDevelopmentKeys();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>

@@ -26,7 +26,7 @@ public sealed class FunctionShardGrain(
     {
         var function = _environment.Function as IKinesisFunction
             ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle Kinesis events.");
-        var invocation = await _environment.RunAsync(context => function.FunctionHandler(KinesisEvents.From(batch), context));
+        var invocation = await _environment.RunAsync(context => function.FunctionHandler(KinesisEventFactory.From(batch), context));
         return Complete(batch, invocation, invocation.Response?.BatchItemFailures, state: null);
     }
 
@@ -34,7 +34,7 @@ public sealed class FunctionShardGrain(
     {
         var function = _environment.Function as ITumblingWindowFunction
             ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle tumbling windows.");
-        var windowEvent = KinesisEvents.FromWindow(batch, window);
+        var windowEvent = KinesisEventFactory.FromWindow(batch, window);
         var invocation = await _environment.RunAsync(context => function.FunctionHandler(windowEvent, context));
         return Complete(batch, invocation, invocation.Response?.BatchItemFailures, invocation.Response?.State);
     }

@@ -4,7 +4,7 @@ namespace Game.Functions.Runtime;
 
 /// <summary>
 /// The event a function receives for a batch of stream records, in the shape of Lambda's Kinesis event
-/// (Amazon.Lambda.KinesisEvents): the same type and property names, and the same JSON.
+/// (Amazon.Lambda.KinesisEventFactory): the same type and property names, and the same JSON.
 /// </summary>
 /// <remarks>One difference: <c>Record.Data</c> is a byte array (base64 in JSON) where Lambda's .NET type uses a MemoryStream.</remarks>
 public class KinesisEvent

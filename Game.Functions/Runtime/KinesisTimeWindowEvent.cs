@@ -4,7 +4,7 @@ namespace Game.Functions.Runtime;
 
 /// <summary>
 /// The event of a function with a tumbling window (TumblingWindowInSeconds), as Lambda's
-/// Amazon.Lambda.KinesisEvents.KinesisTimeWindowEvent: the records of one window, the state the function
+/// Amazon.Lambda.KinesisEventFactory.KinesisTimeWindowEvent: the records of one window, the state the function
 /// answered last time for that window, and whether this is the window's final invocation.
 /// </summary>
 public sealed class KinesisTimeWindowEvent : KinesisEvent

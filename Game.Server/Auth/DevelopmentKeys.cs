@@ -1,6 +1,5 @@
 using System.Net;
 using Game.Server.Ingest;
-using Microsoft.Extensions.Options;
 
 namespace Game.Server.Auth;
 
@@ -18,14 +17,7 @@ public static partial class DevelopmentKeys
     /// <summary>The published development secret (the part that matters: the key id is not a secret).</summary>
     public const string SecretAccessKey = "game-local-secret";
 
-    /// <summary>Once the server listens, warns when it listens beyond loopback with the published secret.</summary>
-    public static void WarnAboutDevelopmentKeys(this WebApplication app) =>
-        app.Lifetime.ApplicationStarted.Register(() => Warn(
-            app.Urls,
-            app.Services.GetRequiredService<IOptions<IngestOptions>>().Value,
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Game.Server")));
-
-    /// <summary>Logs the warning when it applies; answers whether it did.</summary>
+    /// <summary>Logs the warning when the server listens beyond loopback with the published secret; answers whether it did.</summary>
     internal static bool Warn(IEnumerable<string> urls, IngestOptions options, ILogger logger)
     {
         var exposed = urls.Where(url => !IsLoopback(url)).ToList();

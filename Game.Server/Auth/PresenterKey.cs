@@ -7,7 +7,7 @@ namespace Game.Server.Auth;
 /// <summary>
 /// The presenter key (<c>Game:PresenterKey</c>, env <c>Game__PresenterKey</c>). When unset, one is generated
 /// once, kept in the data directory, and printed with the presenter URL by the start that generated it, never again
-/// (<see cref="PresenterKeyExtensions.AnnouncePresenterUrl"/>).
+/// (<see cref="PresenterKeyExtensions.Announce"/>).
 /// </summary>
 public sealed class PresenterKey
 {

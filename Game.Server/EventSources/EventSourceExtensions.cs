@@ -9,15 +9,20 @@ namespace Game.Server.EventSources;
 
 public static class EventSourceExtensions
 {
-    /// <summary>The functions this host runs and their event source mappings on the stream.</summary>
-    public static IHostApplicationBuilder AddFunctions(this IHostApplicationBuilder builder)
+    /// <summary>The functions this host runs, their event source mappings on the stream, and their metrics (Lambda's names).</summary>
+    public static IHostApplicationBuilder AddEventSources(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<FunctionMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(FunctionMetrics.MeterName));
         builder.Services.AddSingleton<FunctionCatalog>();
         builder.Services.AddSingleton<FunctionConcurrency>();
         builder.Services.AddKinesisFunction<ScoreFunction>(ScoreFunction.Name, builder.Configuration);
         builder.Services.AddJsonFunction<PlayerRankFunction>(PlayerRankFunction.Name, builder.Configuration);
         return builder;
     }
+
+    /// <summary>The mappings' on-failure destination, listed and replayed over HTTP.</summary>
+    public static IEndpointRouteBuilder MapEventSources(this IEndpointRouteBuilder app) => app.MapDeadLetterApi();
 
     /// <summary>Registers a function that is only invoked directly (Invoke API); its timeout is <c>Functions:&lt;name&gt;:Timeout</c> (default 3 s).</summary>
     public static IServiceCollection AddJsonFunction<TFunction>(this IServiceCollection services, string name, IConfiguration configuration)

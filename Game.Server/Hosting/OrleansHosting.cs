@@ -1,4 +1,3 @@
-using Game.Functions.Games;
 using Game.Server.Cluster;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -55,12 +54,6 @@ public static class OrleansHosting
         // A taken port stops the start with the setting to change, instead of a second silo sharing it silently.
         builder.Services.AddSingleton<IValidateOptions<EndpointOptions>, OrleansPorts>();
         builder.Services.AddOptions<EndpointOptions>().ValidateOnStart();
-        builder.Services.AddOptions<GameOptions>()
-            .Bind(builder.Configuration.GetSection(GameOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<DataDirectory>();
         return builder;
     }
 }

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Game.Functions.Runtime;
-using Game.Server.Storage;
 using OpenTelemetry.Metrics;
 
 namespace Game.Server.Hosting;
@@ -18,10 +16,7 @@ public static class Telemetry
     /// </summary>
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<FunctionMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(FunctionMetrics.MeterName)
-            .AddMeter(StorageMetrics.MeterName)
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
         return builder;

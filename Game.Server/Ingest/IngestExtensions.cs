@@ -1,3 +1,4 @@
+using Game.Server.Ingest.Kinesis;
 using Game.Server.Ingest.KinesisStream;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,7 @@ public static class IngestExtensions
         builder.Services.AddSingleton<IngestStream>();
         builder.Services.AddHealthChecks().AddCheck<StreamWriterHealthCheck>(StreamWriterHealthCheck.Name);
         builder.Services.AddKinesisStream();
+        builder.AddKinesisApi();
         builder.Services.AddSingleton<EmbeddedRecordProducer>();
         builder.Services.AddSingleton<IRecordProducer>(provider =>
             provider.GetRequiredService<IOptions<IngestOptions>>().Value.Provider == IngestProvider.Kinesis
@@ -27,4 +29,7 @@ public static class IngestExtensions
                 : provider.GetRequiredService<EmbeddedRecordProducer>());
         return builder;
     }
+
+    /// <summary>The embedded stream's Kinesis API (<c>POST /</c>), for producers that speak Kinesis.</summary>
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app) => app.MapKinesisApi();
 }

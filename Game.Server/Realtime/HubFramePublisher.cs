@@ -6,7 +6,7 @@ namespace Game.Server.Realtime;
 /// <summary>
 /// Pushes a game's frames to its displays and each phone's standing to that phone, through the hub contexts
 /// (with a backplane, to every node). A phone that is sending gets its standing in its next ack instead
-/// (<see cref="PhoneStandings"/>); what no ack carried in time is pushed by a sweep.
+/// (<see cref="StandingsRouter"/>); what no ack carried in time is pushed by a sweep.
 /// </summary>
 public sealed partial class HubFramePublisher : IFramePublisher, IDisposable
 {
@@ -14,14 +14,14 @@ public sealed partial class HubFramePublisher : IFramePublisher, IDisposable
 
     private readonly IHubContext<PresenterHub, IPresenterClient> _presenters;
     private readonly IHubContext<PhoneHub, IPhoneClient> _phones;
-    private readonly PhoneStandings _standings;
+    private readonly StandingsRouter _standings;
     private readonly ILogger<HubFramePublisher> _logger;
     private readonly ITimer _overdueSweep;
 
     public HubFramePublisher(
         IHubContext<PresenterHub, IPresenterClient> presenters,
         IHubContext<PhoneHub, IPhoneClient> phones,
-        PhoneStandings standings,
+        StandingsRouter standings,
         TimeProvider time,
         ILogger<HubFramePublisher> logger)
     {
@@ -29,7 +29,7 @@ public sealed partial class HubFramePublisher : IFramePublisher, IDisposable
         _phones = phones;
         _standings = standings;
         _logger = logger;
-        var every = PhoneStandings.RideLimit / 2;
+        var every = StandingsRouter.RideLimit / 2;
         _overdueSweep = time.CreateTimer(_ => _ = PushOverdueAsync(), null, every, every);
     }
 

@@ -8,10 +8,10 @@ namespace Game.Server.Realtime;
 /// Phones send motion batches here. The connection carries the player token (<c>Authorization: Bearer</c> or
 /// <c>access_token</c>, checked before the hub by <see cref="PhoneConnections"/>); each batch is
 /// checked against it and appended to the stream (<see cref="IRecordProducer"/>) as one record, partition key = player id, and acknowledged once
-/// durable; the ack carries the phone's newest standing when one is waiting (<see cref="PhoneStandings"/>).
+/// durable; the ack carries the phone's newest standing when one is waiting (<see cref="StandingsRouter"/>).
 /// Thin and stateless: scoring happens downstream.
 /// </summary>
-public sealed class PhoneHub(IRecordProducer producer, PhoneStandings standings, IGrainFactory grains) : Hub<IPhoneClient>
+public sealed class PhoneHub(IRecordProducer producer, StandingsRouter standings, IGrainFactory grains) : Hub<IPhoneClient>
 {
     private const string PlayerKey = "player";
 
@@ -29,7 +29,7 @@ public sealed class PhoneHub(IRecordProducer producer, PhoneStandings standings,
         }
     }
 
-    /// <summary>Its standings entry goes with the connection (<see cref="PhoneStandings.Release"/>).</summary>
+    /// <summary>Its standings entry goes with the connection (<see cref="StandingsRouter.Release"/>).</summary>
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         if (Context.Items.TryGetValue(PlayerKey, out var player) && player is ValueTuple<string, string> identity)

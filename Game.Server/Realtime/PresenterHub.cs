@@ -17,9 +17,3 @@ public sealed class PresenterHub(IGrainFactory grains) : Hub<IPresenterClient>
         return snapshot;
     }
 }
-
-/// <summary>The transport's ceiling for the load tool: takes a phone's batch and does nothing with it.</summary>
-public sealed class BaselineHub : Hub
-{
-    public MotionAck SendMotion(MotionBatch batch) => new() { Seq = batch.Seq, Accepted = true };
-}

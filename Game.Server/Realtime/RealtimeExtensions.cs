@@ -32,7 +32,7 @@ public static class RealtimeExtensions
         }
 
         builder.Services.AddSingleton<PlayerTokens>();
-        builder.Services.AddSingleton<PhoneStandings>();
+        builder.Services.AddSingleton<StandingsRouter>();
         builder.Services.AddSingleton<IFramePublisher, HubFramePublisher>();
         return builder;
     }

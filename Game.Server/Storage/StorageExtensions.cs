@@ -25,6 +25,7 @@ public static class StorageExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StorageMetrics>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(StorageMetrics.MeterName));
 
         // Singletons made on first use: only the configured technology's are ever built.
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<DataDirectory>().File("game.db")));

@@ -37,6 +37,8 @@ public static class FunctionLatency
             ["Orleans:GatewayPort"] = FreePort().ToString(),
             ["Orleans:ClusterId"] = "bench",
         });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DataDirectory>();
         builder.AddGameSilo();
         builder.AddGameStore();
         builder.AddIngest();

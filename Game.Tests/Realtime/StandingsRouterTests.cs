@@ -4,12 +4,12 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Game.Tests.Realtime;
 
-public sealed class PhoneStandingsTests
+public sealed class StandingsRouterTests
 {
     private readonly FakeTimeProvider _time = new();
-    private readonly PhoneStandings _standings;
+    private readonly StandingsRouter _standings;
 
-    public PhoneStandingsTests() => _standings = new PhoneStandings(_time);
+    public StandingsRouterTests() => _standings = new StandingsRouter(_time);
 
     [Fact]
     public void Route_PhoneSendingDuringRound_StandingWaitsForItsNextAck()
@@ -48,7 +48,7 @@ public sealed class PhoneStandingsTests
     public void Route_LastAckLongerAgoThanTheRideLimit_IsPushed()
     {
         _standings.TakeForAck("p1");
-        _time.Advance(PhoneStandings.RideLimit);
+        _time.Advance(StandingsRouter.RideLimit);
 
         Assert.Single(_standings.Route([Standing("p1", score: 7)]));
     }
@@ -73,7 +73,7 @@ public sealed class PhoneStandingsTests
         _standings.TakeForAck("p1");
         _standings.Route([Standing("p1", score: 5)]);
 
-        _time.Advance(PhoneStandings.RideLimit - TimeSpan.FromMilliseconds(1));
+        _time.Advance(StandingsRouter.RideLimit - TimeSpan.FromMilliseconds(1));
         Assert.Empty(_standings.TakeOverdue());
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
@@ -131,13 +131,13 @@ public sealed class PhoneStandingsTests
     {
         _standings.TakeForAck("p1");
         _standings.TakeForAck("p2");
-        _time.Advance(PhoneStandings.ForgetAfter - TimeSpan.FromSeconds(1));
+        _time.Advance(StandingsRouter.ForgetAfter - TimeSpan.FromSeconds(1));
         _standings.TakeForAck("p2");
         _time.Advance(TimeSpan.FromSeconds(1));
 
         _standings.TakeOverdue();
         var afterP1sTtl = _standings.Count;
-        _time.Advance(PhoneStandings.ForgetAfter);
+        _time.Advance(StandingsRouter.ForgetAfter);
         _standings.TakeOverdue();
 
         Assert.Equal((1, 0), (afterP1sTtl, _standings.Count));
@@ -146,7 +146,7 @@ public sealed class PhoneStandingsTests
     [Fact]
     public void TakeForAck_Full_NewPhonesGetNoEntryAndTheirStandingsArePushed()
     {
-        var standings = new PhoneStandings(_time, maxEntries: 2);
+        var standings = new StandingsRouter(_time, maxEntries: 2);
         standings.TakeForAck("p1");
         standings.TakeForAck("p2");
 

@@ -3,7 +3,7 @@ using Game.Functions.Contracts;
 namespace Game.Functions.Runtime;
 
 /// <summary>Builds Lambda's Kinesis event for a batch of stream records.</summary>
-public static class KinesisEvents
+public static class KinesisEventFactory
 {
     public const string Region = "local";
 

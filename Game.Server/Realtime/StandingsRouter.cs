@@ -16,7 +16,7 @@ namespace Game.Server.Realtime;
 /// standings are pushed, as for a phone that does not send); an entry goes when its phone disconnects, or
 /// <see cref="ForgetAfter"/> after its last ack once nothing waits in it.
 /// </remarks>
-public sealed class PhoneStandings(TimeProvider time, int maxEntries = PhoneStandings.MaxEntries)
+public sealed class StandingsRouter(TimeProvider time, int maxEntries = StandingsRouter.MaxEntries)
 {
     /// <summary>How recently a phone must have been acked for its standing to wait for the next ack, and how long it waits at most.</summary>
     public static readonly TimeSpan RideLimit = TimeSpan.FromMilliseconds(500);

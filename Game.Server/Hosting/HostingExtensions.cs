@@ -1,0 +1,34 @@
+namespace Game.Server.Hosting;
+
+/// <summary>What every feature stands on: settings, time, the data directory, answers to bad requests, the pages,
+/// health, rate limits, security headers and the metrics endpoint.</summary>
+public static class HostingExtensions
+{
+    public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
+    {
+        builder.AddSettingsBesideBinary();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DataDirectory>();
+        builder.AddBadRequestAnswers();
+        builder.AddPagesAndHealth();
+        builder.AddClientRateLimits();
+        builder.AddTelemetry();
+        return builder;
+    }
+
+    /// <summary>The middleware every request passes, in order: headers first so that even an error carries them.</summary>
+    public static WebApplication UseHosting(this WebApplication app)
+    {
+        app.UseSecurityHeaders();
+        app.UseBadRequestAnswers();
+        app.UseClientRateLimits();
+        return app;
+    }
+
+    public static WebApplication MapHosting(this WebApplication app)
+    {
+        app.MapPages();
+        app.MapTelemetry();
+        return app;
+    }
+}
