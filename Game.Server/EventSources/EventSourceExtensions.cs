@@ -1,5 +1,6 @@
 using Game.Functions.Runtime;
 using Game.Functions.Scoring;
+using Game.Server.EventSources.Leases;
 using Game.Server.EventSources.Sources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -50,6 +51,10 @@ public static class EventSourceExtensions
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptionsMonitor<EventSourceMappingOptions>>().Get(name).Timeout)));
         // The stream the mappings read: the embedded one unless a provider registered another source first.
         services.TryAddSingleton<IShardSource, EmbeddedShardSource>();
+        services.AddOptions<LeaseOptions>()
+            .Bind(configuration.GetSection(LeaseOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<ShardPoller>(sp, name));
         return services;
     }
