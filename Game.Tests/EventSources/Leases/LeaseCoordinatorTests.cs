@@ -1,0 +1,182 @@
+using Game.Server.EventSources;
+using Game.Server.EventSources.Leases;
+using Game.Server.EventSources.Sources;
+using Game.Tests.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Game.Tests.EventSources.Leases;
+
+/// <summary>
+/// Two nodes' coordinators on one real lease table (the embedded store's file) and fake time, with a scripted
+/// list of shards: the split, abrupt and graceful takeover, and parent-before-child. Coordinator level: no
+/// readers run; the tests play their part (checkpoint SHARD_END, report a reader's end).
+/// </summary>
+public sealed class LeaseCoordinatorTests : IAsyncLifetime
+{
+    private const string Prefix = "score/motion/";
+    private static readonly LeaseOptions Options = new() { FailoverSeconds = 10 };
+
+    private static readonly SourceShard[] FourShards =
+    [
+        new("shardId-000000000000", []), new("shardId-000000000001", []),
+        new("shardId-000000000002", []), new("shardId-000000000003", []),
+    ];
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private SqliteTestStore _store = null!;
+
+    public async Task InitializeAsync() => _store = await SqliteTestStore.CreateTemporaryAsync(CancellationToken.None);
+
+    public async Task DisposeAsync() => await _store.DisposeAsync();
+
+    private LeaseCoordinator Node(string owner) => new(Prefix, owner, _store.Leases, Options, _time, NullLogger.Instance);
+
+    private static string[] Shards(LeaseCoordinator node) => node.Held.Select(l => l.ShardId).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>One round on every node given, then time moves on by the renewal interval.</summary>
+    private async Task RoundAsync(IReadOnlyList<SourceShard> shards, params LeaseCoordinator[] nodes)
+    {
+        foreach (var node in nodes)
+        {
+            await node.SyncAsync(shards, CancellationToken.None);
+        }
+
+        _time.Advance(Options.RenewInterval);
+    }
+
+    [Fact]
+    public async Task Sync_SingleNodeOnAFreshTable_TakesAndStartsEveryShardInTheFirstRound()
+    {
+        var a = Node("a");
+
+        var changes = await a.SyncAsync(FourShards, CancellationToken.None);
+
+        Assert.Equal(FourShards.Select(s => s.ShardId), changes.Start.Select(l => l.ShardId));
+        Assert.All(changes.Start, l => Assert.Equal(1, l.LeaseCounter));
+        Assert.Empty(changes.Stop);
+    }
+
+    [Fact]
+    public async Task Sync_SecondNodeJoins_StealsOneLeasePerRoundUntilTwoEachThenStays()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+
+        await RoundAsync(FourShards, b, a);
+        Assert.Equal(["shardId-000000000000"], Shards(b));
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002", "shardId-000000000003"], Shards(a));
+
+        await RoundAsync(FourShards, b, a);
+        for (var i = 0; i < 6; i++)
+        {
+            await RoundAsync(FourShards, a, b);
+        }
+
+        Assert.Equal(["shardId-000000000000", "shardId-000000000001"], Shards(b));
+        Assert.Equal(["shardId-000000000002", "shardId-000000000003"], Shards(a));
+    }
+
+    [Fact]
+    public async Task Sync_LeaseStolen_TheOldHoldersNextRoundAnswersStop()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        await RoundAsync(FourShards, b);
+
+        var changes = await a.SyncAsync(FourShards, CancellationToken.None);
+
+        var lost = Assert.Single(changes.Stop);
+        Assert.Equal(new Lease { LeaseKey = Prefix + "shardId-000000000000", Owner = "a", LeaseCounter = 1 }, lost);
+        Assert.DoesNotContain("shardId-000000000000", Shards(a));
+    }
+
+    [Fact]
+    public async Task Sync_NodeStopsAbruptly_TheOtherTakesItsShardsWithinFailoverPlusOneRound()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        for (var i = 0; i < 4; i++)
+        {
+            await RoundAsync(FourShards, a, b);
+        }
+
+        Assert.Equal(2, Shards(b).Length);
+
+        // a dies: no release, no more renewals. b keeps its rounds.
+        var died = _time.GetTimestamp();
+        while (Shards(b).Length < 4)
+        {
+            Assert.True(_time.GetElapsedTime(died) <= Options.Failover + Options.RenewInterval, $"b holds {Shards(b).Length} after {_time.GetElapsedTime(died)}");
+            await RoundAsync(FourShards, b);
+        }
+
+        var takeover = _time.GetElapsedTime(died);
+        Assert.InRange(takeover, Options.Failover, Options.Failover + Options.RenewInterval);
+        Assert.All(await _store.Leases.ListLeasesAsync(Prefix, CancellationToken.None), l => Assert.Equal("b", l.Owner));
+    }
+
+    [Fact]
+    public async Task ReleaseAll_GracefulStop_TheOtherTakesEveryShardInItsNextRound()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        for (var i = 0; i < 4; i++)
+        {
+            await RoundAsync(FourShards, a, b);
+        }
+
+        await a.ReleaseAllAsync(CancellationToken.None);
+        var changes = await b.SyncAsync(FourShards, CancellationToken.None);
+
+        Assert.Empty(a.Held);
+        Assert.Equal(2, changes.Start.Count);
+        Assert.Equal(FourShards.Select(s => s.ShardId), Shards(b));
+    }
+
+    [Fact]
+    public async Task Sync_ChildShard_StartsOnlyAfterItsParentsLeaseReadsShardEnd()
+    {
+        SourceShard[] shards =
+        [
+            new("shardId-000000000000", []),
+            new("shardId-000000000001", []),
+            new("shardId-000000000002", ["shardId-000000000000", "shardId-000000000001"]),
+        ];
+        var a = Node("a");
+
+        var first = await a.SyncAsync(shards, CancellationToken.None);
+        Assert.Equal(["shardId-000000000000", "shardId-000000000001"], first.Start.Select(l => l.ShardId));
+        Assert.Equal(["shardId-000000000000", "shardId-000000000001"], (await _store.Leases.ListLeasesAsync(Prefix, CancellationToken.None))[2].ParentShardIds);
+
+        // One parent finishes (its reader checkpoints SHARD_END and ends): the child still waits for the other.
+        await FinishAsync(a, first.Start[0]);
+        Assert.Empty((await a.SyncAsync(shards, CancellationToken.None)).Start);
+
+        await FinishAsync(a, first.Start[1]);
+        var child = await a.SyncAsync(shards, CancellationToken.None);
+
+        Assert.Equal(["shardId-000000000002"], child.Start.Select(l => l.ShardId));
+        Assert.Equal(["shardId-000000000002"], Shards(a));
+    }
+
+    [Fact]
+    public async Task Sync_ChildWhoseParentWasTrimmed_StartsAtOnce()
+    {
+        var a = Node("a");
+
+        var changes = await a.SyncAsync([new SourceShard("shardId-000000000005", ["shardId-000000000001"])], CancellationToken.None);
+
+        Assert.Equal(["shardId-000000000005"], changes.Start.Select(l => l.ShardId));
+    }
+
+    private async Task FinishAsync(LeaseCoordinator node, Lease lease)
+    {
+        await _store.Leases.SetCheckpointAsync(lease.LeaseKey, Lease.ShardEnd, lease.LeaseCounter, CancellationToken.None);
+        await node.ReaderEndedAsync(lease.ShardId, ShardReaderOutcome.ShardEnded, CancellationToken.None);
+    }
+}
