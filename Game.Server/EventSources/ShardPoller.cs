@@ -19,7 +19,8 @@ namespace Game.Server.EventSources;
 /// a lease round: it starts readers for leases it took (a child only after its parents' leases read SHARD_END)
 /// and stops those whose lease another node took. On a graceful stop it stops its readers (each lands its last
 /// checkpoint) and then releases its leases, so another node continues at once. A single node takes every
-/// lease in its first round.
+/// lease in its first round. The embedded stream is this node's alone, so over it the coordinator runs exclusive:
+/// it takes every shard at start and does not balance (see <see cref="LeaseCoordinator"/>).
 /// </remarks>
 public sealed partial class ShardPoller(
     string functionName,
@@ -46,7 +47,9 @@ public sealed partial class ShardPoller(
     {
         var options = leaseOptions.Value;
         var coordinator = new LeaseCoordinator(
-            ShardReader.LeaseKey(functionName, source.StreamName, ""), OwnerFor(options, data), leases, options, time, logger);
+            ShardReader.LeaseKey(functionName, source.StreamName, ""), OwnerFor(options, data), leases, options, time, logger,
+            // The embedded stream lives in this process: no other node can read its shards, so none are shared.
+            exclusive: source is EmbeddedShardSource);
         var readers = new Dictionary<string, (CancellationTokenSource Stop, Task<ShardReaderOutcome> Run)>(StringComparer.Ordinal);
         try
         {

@@ -22,10 +22,14 @@ public sealed record LeasePlan(IReadOnlyList<Lease> Take, Lease? Steal)
 /// expired leases, up to its share at once; when none are expired it steals one lease from the busiest owner if
 /// that owner holds more than the share (or exactly the share while this node is short of more than one), one per
 /// round so leases do not thrash.</para>
+/// <para><b>Exclusive.</b> For a stream only this node can read (the embedded stream), sharing its shards makes
+/// no sense: the balancer then takes every lease it does not hold once, whoever holds it, as a reader's
+/// acquisition always did, and never again after losing it (the later node wins; the fence stops the other).</para>
 /// </remarks>
-public sealed class LeaseBalancer(string owner, TimeSpan failover)
+public sealed class LeaseBalancer(string owner, TimeSpan failover, bool exclusive = false)
 {
     private readonly Dictionary<string, Seen> _seen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _claimed = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Records a scan of the table made at <paramref name="now"/> and answers what to take.
@@ -40,6 +44,12 @@ public sealed class LeaseBalancer(string owner, TimeSpan failover)
         if (live.Count == 0)
         {
             return LeasePlan.Nothing;
+        }
+
+        if (exclusive)
+        {
+            var claim = live.Where(l => !held.Contains(l.LeaseKey) && _claimed.Add(l.LeaseKey)).ToList();
+            return claim.Count == 0 ? LeasePlan.Nothing : new LeasePlan(claim, null);
         }
 
         var expired = live.Where(l => !held.Contains(l.LeaseKey) && IsExpired(l, now)).ToList();

@@ -26,6 +26,7 @@ public sealed partial class LeaseCoordinator
     private readonly ILogger _logger;
     private readonly LeaseBalancer _balancer;
     private readonly long _started;
+    private readonly bool _exclusive;
     private readonly Dictionary<string, Lease> _held = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
 
@@ -35,14 +36,20 @@ public sealed partial class LeaseCoordinator
     /// <param name="options">The failover time.</param>
     /// <param name="time">Expiry is measured on it, by this node alone.</param>
     /// <param name="logger">Where takes, steals, losses and releases are told.</param>
-    public LeaseCoordinator(string keyPrefix, string owner, IShardLeaseStore store, LeaseOptions options, TimeProvider time, ILogger logger)
+    /// <param name="exclusive">
+    /// The stream is this node's own (the embedded stream): take every shard once at start whoever holds it, and
+    /// neither renew nor balance (no other node can read this stream); a lease another node takes is noticed by the
+    /// fence at the next checkpoint, as before leases were shared.
+    /// </param>
+    public LeaseCoordinator(string keyPrefix, string owner, IShardLeaseStore store, LeaseOptions options, TimeProvider time, ILogger logger, bool exclusive = false)
     {
         _keyPrefix = keyPrefix;
         _owner = owner;
         _store = store;
         _time = time;
         _logger = logger;
-        _balancer = new LeaseBalancer(owner, options.Failover);
+        _balancer = new LeaseBalancer(owner, options.Failover, exclusive);
+        _exclusive = exclusive;
         _started = time.GetTimestamp();
     }
 
@@ -58,7 +65,7 @@ public sealed partial class LeaseCoordinator
     public async Task<LeaseChanges> SyncAsync(IReadOnlyList<SourceShard> shards, CancellationToken cancellationToken)
     {
         var stop = new List<Lease>();
-        foreach (var lease in _held.Values.ToList())
+        foreach (var lease in _exclusive ? [] : _held.Values.ToList())
         {
             if (!await _store.RenewLeaseAsync(lease.LeaseKey, _owner, lease.LeaseCounter, cancellationToken))
             {

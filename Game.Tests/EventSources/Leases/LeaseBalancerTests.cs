@@ -118,4 +118,18 @@ public sealed class LeaseBalancerTests
 
         Assert.Equal([table[1], table[2]], plan.Take);
     }
+
+    [Fact]
+    public void Plan_Exclusive_TakesEveryLeaseFromALiveNodeOnceAndNeverAgain()
+    {
+        var exclusive = new LeaseBalancer("me", Failover, exclusive: true);
+        Lease[] table = [L(0, "b", 1), L(1, "b", 1), L(2, checkpoint: Lease.ShardEnd)];
+
+        var first = exclusive.Plan(table, None, At(0));
+        var afterLosingThem = exclusive.Plan([L(0, "b", 3), L(1, "b", 3)], None, At(100));
+
+        Assert.Equal([table[0], table[1]], first.Take);
+        Assert.Null(first.Steal);
+        Assert.Same(LeasePlan.Nothing, afterLosingThem);
+    }
 }

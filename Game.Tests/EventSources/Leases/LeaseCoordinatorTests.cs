@@ -30,7 +30,7 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _store.DisposeAsync();
 
-    private LeaseCoordinator Node(string owner) => new(Prefix, owner, _store.Leases, Options, _time, NullLogger.Instance);
+    private LeaseCoordinator Node(string owner, bool exclusive = false) => new(Prefix, owner, _store.Leases, Options, _time, NullLogger.Instance, exclusive);
 
     private static string[] Shards(LeaseCoordinator node) => node.Held.Select(l => l.ShardId).Order(StringComparer.Ordinal).ToArray();
 
@@ -172,6 +172,24 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
         var changes = await a.SyncAsync([new SourceShard("shardId-000000000005", ["shardId-000000000001"])], CancellationToken.None);
 
         Assert.Equal(["shardId-000000000005"], changes.Start.Select(l => l.ShardId));
+    }
+
+    [Fact]
+    public async Task Sync_ExclusiveNodes_TheLaterTakesEveryShardAtOnceAndTheEarlierNeitherRenewsNorTakesBack()
+    {
+        var a = Node("a", exclusive: true);
+        var b = Node("b", exclusive: true);
+        await RoundAsync(FourShards, a);
+
+        var taken = await b.SyncAsync(FourShards, CancellationToken.None);
+        _time.Advance(Options.Failover * 3);
+        var earlier = await a.SyncAsync(FourShards, CancellationToken.None);
+
+        Assert.Equal(4, taken.Start.Count);
+        Assert.Empty(earlier.Start);
+        // No renewal: a learns of the loss from the fence at its readers' next checkpoint, as before leases were shared.
+        Assert.Empty(earlier.Stop);
+        Assert.All(await _store.Leases.ListLeasesAsync(Prefix, CancellationToken.None), l => Assert.Equal(("b", 2L, 0L), (l.Owner, l.LeaseCounter, l.Renewals)));
     }
 
     private async Task FinishAsync(LeaseCoordinator node, Lease lease)
