@@ -69,6 +69,15 @@ public sealed partial class ShardPoller(
 
                     foreach (var lease in changes.Start)
                     {
+                        if (readers.Remove(lease.ShardId, out var previous))
+                        {
+                            // Lost and taken back before the old reader ended: let it end first (its checkpoints are
+                            // fenced off already), and forget its outcome, which is about the old lease.
+                            await previous.Stop.CancelAsync();
+                            await previous.Run.ContinueWith(_ => { }, TaskScheduler.Default);
+                            previous.Stop.Dispose();
+                        }
+
                         var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                         var reader = ReaderFor(lease, coordinator.Owner);
                         readers[lease.ShardId] = (stop, Task.Run(() => reader.RunAsync(stop.Token), CancellationToken.None));

@@ -59,7 +59,7 @@ public sealed partial class LeaseCoordinator
     /// <summary>The leases this node holds, as last written by it.</summary>
     public IReadOnlyCollection<Lease> Held => _held.Values;
 
-    /// <summary>One round; see the class remarks. Store errors propagate (the caller retries next round; held leases stay held).</summary>
+    /// <summary>One round; see the class remarks. A failed renewal keeps the lease; other store errors propagate (the caller retries next round; held leases stay held).</summary>
     /// <param name="shards">The stream's shards as just listed, with their lineage.</param>
     /// <param name="cancellationToken">Stops the round.</param>
     public async Task<LeaseChanges> SyncAsync(IReadOnlyList<SourceShard> shards, CancellationToken cancellationToken)
@@ -67,7 +67,20 @@ public sealed partial class LeaseCoordinator
         var stop = new List<Lease>();
         foreach (var lease in _exclusive ? [] : _held.Values.ToList())
         {
-            if (!await _store.RenewLeaseAsync(lease.LeaseKey, _owner, lease.LeaseCounter, cancellationToken))
+            bool renewed;
+            try
+            {
+                renewed = await _store.RenewLeaseAsync(lease.LeaseKey, _owner, lease.LeaseCounter, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The store is away: keep the lease (and its reader) and try again next round. If another node takes
+                // it meanwhile, the next renewal or checkpoint says so.
+                LogRenewFailed(_logger, ex, lease.LeaseKey);
+                continue;
+            }
+
+            if (!renewed)
             {
                 Forget(lease.LeaseKey);
                 stop.Add(lease);
@@ -192,6 +205,9 @@ public sealed partial class LeaseCoordinator
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Took the lease {LeaseKey} from the busiest node '{PreviousOwner}' to balance; counter {LeaseCounter}")]
     private static partial void LogStolen(ILogger logger, string leaseKey, string previousOwner, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease {LeaseKey}; keeping it and trying again next round")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string leaseKey);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released the lease {LeaseKey} (held with counter {LeaseCounter}) for another node to take at once")]
     private static partial void LogReleased(ILogger logger, string leaseKey, long leaseCounter);

@@ -192,6 +192,56 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
         Assert.All(await _store.Leases.ListLeasesAsync(Prefix, CancellationToken.None), l => Assert.Equal(("b", 2L, 0L), (l.Owner, l.LeaseCounter, l.Renewals)));
     }
 
+    [Fact]
+    public async Task Sync_RenewalFailsOnTheStore_KeepsTheLeasesAndStopsNothing()
+    {
+        var flaky = new FlakyRenewals(_store.Leases);
+        var a = new LeaseCoordinator(Prefix, "a", flaky, Options, _time, NullLogger.Instance);
+        await RoundAsync(FourShards, a);
+        flaky.Failing = true;
+
+        var changes = await a.SyncAsync(FourShards, CancellationToken.None);
+
+        Assert.Equal(4, flaky.Attempts);
+        Assert.Empty(changes.Stop);
+        Assert.Equal(FourShards.Select(s => s.ShardId), Shards(a));
+    }
+
+    /// <summary>The lease table, whose renewals fail (the store is away) while <see cref="Failing"/>.</summary>
+    private sealed class FlakyRenewals(IShardLeaseStore inner) : IShardLeaseStore
+    {
+        public bool Failing { get; set; }
+
+        public int Attempts { get; private set; }
+
+        public Task<Lease> AcquireLeaseAsync(string leaseKey, string owner, CancellationToken cancellationToken) => inner.AcquireLeaseAsync(leaseKey, owner, cancellationToken);
+
+        public Task SetCheckpointAsync(string leaseKey, string sequenceNumber, long leaseCounter, CancellationToken cancellationToken) =>
+            inner.SetCheckpointAsync(leaseKey, sequenceNumber, leaseCounter, cancellationToken);
+
+        public Task<IReadOnlyList<Lease>> ListLeasesAsync(string keyPrefix, CancellationToken cancellationToken) => inner.ListLeasesAsync(keyPrefix, cancellationToken);
+
+        public Task<bool> CreateLeaseIfMissingAsync(string leaseKey, IReadOnlyList<string> parentShardIds, CancellationToken cancellationToken) =>
+            inner.CreateLeaseIfMissingAsync(leaseKey, parentShardIds, cancellationToken);
+
+        public Task<Lease?> TakeLeaseAsync(string leaseKey, string owner, long expectedCounter, CancellationToken cancellationToken) =>
+            inner.TakeLeaseAsync(leaseKey, owner, expectedCounter, cancellationToken);
+
+        public Task<bool> RenewLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken)
+        {
+            if (!Failing)
+            {
+                return inner.RenewLeaseAsync(leaseKey, owner, leaseCounter, cancellationToken);
+            }
+
+            Attempts++;
+            throw new IOException("The store is away.");
+        }
+
+        public Task<bool> ReleaseLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
+            inner.ReleaseLeaseAsync(leaseKey, owner, leaseCounter, cancellationToken);
+    }
+
     private async Task FinishAsync(LeaseCoordinator node, Lease lease)
     {
         await _store.Leases.SetCheckpointAsync(lease.LeaseKey, Lease.ShardEnd, lease.LeaseCounter, CancellationToken.None);
