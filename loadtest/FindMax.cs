@@ -5,7 +5,13 @@ using Microsoft.Extensions.Logging;
 namespace LoadTest;
 
 /// <summary>One step of a <c>--find-max</c> search.</summary>
-public sealed record FindMaxStep(int Phones, double OfferedSamplesPerSecond, double AchievedSamplesPerSecond, double EndToEndP99Ms, bool Verified, double ErrorRate, bool Held, string Why);
+/// <remarks>
+/// <c>EndToEndP99Ms</c> is of the steady window, the only one the step is judged on; <c>RampUpEndToEndP99Ms</c>, of
+/// the batches sent during the ramp-up, is shown beside it and decides nothing.
+/// </remarks>
+public sealed record FindMaxStep(
+    int Phones, double OfferedSamplesPerSecond, double AchievedSamplesPerSecond, double EndToEndP99Ms, bool Verified, double ErrorRate, bool Held, string Why,
+    double? RampUpEndToEndP99Ms = null);
 
 /// <summary>
 /// Raises the load step by step — each step a whole, verified run with more phones — and stops at the first step
@@ -35,7 +41,10 @@ public sealed partial class FindMax(LoadOptions options, TimeProvider time, ILog
         return (steps, steps.LastOrDefault(s => s.Held));
     }
 
-    /// <summary>A step holds when it passed (verified, errors within budget), reached 95 % of its offer, and kept the delay target.</summary>
+    /// <summary>
+    /// A step holds when it passed (verified, errors within budget), reached 95 % of its offer, and kept the delay
+    /// target in the steady window (the ramp-up's delays, a fresh round and phones starting, decide nothing).
+    /// </summary>
     public static FindMaxStep Judge(int phones, LoadReport report, TimeSpan targetP99)
     {
         var t = report.Throughput;
@@ -56,17 +65,19 @@ public sealed partial class FindMax(LoadOptions options, TimeProvider time, ILog
         }
 
         return new FindMaxStep(phones, t.OfferedSamplesPerSecond, t.AchievedSamplesPerSecond, report.EndToEnd.P99Ms,
-            report.Verification.Passed, report.ErrorRate, reasons.Count == 0, reasons.Count == 0 ? "held" : string.Join("; ", reasons));
+            report.Verification.Passed, report.ErrorRate, reasons.Count == 0, reasons.Count == 0 ? "held" : string.Join("; ", reasons),
+            report.RampUp is { EndToEnd.Count: > 0 } ramp ? ramp.EndToEnd.P99Ms : null);
     }
 
     public static string Table(IReadOnlyList<FindMaxStep> steps, FindMaxStep? highest)
     {
         var lines = new List<string>
         {
-            "| phones | offered samples/s | achieved samples/s | end-to-end p99 | verified | held |",
-            "|---|---|---|---|---|---|",
+            "| phones | offered samples/s | achieved samples/s | end-to-end p99 (steady) | verified | held | ramp-up end-to-end p99 |",
+            "|---|---|---|---|---|---|---|",
         };
-        lines.AddRange(steps.Select(s => FormattableString.Invariant($"| {s.Phones:N0} | {s.OfferedSamplesPerSecond:N0} | {s.AchievedSamplesPerSecond:N0} | {s.EndToEndP99Ms:N1} ms | {(s.Verified ? "yes" : "no")} | {s.Why} |")));
+        lines.AddRange(steps.Select(s => FormattableString.Invariant(
+            $"| {s.Phones:N0} | {s.OfferedSamplesPerSecond:N0} | {s.AchievedSamplesPerSecond:N0} | {s.EndToEndP99Ms:N1} ms | {(s.Verified ? "yes" : "no")} | {s.Why} | {(s.RampUpEndToEndP99Ms is { } r ? FormattableString.Invariant($"{r:N1} ms") : "—")} |")));
         lines.Add(highest is null
             ? "No step held: lower --phones and try again."
             : FormattableString.Invariant($"Highest sustainable: {highest.Phones:N0} phones, {highest.AchievedSamplesPerSecond:N0} samples/s with end-to-end p99 {highest.EndToEndP99Ms:N1} ms."));

@@ -83,11 +83,14 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var aborted = false;
         var verification = NotVerified;
         var serverReadings = new List<ServerReading>();
+        var steadyCpu = new List<CpuReading>();
         var timeline = new List<TimelinePoint>();
         Dictionary<string, long>? actual = null;
         await using var producer = options.Via == Via.Kinesis
             ? new KinesisProducer(new KinesisTarget(options.Url, options.StreamName, options.AccessKeyId, options.SecretAccessKey), time)
             : null;
+        // Declared before the phones' links, so it stops after they are disposed.
+        await using var keepAlive = new RawHubKeepAlive(time);
         try
         {
             if (!options.Baseline)
@@ -96,7 +99,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
                 LogGameCreated(logger, gameId, options.RoundSeconds);
             }
 
-            phones.AddRange(await ConnectPhonesAsync(api, gameId, metrics, producer, cancellationToken));
+            phones.AddRange(await ConnectPhonesAsync(api, gameId, metrics, producer, keepAlive, cancellationToken));
             LogPhonesConnected(logger, phones.Count, Route);
             var byPlayer = phones.ToDictionary(p => p.PlayerId, StringComparer.Ordinal);
             if (gameId is not null)
@@ -113,11 +116,14 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             }
 
             sendStart = time.GetTimestamp();
+            metrics.BeginWindow(sendStart.Value, options.RampUp, time.TimestampFrequency);
             using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sampler = SampleServerAsync(http, serverReadings, sampling.Token);
+            var cpuMeter = ReadSteadyCpuAsync(http, sendStart.Value, steadyCpu, cancellationToken);
             await SendAsync(phones, metrics, sendStart.Value, timeline, cancellationToken);
             await sampling.CancelAsync();
             await sampler;
+            await cpuMeter;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -157,7 +163,10 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
 
         await Task.WhenAll(presenters.Select(p => p.DisposeAsync().AsTask()).Concat(phones.Select(p => p.DisposeAsync().AsTask())));
         var report = BuildReport(startedAt, time.GetElapsedTime(runStart), steady, gameId, metrics, phones, actual, verification, aborted, failures, notes);
-        return report with { Server = ServerReading.Summarize(serverReadings), Timeline = timeline, KinesisRequests = producer?.Requests };
+        var cpu = steadyCpu is [var cpuStart, var cpuEnd]
+            ? SteadyCpu.From(cpuStart, cpuEnd, report.Throughput.AchievedMessagesPerSecond, report.Throughput.AchievedSamplesPerSecond)
+            : null;
+        return report with { Server = ServerReading.Summarize(serverReadings), Cpu = cpu, Timeline = timeline, KinesisRequests = producer?.Requests };
     }
 
     /// <summary>
@@ -172,20 +181,29 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var metrics = new LoadMetrics();
         using var http = new HttpClient { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(30) };
         var api = new GameApiClient(http, options.PresenterKey);
+        await using var keepAlive = new RawHubKeepAlive(time);
         var gameId = (await api.CreateGameAsync(options.RoundSeconds, cancellationToken)).GameId;
         var settle = TimeSpan.FromSeconds(5);
         await Task.Delay(settle, time, cancellationToken);
         var before = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), time.GetUtcNow());
-        var phones = await ConnectPhonesAsync(api, gameId, metrics, producer: null, cancellationToken);
+        var phones = await ConnectPhonesAsync(api, gameId, metrics, producer: null, keepAlive, cancellationToken);
         LogPhonesConnected(logger, phones.Length, HubPaths.Phone);
         await Task.Delay(settle, time, cancellationToken);
         var after = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), time.GetUtcNow());
         await Task.WhenAll(phones.Select(p => p.DisposeAsync().AsTask()));
 
         var failures = new List<string>();
+        var notes = new List<string>();
         if (before is null || after is null)
         {
             failures.Add("The server's /metrics has no working set: memory per phone cannot be read.");
+        }
+
+        // The heap is as the last collection left it: without one since the first reading, both readings are the same heap.
+        var heapIsNews = before?.Collections is { } gcBefore && after?.Collections is { } gcAfter && gcAfter > gcBefore;
+        if (before?.ManagedHeapBytes is not null && !heapIsNews)
+        {
+            notes.Add("The server did not collect garbage while the phones connected: its managed heap per phone is not known.");
         }
 
         // "Aborted" only skips the sending checks, which mean nothing for phones that were told not to send.
@@ -197,7 +215,54 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             Failures = failures,
             Server = before is not null && after is not null ? ServerReading.Summarize([before, after]) : null,
             IdleBytesPerPhone = before is not null && after is not null ? Math.Round((after.WorkingSetBytes - before.WorkingSetBytes) / phones.Length) : null,
+            IdleHeapBytesPerPhone = heapIsNews && before?.ManagedHeapBytes is { } heapBefore && after?.ManagedHeapBytes is { } heapAfter
+                ? Math.Round((heapAfter - heapBefore) / phones.Length)
+                : null,
+            Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// Reads the server's and the tool's CPU time at the steady window's start and end (ramp-up over, sending over),
+    /// so the CPU per message is of the same window as the achieved rate. Fewer than two readings when the run
+    /// ends early; the report then has no CPU per message.
+    /// </summary>
+    private async Task ReadSteadyCpuAsync(HttpClient http, long sendStart, List<CpuReading> readings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var at in new[] { options.RampUp, options.RampUp + options.Duration })
+            {
+                var wait = at - time.GetElapsedTime(sendStart);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, time, cancellationToken);
+                }
+
+                readings.Add(await ReadCpuAsync(http, cancellationToken));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<CpuReading> ReadCpuAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        // The tool's own first: the server's read is an HTTP call whose CPU would otherwise count to the wrong side.
+        var tool = Environment.CpuUsage.TotalTime.TotalSeconds;
+        var at = time.GetUtcNow();
+        double? server = null;
+        try
+        {
+            server = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), at)?.CpuSeconds;
+        }
+        catch (HttpRequestException)
+        {
+            // A server without metrics leaves the report without server CPU, not the run failed.
+        }
+
+        return new CpuReading(at, server, tool);
     }
 
     /// <summary>Reads the server's CPU time and working set from its /metrics once a second while phones send.</summary>
@@ -245,7 +310,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
     private string HubPath => options.Baseline ? HubPaths.Baseline : HubPaths.Phone;
 
     /// <summary>Joins every phone to the game (none for the baseline) and opens its link: its own hub connection, or the shared producer.</summary>
-    private async Task<PhoneSession[]> ConnectPhonesAsync(GameApiClient api, string? gameId, LoadMetrics metrics, KinesisProducer? producer, CancellationToken cancellationToken)
+    private async Task<PhoneSession[]> ConnectPhonesAsync(
+        GameApiClient api, string? gameId, LoadMetrics metrics, KinesisProducer? producer, RawHubKeepAlive keepAlive, CancellationToken cancellationToken)
     {
         var phones = new PhoneSession[options.Phones];
         try
@@ -260,11 +326,12 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
                         // The baseline hub checks nothing: made-up ids keep the messages the same size as real ones.
                         ? ("BASELINE", $"p{index:x16}", "")
                         : await JoinAsync(api, gameId, nickname, index, ct);
+                    Action<string, Exception?> error = (kind, exception) => PhoneSession.ReportError(metrics, logger, kind, playerId, exception);
                     IMotionLink link = producer is not null
                         ? new KinesisMotionLink(producer, playerId)
-                        : await HubMotionLink.ConnectAsync(
-                            options.Url, HubPath, token, metrics, time,
-                            (kind, exception) => PhoneSession.ReportError(metrics, logger, kind, playerId, exception), ct);
+                        : options.Client == PhoneClient.Raw
+                            ? await RawHubMotionLink.ConnectAsync(options.Url, HubPath, token, metrics, time, keepAlive, error, ct)
+                            : await HubMotionLink.ConnectAsync(options.Url, HubPath, token, metrics, time, error, ct);
                     phones[index] = new PhoneSession(index, game, playerId, nickname, link, options, metrics, time, logger);
                 });
             return phones;
@@ -312,7 +379,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             var seconds = time.GetElapsedTime(reported.At, now).TotalSeconds;
             var recentP99 = P99Ms(metrics.RecentEndToEnd);
             var snapshot = new ProgressSnapshot(
-                Phase: options.Baseline ? "baseline" : options.Via == Via.Kinesis ? "game via kinesis" : "game",
+                Phase: (options.Baseline ? "baseline" : options.Via == Via.Kinesis ? "game via kinesis" : "game")
+                    + (metrics.WindowOf(reported.At) == LoadWindow.RampUp ? " · ramp-up" : ""),
                 Elapsed: time.GetElapsedTime(start, now),
                 Planned: sendEnd,
                 PhonesConnected: phones.Count(p => p.Connected),
@@ -434,7 +502,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             BatchesAcked: metrics.BatchesAcked,
             SamplesAcked: metrics.SamplesAcked);
         var errorRate = metrics.ErrorCount / (double)Math.Max(1, metrics.SendAttempts);
-        var endToEnd = LatencySummary.From(metrics.EndToEnd);
+        var endToEnd = LatencySummary.From(metrics.Steady.EndToEnd);
 
         if (!aborted)
         {
@@ -455,7 +523,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
 
             if (!options.Baseline && options.Presenters > 0 && endToEnd.Count == 0)
             {
-                failures.Add($"No send-to-display delay was measured: {metrics.Frames} frames arrived, {metrics.FramesWithApplied} with applied seqs.");
+                failures.Add($"No send-to-display delay was measured after the ramp-up: {metrics.Frames} frames arrived, {metrics.FramesWithApplied} with applied seqs.");
             }
         }
 
@@ -476,10 +544,11 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             RampUpSeconds = options.RampUp.TotalSeconds,
             Seed = options.Seed,
             Throughput = throughput,
-            AckLatency = LatencySummary.From(metrics.AckLatency),
+            AckLatency = LatencySummary.From(metrics.Steady.Ack),
             EndToEnd = endToEnd,
-            FrameDelivery = LatencySummary.From(metrics.FrameDelivery),
-            SampleWait = LatencySummary.From(metrics.SampleWait),
+            FrameDelivery = LatencySummary.From(metrics.Steady.FrameDelivery),
+            SampleWait = LatencySummary.From(metrics.Steady.SampleWait),
+            RampUp = WindowLatencySummary.From(metrics.RampUp),
             Frames = metrics.Frames,
             FramesWithApplied = metrics.FramesWithApplied,
             Standings = metrics.Standings,

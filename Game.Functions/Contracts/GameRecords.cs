@@ -29,9 +29,13 @@ public sealed record GameRecord
     [Id(7)] public IReadOnlyList<RoundWindow> EarlierRounds { get; init; } = [];
 
     /// <summary>A record counts when the stream received it inside a round's window: the current one or an earlier one.</summary>
-    public bool Counts(DateTimeOffset arrival) =>
-        (RoundStartsAt is { } start && RoundEndsAt is { } end && arrival >= start && arrival < end)
-        || EarlierRounds.Any(round => round.Contains(arrival));
+    public bool Counts(DateTimeOffset arrival) => RoundAt(arrival) is not null;
+
+    /// <summary>The window of the round the stream received a record in (the current round's or an earlier one's); null outside every round.</summary>
+    public RoundWindow? RoundAt(DateTimeOffset arrival) =>
+        RoundStartsAt is { } start && RoundEndsAt is { } end && arrival >= start && arrival < end
+            ? new RoundWindow(start, end)
+            : EarlierRounds.FirstOrDefault(round => round.Contains(arrival));
 
     /// <summary>Value equality, including the earlier rounds' contents (a record compares lists by reference).</summary>
     public bool Equals(GameRecord? other) =>
@@ -64,8 +68,9 @@ public sealed record PlayerProfile
 }
 
 /// <summary>
-/// A player's score with what the exactly-once rule needs: the last applied phone <c>seq</c>
-/// and the last accepted device time. Changes only through <see cref="Scoring.ScoreLedger"/>.
+/// A player's score with what the exactly-once and fairness rules need: the last applied phone <c>seq</c>,
+/// the last accepted device time and how far the counted samples reach on the server's clock.
+/// Changes only through <see cref="Scoring.ScoreLedger"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record PlayerLedger
@@ -79,6 +84,18 @@ public sealed record PlayerLedger
 
     /// <summary>Device time (ms) of the last accepted sample, for the "time must increase" rule across batches.</summary>
     [Id(2)] public double LastSampleTime { get; init; } = double.NegativeInfinity;
+
+    /// <summary>
+    /// How far the player's counted samples reach on the server's clock, in Unix milliseconds: each counted sample
+    /// takes the 10 ms a sample takes at the fastest allowed rate, laid end to end from the start of its round.
+    /// The "ahead of the server clock" rule keeps it at most a second past the arrival of the record counted last;
+    /// 0 before the first counted sample.
+    /// </summary>
+    /// <remarks>
+    /// Server time only (the arrival stamps of the stream), never the phone's clock: replays compute the same value.
+    /// It changes only together with <see cref="LastSeq"/>, so a store's "still the one read" check need not compare it.
+    /// </remarks>
+    [Id(3)] public long CountedUntil { get; init; }
 }
 
 /// <summary>A player's profile and ledger, as read back from the store.</summary>

@@ -6,10 +6,15 @@ using Microsoft.Extensions.Options;
 namespace Game.Functions.Games;
 
 /// <summary>
-/// One game: its lifecycle (lobby → countdown → running → finished, and again), its players, and the live
-/// scoreboard. The store is the source of truth; this grain keeps the scoreboard in memory and pushes it as
-/// frames on a timer, so many score changes coalesce into one frame and a display never gets one message per record.
+/// One game: its lifecycle (lobby → countdown → running → finished, and again) and the timer that pushes its
+/// <see cref="Scoreboard"/> as frames, so many score changes coalesce into one frame and a display never gets one
+/// message per record. The store is the source of truth: every change is saved before this grain takes it.
 /// </summary>
+/// <remarks>
+/// The timer runs only while there is something to push: a round is live (its clock moves), or a change (a join,
+/// a start or stop, a score) has not gone out yet as a frame and as the phones' standings. A quiet game holds no
+/// timer, so Orleans' idle collection deactivates it; a code with no game deactivates after the call that asked.
+/// </remarks>
 public sealed partial class GameGrain(
     IGameStore store,
     IFramePublisher publisher,
@@ -17,13 +22,11 @@ public sealed partial class GameGrain(
     IOptions<GameOptions> options,
     ILogger<GameGrain> logger) : Grain, IGameGrain
 {
-    private readonly Dictionary<string, PlayerState> _players = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _appliedSinceLastFrame = new(StringComparer.Ordinal);
-    private readonly Queue<(long At, int Samples)> _recentSamples = new();
-    private GameRecord? _game;
     private static readonly TimeSpan StandingsInterval = TimeSpan.FromMilliseconds(500);
 
-    private readonly Dictionary<string, PhoneStanding> _sentStandings = new(StringComparer.Ordinal);
+    private Scoreboard _board = new();
+    private GameRecord? _game;
+    private IGrainTimer? _ticker;
     private GamePhase _publishedPhase;
     private long _version;
     private bool _dirty;
@@ -40,131 +43,151 @@ public sealed partial class GameGrain(
         _game = await store.GetGameAsync(this.GetPrimaryKeyString(), cancellationToken);
         if (_game is not null)
         {
-            foreach (var row in await store.GetPlayersAsync(_game.GameId, cancellationToken))
-            {
-                _players[row.Profile.PlayerId] = new PlayerState(row.Profile, row.Ledger.Score, row.Ledger.LastSeq);
-            }
-
+            _board = Scoreboard.From(await store.GetPlayersAsync(_game.GameId, cancellationToken));
             _publishedPhase = PhaseAt(_game, time.GetUtcNow());
+            if (IsLive(_publishedPhase))
+            {
+                // Reactivated mid-round (a restart, or an idle collection during a long countdown): the clock needs pushing.
+                EnsureTicking();
+            }
         }
-
-        var interval = TimeSpan.FromSeconds(1.0 / options.Value.MaxFramesPerSecond);
-        this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
     }
 
     public async Task<GameRecord> Create(int roundSeconds)
     {
         if (_game is null)
         {
-            _game = new GameRecord
+            var game = new GameRecord
             {
                 GameId = this.GetPrimaryKeyString(),
                 Phase = GamePhase.Lobby,
                 RoundSeconds = roundSeconds,
                 CreatedAt = time.GetUtcNow(),
             };
-            await store.SaveGameAsync(_game, CancellationToken.None);
-            LogCreated(logger, _game.GameId, roundSeconds);
+            await store.SaveGameAsync(game, CancellationToken.None);
+            _game = game;
+            _publishedPhase = GamePhase.Lobby;
+            LogCreated(logger, game.GameId, roundSeconds);
         }
 
         return _game;
     }
 
-    public Task<GameRecord?> Get() => Task.FromResult(_game is null ? null : _game with { Phase = PhaseAt(_game, time.GetUtcNow()) });
+    public Task<GameRecord?> Get() => Task.FromResult(KnownGame() is { } game ? game with { Phase = PhaseAt(game, time.GetUtcNow()) } : null);
 
     public async Task<PlayerProfile?> Join(string nickname, string team)
     {
-        if (_game is null)
+        if (KnownGame() is not { } game)
         {
             return null;
         }
 
+        var limit = options.Value.MaxPlayersPerGame;
+        if (_board.PlayerCount >= limit)
+        {
+            throw new GameFullException(game.GameId, limit);
+        }
+
         var profile = new PlayerProfile { PlayerId = NewPlayerId(), Nickname = nickname, Team = team };
-        await store.AddPlayerAsync(_game.GameId, profile, CancellationToken.None);
-        _players[profile.PlayerId] = new PlayerState(profile, 0, 0);
-        _dirty = true;
+        await store.AddPlayerAsync(game.GameId, profile, CancellationToken.None);
+        _board.Add(profile);
+        Changed();
         return profile;
     }
 
     public async Task<GameRecord?> Start()
     {
-        if (_game is null)
+        if (KnownGame() is not { } game)
         {
             return null;
         }
 
         var now = time.GetUtcNow();
-        if (PhaseAt(_game, now) is GamePhase.Countdown or GamePhase.Running)
+        if (IsLive(PhaseAt(game, now)))
         {
-            return _game with { Phase = PhaseAt(_game, now) };
+            return game with { Phase = PhaseAt(game, now) };
         }
 
         var startsAt = now.AddSeconds(options.Value.CountdownSeconds);
-        _game = _game with
+        var started = game with
         {
-            EarlierRounds = _game is { RoundStartsAt: { } lastStart, RoundEndsAt: { } lastEnd }
-                ? [.. _game.EarlierRounds, new RoundWindow(lastStart, lastEnd)]
-                : _game.EarlierRounds,
+            EarlierRounds = game is { RoundStartsAt: { } lastStart, RoundEndsAt: { } lastEnd }
+                ? [.. game.EarlierRounds, new RoundWindow(lastStart, lastEnd)]
+                : game.EarlierRounds,
             Phase = GamePhase.Countdown,
-            Round = _game.Round + 1,
+            Round = game.Round + 1,
             RoundStartsAt = startsAt,
-            RoundEndsAt = startsAt.AddSeconds(_game.RoundSeconds),
+            RoundEndsAt = startsAt.AddSeconds(game.RoundSeconds),
         };
-        await store.SaveGameAsync(_game, CancellationToken.None);
-        _dirty = true;
-        return _game with { Phase = PhaseAt(_game, now) };
+        await store.SaveGameAsync(started, CancellationToken.None);
+        _game = started;
+        Changed();
+        return started with { Phase = PhaseAt(started, now) };
     }
 
     public async Task<GameRecord?> Stop()
     {
-        if (_game is null)
+        if (KnownGame() is not { } game)
         {
             return null;
         }
 
         var now = time.GetUtcNow();
-        if (PhaseAt(_game, now) is GamePhase.Countdown or GamePhase.Running)
+        if (IsLive(PhaseAt(game, now)))
         {
             // A stopped countdown becomes an empty round: nothing can count before its start.
-            var end = _game.RoundStartsAt is { } start && start > now ? start : now;
-            _game = _game with { Phase = GamePhase.Finished, RoundEndsAt = end };
-            await store.SaveGameAsync(_game, CancellationToken.None);
-            _dirty = true;
+            var end = game.RoundStartsAt is { } start && start > now ? start : now;
+            var stopped = game with { Phase = GamePhase.Finished, RoundEndsAt = end };
+            await store.SaveGameAsync(stopped, CancellationToken.None);
+            _game = game = stopped;
+            Changed();
         }
 
-        return _game with { Phase = PhaseAt(_game, now) };
+        return game with { Phase = PhaseAt(game, now) };
     }
 
-    public Task<ScoreboardFrame?> Snapshot() =>
-        Task.FromResult(_game is null ? null : BuildFrame(time.GetUtcNow(), includeApplied: false));
+    public Task<ScoreboardFrame?> Snapshot()
+    {
+        if (KnownGame() is not { } game)
+        {
+            return Task.FromResult<ScoreboardFrame?>(null);
+        }
+
+        var now = time.GetUtcNow();
+        return Task.FromResult<ScoreboardFrame?>(_board.Frame(game, PhaseAt(game, now), ++_version, now, includeApplied: false));
+    }
 
     public Task ScoresChanged(IReadOnlyList<ScoreUpdate> updates)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var counted = 0;
-        foreach (var update in updates)
+        if (KnownGame() is not null && _board.Apply(updates, time.GetUtcNow()))
         {
-            counted += update.CountedSamples;
-            if (_players.TryGetValue(update.PlayerId, out var standing) && update.AppliedSeq >= standing.AppliedSeq)
-            {
-                _players[update.PlayerId] = standing with { Score = update.Score, AppliedSeq = update.AppliedSeq };
-                _appliedSinceLastFrame[update.PlayerId] = update.AppliedSeq;
-                _dirty = true;
-            }
+            Changed();
         }
-
-        if (counted > 0)
+        else if (_board.HasRecentSamples)
         {
-            _recentSamples.Enqueue((now, counted));
+            // Counted samples move the live chart even when no score changed.
+            EnsureTicking();
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<PhoneStanding?> Standing(string playerId)
+    {
+        if (KnownGame() is not { } game)
+        {
+            return Task.FromResult<PhoneStanding?>(null);
+        }
+
+        var now = time.GetUtcNow();
+        return Task.FromResult(_board.Standing(playerId, game, PhaseAt(game, now), now));
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         if (_game is null)
         {
+            StopTicking();
             return;
         }
 
@@ -172,20 +195,21 @@ public sealed partial class GameGrain(
         var phase = PhaseAt(_game, now);
         if (phase != _publishedPhase)
         {
-            _publishedPhase = phase;
-            _dirty = true;
             if (phase != _game.Phase)
             {
-                _game = _game with { Phase = phase };
-                await store.SaveGameAsync(_game, cancellationToken);
+                var moved = _game with { Phase = phase };
+                await store.SaveGameAsync(moved, cancellationToken);
+                _game = moved;
             }
+
+            _publishedPhase = phase;
+            _dirty = true;
         }
 
-        if ((_dirty || (phase == GamePhase.Running && _recentSamples.Count > 0)) && _frameInFlight.IsCompleted)
+        if ((_dirty || (phase == GamePhase.Running && _board.HasRecentSamples)) && _frameInFlight.IsCompleted)
         {
-            var frame = BuildFrame(now, includeApplied: true);
+            var frame = _board.Frame(_game, phase, ++_version, now, includeApplied: true);
             _dirty = false;
-            _appliedSinceLastFrame.Clear();
             _standingsPending = true;
             _frameInFlight = SendOffTurn(() => publisher.PublishAsync(frame, CancellationToken.None));
         }
@@ -195,11 +219,49 @@ public sealed partial class GameGrain(
         {
             _standingsPending = false;
             _standingsSentAt = now;
-            if (ChangedStandings(now) is { Count: > 0 } changed)
+            if (_board.ChangedStandings(_game, phase, now) is { Count: > 0 } changed)
             {
                 _standingsInFlight = SendOffTurn(() => publisher.PublishStandingsAsync(changed, CancellationToken.None));
             }
         }
+
+        if (!IsLive(phase) && !_dirty && !_standingsPending && _frameInFlight.IsCompleted && _standingsInFlight.IsCompleted)
+        {
+            // Everything is out and the clock is not running: nothing for the next tick to do until the next change.
+            StopTicking();
+        }
+    }
+
+    /// <summary>The game, or null; a code with no game asks to be deactivated, so a random code leaves nothing behind.</summary>
+    private GameRecord? KnownGame()
+    {
+        if (_game is null)
+        {
+            DeactivateOnIdle();
+        }
+
+        return _game;
+    }
+
+    private void Changed()
+    {
+        _dirty = true;
+        EnsureTicking();
+    }
+
+    private void EnsureTicking()
+    {
+        if (_ticker is null)
+        {
+            var interval = TimeSpan.FromSeconds(1.0 / options.Value.MaxFramesPerSecond);
+            _ticker = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
+        }
+    }
+
+    private void StopTicking()
+    {
+        _ticker?.Dispose();
+        _ticker = null;
     }
 
     /// <summary>
@@ -220,101 +282,7 @@ public sealed partial class GameGrain(
         }
     });
 
-    public Task<PhoneStanding?> Standing(string playerId)
-    {
-        if (_game is null || !_players.TryGetValue(playerId, out var me))
-        {
-            return Task.FromResult<PhoneStanding?>(null);
-        }
-
-        var now = time.GetUtcNow();
-        var teamScore = me.Profile.Team.Length == 0 ? me.Score : _players.Values.Where(p => p.Profile.Team == me.Profile.Team).Sum(p => p.Score);
-        var rank = 1 + _players.Values.Count(p => p.Score > me.Score);
-        return Task.FromResult<PhoneStanding?>(ToStanding(me, rank, teamScore, PhaseAt(_game, now), now));
-    }
-
-    /// <summary>
-    /// The standings that changed since each phone was last sent one. Phones get their own standing at most twice
-    /// a second and only when it changed: a hall of phones must not cost one message per phone per frame.
-    /// </summary>
-    private List<PhoneStanding> ChangedStandings(DateTimeOffset now)
-    {
-        var phase = PhaseAt(_game!, now);
-        var teams = _players.Values.GroupBy(p => p.Profile.Team, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Score), StringComparer.Ordinal);
-        var ordered = _players.Values.OrderByDescending(p => p.Score).ToList();
-        var changed = new List<PhoneStanding>();
-        var previousRank = 0;
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            var me = ordered[i];
-            // Standard competition ranking: equal scores share the rank of the first of them.
-            var rank = i > 0 && ordered[i - 1].Score == me.Score ? previousRank : i + 1;
-            previousRank = rank;
-            var standing = ToStanding(me, rank, me.Profile.Team.Length == 0 ? me.Score : teams[me.Profile.Team], phase, now);
-            if (!_sentStandings.TryGetValue(me.Profile.PlayerId, out var sent) || sent with { ServerTime = 0 } != standing with { ServerTime = 0 })
-            {
-                _sentStandings[me.Profile.PlayerId] = standing;
-                changed.Add(standing);
-            }
-        }
-
-        return changed;
-    }
-
-    private PhoneStanding ToStanding(PlayerState me, int rank, long teamScore, GamePhase phase, DateTimeOffset now) => new()
-    {
-        GameId = _game!.GameId,
-        PlayerId = me.Profile.PlayerId,
-        Phase = phase,
-        Score = me.Score,
-        Rank = rank,
-        Players = _players.Count,
-        Team = me.Profile.Team,
-        TeamScore = teamScore,
-        RoundStartsAt = _game.RoundStartsAt?.ToUnixTimeMilliseconds() ?? 0,
-        RoundEndsAt = _game.RoundEndsAt?.ToUnixTimeMilliseconds() ?? 0,
-        ServerTime = now.ToUnixTimeMilliseconds(),
-        AppliedSeq = me.AppliedSeq,
-    };
-
-    private ScoreboardFrame BuildFrame(DateTimeOffset now, bool includeApplied)
-    {
-        var game = _game!;
-        var nowMs = now.ToUnixTimeMilliseconds();
-        while (_recentSamples.TryPeek(out var oldest) && oldest.At <= nowMs - 1000)
-        {
-            _recentSamples.Dequeue();
-        }
-
-        var leaders = _players.Values
-            .OrderByDescending(p => p.Score)
-            .ThenBy(p => p.Profile.Nickname, StringComparer.Ordinal)
-            .Take(GameLimits.LeaderboardSize)
-            .Select(p => p.ToStanding())
-            .ToList();
-        var teams = _players.Values
-            .Where(p => p.Profile.Team.Length > 0)
-            .GroupBy(p => p.Profile.Team, StringComparer.Ordinal)
-            .Select(g => new TeamStanding { Team = g.Key, Score = g.Sum(p => p.Score), Players = g.Count() })
-            .OrderByDescending(t => t.Score)
-            .ThenBy(t => t.Team, StringComparer.Ordinal)
-            .ToList();
-
-        return new ScoreboardFrame
-        {
-            GameId = game.GameId,
-            Phase = PhaseAt(game, now),
-            Version = ++_version,
-            PlayerCount = _players.Count,
-            Leaders = leaders,
-            Teams = teams,
-            RoundStartsAt = game.RoundStartsAt?.ToUnixTimeMilliseconds() ?? 0,
-            RoundEndsAt = game.RoundEndsAt?.ToUnixTimeMilliseconds() ?? 0,
-            ServerTime = nowMs,
-            SamplesPerSecond = _recentSamples.Sum(s => (long)s.Samples),
-            Applied = includeApplied ? new Dictionary<string, long>(_appliedSinceLastFrame) : new Dictionary<string, long>(),
-        };
-    }
+    private static bool IsLive(GamePhase phase) => phase is GamePhase.Countdown or GamePhase.Running;
 
     /// <summary>The phase follows from the clock, so a restarted server needs no timer to be right.</summary>
     private static GamePhase PhaseAt(GameRecord game, DateTimeOffset now) => game switch
@@ -326,12 +294,6 @@ public sealed partial class GameGrain(
     };
 
     private static string NewPlayerId() => "p" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-
-    private sealed record PlayerState(PlayerProfile Profile, long Score, long AppliedSeq)
-    {
-        public PlayerStanding ToStanding() =>
-            new() { PlayerId = Profile.PlayerId, Nickname = Profile.Nickname, Team = Profile.Team, Score = Score };
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Game {GameId}: a frame or standings push failed; the next one replaces it")]
     private static partial void LogPublishFailed(ILogger logger, string gameId, Exception exception);

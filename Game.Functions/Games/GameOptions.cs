@@ -18,4 +18,12 @@ public sealed class GameOptions
     /// <summary>Frames per second per game pushed to displays, at most. Default 20.</summary>
     [Range(1, 60)]
     public int MaxFramesPerSecond { get; set; } = 20;
+
+    /// <summary>
+    /// Players one game takes; a join beyond it is refused (409). Default 10,000: the largest hall the load tool has
+    /// measured (docs/performance.md), while a script that joins in a loop cannot grow one game's scoreboard (and
+    /// every frame and standing built from it) without end.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPlayersPerGame { get; set; } = 10_000;
 }

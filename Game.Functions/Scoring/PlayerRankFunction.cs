@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Game.Functions.Contracts;
+using Game.Functions.Games;
 using Game.Functions.Runtime;
 
 namespace Game.Functions.Scoring;
@@ -17,22 +18,21 @@ public sealed class PlayerRankFunction(IGameStore store) : IJsonFunction
     {
         var gameId = Text(input, "gameId").ToUpperInvariant();
         var playerId = Text(input, "playerId");
-        var players = await store.GetPlayersAsync(gameId, context.CancellationToken);
-        var me = players.FirstOrDefault(p => p.Profile.PlayerId == playerId)
+        var board = Scoreboard.From(await store.GetPlayersAsync(gameId, context.CancellationToken));
+        var me = board.Find(playerId)
             ?? throw new KeyNotFoundException($"Game '{gameId}' has no player '{playerId}'.");
 
-        context.Logger.LogLine($"Ranking {playerId} among {players.Count} players of {gameId}.");
+        context.Logger.LogLine($"Ranking {playerId} among {board.PlayerCount} players of {gameId}.");
         return new JsonObject
         {
             ["gameId"] = gameId,
             ["playerId"] = playerId,
             ["nickname"] = me.Profile.Nickname,
             ["team"] = me.Profile.Team,
-            ["score"] = me.Ledger.Score,
-            // Standard competition ranking: players with the same score share a rank.
-            ["rank"] = 1 + players.Count(p => p.Ledger.Score > me.Ledger.Score),
-            ["players"] = players.Count,
-            ["teamScore"] = me.Profile.Team.Length == 0 ? me.Ledger.Score : players.Where(p => p.Profile.Team == me.Profile.Team).Sum(p => p.Ledger.Score),
+            ["score"] = me.Score,
+            ["rank"] = board.RankOf(me),
+            ["players"] = board.PlayerCount,
+            ["teamScore"] = board.TeamScoreOf(me),
         };
     }
 

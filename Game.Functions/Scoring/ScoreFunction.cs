@@ -50,7 +50,7 @@ public sealed class ScoreFunction(IGameStore store, IGrainFactory grains, Functi
                 var total = default(BatchOutcome);
                 foreach (var (batch, arrival) in player)
                 {
-                    (ledger, var outcome) = ScoreLedger.Apply(ledger, batch, game.Counts(arrival));
+                    (ledger, var outcome) = ScoreLedger.ApplyRecord(ledger, batch, arrival, game.RoundAt(arrival));
                     total = total.Add(outcome);
                 }
 
@@ -82,6 +82,7 @@ public sealed class ScoreFunction(IGameStore store, IGrainFactory grains, Functi
         Drop(total.TooStrong, "too_strong");
         Drop(total.TimeNotIncreasing, "time_not_increasing");
         Drop(total.TooFrequent, "too_frequent");
+        Drop(total.AheadOfServerClock, "ahead_of_server_clock");
 
         void Drop(int count, string rule)
         {

@@ -2,6 +2,7 @@ using Game.Functions.Runtime;
 using Game.Functions.Scoring;
 using Game.Server.EventSources.Leases;
 using Game.Server.EventSources.Sources;
+using Game.Server.Ingest;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -49,8 +50,13 @@ public static class EventSourceExtensions
             name,
             typeof(TFunction),
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptionsMonitor<EventSourceMappingOptions>>().Get(name).Timeout)));
-        // The stream the mappings read: the embedded one unless a provider registered another source first.
-        services.TryAddSingleton<IShardSource, EmbeddedShardSource>();
+        // The stream the mappings read: Ingest:Provider's (the embedded stream by default, else the Kinesis stream),
+        // unless a host or test registered another source first. Chosen when first resolved, so with Kinesis the
+        // embedded stream is never opened.
+        services.TryAddSingleton<IShardSource>(provider =>
+            provider.GetRequiredService<IOptions<IngestOptions>>().Value.Provider == IngestProvider.Kinesis
+                ? ActivatorUtilities.CreateInstance<KinesisShardSource>(provider)
+                : ActivatorUtilities.CreateInstance<EmbeddedShardSource>(provider));
         services.AddOptions<LeaseOptions>()
             .Bind(configuration.GetSection(LeaseOptions.Section))
             .ValidateDataAnnotations()

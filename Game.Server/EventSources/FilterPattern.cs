@@ -29,7 +29,16 @@ public sealed class FilterPattern
             throw new FormatException($"A filter pattern must be JSON: {ex.Message}", ex);
         }
 
-        Validate(root, "$");
+        try
+        {
+            Validate(root, "$");
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json reads escaped strings lazily: an unpaired surrogate (\ud800) surfaces only here.
+            throw new FormatException($"A filter pattern must be valid JSON text: {ex.Message}", ex);
+        }
+
         return new FilterPattern(root);
     }
 
@@ -52,10 +61,7 @@ public sealed class FilterPattern
                 case JsonValueKind.Array:
                     foreach (var matcher in field.Value.EnumerateArray())
                     {
-                        if (matcher.ValueKind is JsonValueKind.Object or JsonValueKind.Array && !IsOperator(matcher))
-                        {
-                            throw new FormatException($"{path}.{field.Name}: unknown matcher {matcher.GetRawText()}.");
-                        }
+                        ValidateMatcher(matcher, $"{path}.{field.Name}");
                     }
 
                     break;
@@ -65,10 +71,78 @@ public sealed class FilterPattern
         }
     }
 
-    private static bool IsOperator(JsonElement matcher) =>
-        matcher.ValueKind == JsonValueKind.Object
-        && matcher.EnumerateObject().Count() == 1
-        && matcher.EnumerateObject().First().Name is "prefix" or "suffix" or "equals-ignore-case" or "anything-but" or "numeric" or "exists";
+    /// <summary>
+    /// Refuses at parse time every matcher that matching could not evaluate, so <see cref="Matches"/> never throws on
+    /// a pattern that parsed (both were found by the filter-pattern fuzz target).
+    /// </summary>
+    private static void ValidateMatcher(JsonElement matcher, string path)
+    {
+        switch (matcher.ValueKind)
+        {
+            case JsonValueKind.String:
+                _ = matcher.GetString();
+                return;
+            case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null:
+                return;
+            case JsonValueKind.Object when matcher.EnumerateObject().Count() == 1:
+                var op = matcher.EnumerateObject().First();
+                if (!IsValidOperator(op.Name, op.Value))
+                {
+                    throw new FormatException($"{path}: {op.Name} does not take {op.Value.GetRawText()}.");
+                }
+
+                return;
+            default:
+                throw new FormatException($"{path}: unknown matcher {matcher.GetRawText()}.");
+        }
+    }
+
+    private static bool IsValidOperator(string name, JsonElement operand) => name switch
+    {
+        "prefix" or "suffix" or "equals-ignore-case" => IsString(operand),
+        "exists" => operand.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        "numeric" => IsNumericConditions(operand),
+        "anything-but" => operand.ValueKind switch
+        {
+            JsonValueKind.Array => operand.EnumerateArray().All(o => o.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null || IsString(o)),
+            JsonValueKind.Object => operand.EnumerateObject().Count() == 1
+                && operand.EnumerateObject().First() is var inner
+                && inner.Name is "prefix" or "suffix" or "equals-ignore-case"
+                && IsString(inner.Value),
+            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null => true,
+            _ => IsString(operand),
+        },
+        _ => false,
+    };
+
+    private static bool IsString(JsonElement value) => value.ValueKind == JsonValueKind.String && value.GetString() is not null;
+
+    /// <summary>Pairs of a comparison and a finite number: <c>["&gt;", 0, "&lt;=", 100]</c>.</summary>
+    private static bool IsNumericConditions(JsonElement conditions)
+    {
+        if (conditions.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        var items = conditions.EnumerateArray().ToArray();
+        if (items.Length is 0 || items.Length % 2 != 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < items.Length; i += 2)
+        {
+            if (!(items[i].ValueKind == JsonValueKind.String && items[i].GetString() is "=" or "<" or "<=" or ">" or ">=")
+                || items[i + 1].ValueKind != JsonValueKind.Number
+                || !double.IsFinite(items[i + 1].GetDouble()))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static bool MatchObject(JsonElement pattern, JsonElement value)
     {

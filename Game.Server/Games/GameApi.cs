@@ -23,7 +23,8 @@ public static class GameApi
         // Game API bodies are a few fields: 16 KiB is generous, and anything larger is refused before it is read.
         var games = app.MapGroup("/api/games").WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBodyBytes));
         games.MapPost("/", CreateAsync).AddEndpointFilter(PresenterKey.Required);
-        games.MapGet("/", ListAsync);
+        // The list holds every join code: only the presenter may read it, or anyone could join any game.
+        games.MapGet("/", ListAsync).AddEndpointFilter(PresenterKey.Required);
         games.MapPost("/{gameId}/start", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Start())).AddEndpointFilter(PresenterKey.Required);
         games.MapPost("/{gameId}/stop", (string gameId, IGrainFactory grains) => ChangeAsync(gameId, grains, g => g.Stop())).AddEndpointFilter(PresenterKey.Required);
         games.MapPost("/{gameId}/players", JoinAsync).RequireRateLimiting(ClientRateLimits.Joins);
@@ -92,7 +93,17 @@ public static class GameApi
         }
 
         var grain = grains.GetGrain<IGameGrain>(gameId.ToUpperInvariant());
-        if (await grain.Join(nickname, team) is not { } player)
+        PlayerProfile? player;
+        try
+        {
+            player = await grain.Join(nickname, team);
+        }
+        catch (GameFullException full)
+        {
+            return Error(StatusCodes.Status409Conflict, full.Message);
+        }
+
+        if (player is null)
         {
             return UnknownGame(gameId);
         }
@@ -103,22 +114,18 @@ public static class GameApi
 
     private static async Task<IResult> ScoreboardAsync(string gameId, IGrainFactory grains, IGameStore store, CancellationToken cancellationToken)
     {
-        if (await grains.GetGrain<IGameGrain>(gameId.ToUpperInvariant()).Get() is not { } game)
+        // The store answers "no such game" without activating a grain: an anonymous flood of made-up codes costs a
+        // read each, not an activation each.
+        var code = gameId.ToUpperInvariant();
+        if (await store.GetGameAsync(code, cancellationToken) is null || await grains.GetGrain<IGameGrain>(code).Get() is not { } game)
         {
             return UnknownGame(gameId);
         }
 
         // Read from the store, not the live frame: this is the exact, durable score.
-        var players = (await store.GetPlayersAsync(game.GameId, cancellationToken))
-            .Select(p => new PlayerStanding { PlayerId = p.Profile.PlayerId, Nickname = p.Profile.Nickname, Team = p.Profile.Team, Score = p.Ledger.Score })
-            .OrderByDescending(p => p.Score)
-            .ThenBy(p => p.Nickname, StringComparer.Ordinal)
-            .ToList();
-        var teams = players.Where(p => p.Team.Length > 0)
-            .GroupBy(p => p.Team, StringComparer.Ordinal)
-            .Select(t => new TeamStanding { Team = t.Key, Score = t.Sum(p => p.Score), Players = t.Count() })
-            .OrderByDescending(t => t.Score)
-            .ToList();
+        var board = Scoreboard.From(await store.GetPlayersAsync(game.GameId, cancellationToken));
+        var players = board.Ranked().Select(p => p.Player.ToStanding()).ToList();
+        var teams = board.Teams().Select(t => t.Team).ToList();
         return Results.Ok(new ScoreboardResponse(game.GameId, StateName(game.Phase), game.Round, players, teams));
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Game.Functions.Contracts;
+using Game.Functions.Games;
 using Game.Server.Hosting;
 
 namespace Game.Server.Games;
@@ -37,27 +38,14 @@ public static class GameHistoryApi
         IReadOnlyList<RankedPlayer> Players,
         IReadOnlyList<RankedTeam> Teams);
 
-    /// <summary>Ranks a game's players and teams: highest score first, ties by nickname then player id (ordinal), so the order is stable.</summary>
+    /// <summary>Ranks a game's players and teams by the one rule of <see cref="Scoreboard"/>. O(n log n).</summary>
     public static GameResults Rank(GameRecord game, IReadOnlyList<PlayerRow> rows)
     {
-        var ordered = rows
-            .OrderByDescending(r => r.Ledger.Score)
-            .ThenBy(r => r.Profile.Nickname, StringComparer.Ordinal)
-            .ThenBy(r => r.Profile.PlayerId, StringComparer.Ordinal)
+        var board = Scoreboard.From(rows);
+        var players = board.Ranked()
+            .Select(r => new RankedPlayer(r.Rank, r.Player.Profile.PlayerId, r.Player.Profile.Nickname, r.Player.Profile.Team, r.Player.Score))
             .ToList();
-        var players = ordered
-            .Select((r, i) => new RankedPlayer(
-                CompetitionRank(ordered, i, p => p.Ledger.Score), r.Profile.PlayerId, r.Profile.Nickname, r.Profile.Team, r.Ledger.Score))
-            .ToList();
-        var teamTotals = players.Where(p => p.Team.Length > 0)
-            .GroupBy(p => p.Team, StringComparer.Ordinal)
-            .Select(t => (Team: t.Key, Score: t.Sum(p => p.Score), Players: t.Count()))
-            .OrderByDescending(t => t.Score)
-            .ThenBy(t => t.Team, StringComparer.Ordinal)
-            .ToList();
-        var teams = teamTotals
-            .Select((t, i) => new RankedTeam(CompetitionRank(teamTotals, i, x => x.Score), t.Team, t.Score, t.Players))
-            .ToList();
+        var teams = board.Teams().Select(t => new RankedTeam(t.Rank, t.Team.Team, t.Team.Score, t.Team.Players)).ToList();
         return new GameResults(
             game.GameId, game.Phase.ToString().ToLowerInvariant(), game.Round, game.RoundSeconds,
             game.RoundStartsAt, game.RoundEndsAt, game.CreatedAt, players, teams);
@@ -84,18 +72,6 @@ public static class GameHistoryApi
 
     private static string CsvField(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
-
-    /// <summary>1 + how many come before with a strictly higher score (the list is sorted by score, highest first).</summary>
-    private static int CompetitionRank<T>(List<T> sorted, int index, Func<T, long> score)
-    {
-        var first = index;
-        while (first > 0 && score(sorted[first - 1]) == score(sorted[index]))
-        {
-            first--;
-        }
-
-        return first + 1;
-    }
 
     private static async Task<IResult> ResultsAsync(string gameId, IGameStore store, CancellationToken cancellationToken) =>
         await LoadAsync(gameId, store, cancellationToken) is { } results ? Results.Ok(results) : UnknownGame(gameId);

@@ -12,16 +12,18 @@ namespace Game.Server.Hosting;
 /// starts, does fail on a taken port.
 /// </summary>
 /// <remarks>Runs as options validation at start (<c>ValidateOnStart</c>): before any hosted service, so before the silo.</remarks>
-public sealed class OrleansPorts : IValidateOptions<EndpointOptions>
+public sealed class OrleansPorts(IConfiguration configuration) : IValidateOptions<EndpointOptions>
 {
     public ValidateOptionsResult Validate(string? name, EndpointOptions options)
     {
         var taken = new List<string>();
+        // Named as configured: Orleans:Endpoints:SiloPort, or Orleans:SiloPort from configurations written before it.
+        var settings = ClusterEndpoints.Read(configuration);
         // The endpoints the silo listens on: the listening endpoint when set, else the advertised address.
         var silo = options.SiloListeningEndpoint ?? new IPEndPoint(options.AdvertisedIPAddress ?? IPAddress.Any, options.SiloPort);
         if (!IsFree(silo))
         {
-            taken.Add($"Orleans:SiloPort {silo.Port} is already in use on {silo.Address} (another server running?): set Orleans:SiloPort to a free port.");
+            taken.Add($"{settings.SiloPortSetting} {silo.Port} is already in use on {silo.Address} (another server running?): set {settings.SiloPortSetting} to a free port.");
         }
 
         if (options.GatewayPort != 0)
@@ -29,7 +31,7 @@ public sealed class OrleansPorts : IValidateOptions<EndpointOptions>
             var gateway = options.GatewayListeningEndpoint ?? new IPEndPoint(options.AdvertisedIPAddress ?? IPAddress.Any, options.GatewayPort);
             if (!IsFree(gateway))
             {
-                taken.Add($"Orleans:GatewayPort {gateway.Port} is already in use on {gateway.Address} (another server running?): set Orleans:GatewayPort to a free port.");
+                taken.Add($"{settings.GatewayPortSetting} {gateway.Port} is already in use on {gateway.Address} (another server running?): set {settings.GatewayPortSetting} to a free port.");
             }
         }
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
-using Game.Server.Ingest.Kinesis;
+using Game.Server.Auth;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Game.Server.Invoke;
@@ -53,35 +53,58 @@ public static partial class InvokeApi
             return Error(StatusCodes.Status400BadRequest, "InvalidParameterValueException", $"X-Amz-Invocation-Type must be RequestResponse, Event or DryRun, not '{invocationType}'.");
         }
 
+        // Nothing runs, nothing is looked up and the body is not read before the caller's headers pass: an unsigned
+        // or foreign request costs no memory (issue #13.5). The signature itself may need the body's hash.
+        var auth = verifier.Begin(context.ToSigV4Request());
+        if (auth.Failure is { } refused)
+        {
+            return Error(StatusCodes.Status403Forbidden, refused.ErrorType!, refused.ErrorMessage!);
+        }
+
         var limit = invocationType == "Event" ? MaxAsyncPayloadBytes : MaxSyncPayloadBytes;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
         {
-            // Room to read an oversize payload to its end: answering 413 while the client is still sending would
-            // reset the connection under it, and SDKs report that as a network error instead of Lambda's.
+            // Room for Kestrel to drain an oversize payload after our 413: answering while the client is still
+            // sending and then resetting the connection under it makes SDKs report a network error instead of Lambda's.
             bodyLimit.MaxRequestBodySize = 2L * limit;
         }
 
         byte[] payload;
+        SigV4Result verified;
         try
         {
-            payload = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
+            using var body = await SignedBody.ReadAsync(context.Request, limit, context.RequestAborted);
+            verified = auth.Complete(body.Sha256);
+            // The grain gets its own copy; the pooled buffer goes back at once.
+            payload = verified.Succeeded ? body.Memory.ToArray() : [];
         }
-        catch (PayloadTooLargeException)
+        catch (RequestBodyException ex) when (ex.Error == RequestBodyError.TooLarge)
         {
             return Error(StatusCodes.Status413RequestEntityTooLarge, "RequestTooLargeException", $"Request must be smaller than {limit} bytes for the {invocationType} invocation type.");
         }
-
-        // Nothing runs and nothing is looked up before the caller is authenticated.
-        var auth = verifier.Verify(context.ToSigV4Request(payload));
-        if (!auth.Succeeded)
+        catch (RequestBodyException ex)
         {
-            return Error(StatusCodes.Status403Forbidden, auth.ErrorType!, auth.ErrorMessage!);
+            return Error(StatusCodes.Status400BadRequest, "InvalidRequestContentException", ex.Message);
+        }
+
+        if (!verified.Succeeded)
+        {
+            return Error(StatusCodes.Status403Forbidden, verified.ErrorType!, verified.ErrorMessage!);
         }
 
         var name = functionName.Split(':')[^1];
-        if (!catalog.TryGet(name, out _))
+        if (!catalog.TryGet(name, out var registration))
         {
-            return Error(StatusCodes.Status404NotFound, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:{auth.Region}:000000000000:function:{name}");
+            return Error(StatusCodes.Status404NotFound, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:{verified.Region}:000000000000:function:{name}");
+        }
+
+        if (IsStreamFed(registration))
+        {
+            // Lambda would run it, but then anyone with the producer key could hand the score function a made-up
+            // event (any arrival time, any round) and write points into a game; only the stream's own records may
+            // (issue #13.3). DryRun is refused too: it answers whether the real call would be accepted.
+            return Error(StatusCodes.Status409Conflict, "ResourceConflictException",
+                $"Function {name} is fed by its event source mapping on the stream and cannot be invoked directly with a made-up event: only records that arrived in the stream change scores. Put the records on the stream instead (Kinesis PutRecord or PutRecords).");
         }
 
         if (payload.Length > 0 && !IsJson(payload))
@@ -125,6 +148,11 @@ public static partial class InvokeApi
         return Results.Bytes(invocation.Payload, "application/json");
     }
 
+    /// <summary>A function registered with an event source mapping (<c>AddKinesisFunction</c>) handles stream batches only.</summary>
+    private static bool IsStreamFed(FunctionRegistration registration) =>
+        typeof(IKinesisFunction).IsAssignableFrom(registration.Implementation)
+        || typeof(ITumblingWindowFunction).IsAssignableFrom(registration.Implementation);
+
     private static bool IsJson(byte[] payload)
     {
         try
@@ -136,30 +164,6 @@ public static partial class InvokeApi
         {
             return false;
         }
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        var tooLarge = request.ContentLength > 2L * maxBytes;
-        int read;
-        while (!tooLarge || request.ContentLength <= 2L * maxBytes)
-        {
-            read = await request.Body.ReadAsync(chunk, cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-
-            tooLarge |= buffer.Length + read > maxBytes;
-            if (!tooLarge)
-            {
-                buffer.Write(chunk, 0, read);
-            }
-        }
-
-        return tooLarge ? throw new PayloadTooLargeException() : buffer.ToArray();
     }
 
     /// <summary>Lambda's error shape: the type in <c>x-amzn-ErrorType</c> and in the body.</summary>
@@ -175,8 +179,6 @@ public static partial class InvokeApi
             return httpContext.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["Type"] = "User", ["Message"] = message, ["__type"] = type });
         }
     }
-
-    private sealed class PayloadTooLargeException : Exception;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event invocation of {Function} ({RequestId}) failed: {ErrorType}: {Message}")]
     private static partial void LogEventFailed(ILogger logger, string function, string requestId, string errorType, string message);

@@ -7,11 +7,11 @@ namespace Game.Server.Realtime;
 /// <summary>
 /// Phones send motion batches here. The connection carries the player token (<c>Authorization: Bearer</c> or
 /// <c>access_token</c>, checked before the hub by <see cref="PhoneConnections"/>); each batch is
-/// checked against it and appended to the stream as one record, partition key = player id, and acknowledged once
+/// checked against it and appended to the stream (<see cref="IRecordProducer"/>) as one record, partition key = player id, and acknowledged once
 /// durable; the ack carries the phone's newest standing when one is waiting (<see cref="PhoneStandings"/>).
 /// Thin and stateless: scoring happens downstream.
 /// </summary>
-public sealed class PhoneHub(IngestStream stream, PhoneStandings standings, IGrainFactory grains) : Hub<IPhoneClient>
+public sealed class PhoneHub(IRecordProducer producer, PhoneStandings standings, IGrainFactory grains) : Hub<IPhoneClient>
 {
     private const string PlayerKey = "player";
 
@@ -53,10 +53,12 @@ public sealed class PhoneHub(IngestStream stream, PhoneStandings standings, IGra
             throw new HubException($"A batch needs a seq of 1 or more and at most {GameLimits.MaxSamplesPerBatch} samples.");
         }
 
-        var results = await stream.AppendAsync([new AppendRequest(playerId, MotionBatchCodec.Encode(batch))]);
+        // Through the producer port: the embedded stream, or the Kinesis stream with Ingest:Provider=Kinesis. Either
+        // answers once the record is durable, so an ack always means the batch will be scored.
+        var result = await producer.AppendAsync(new AppendRequest(playerId, MotionBatchCodec.Encode(batch)));
         var standing = standings.TakeForAck(playerId);
-        return results[0] is { Succeeded: true }
+        return result is { Succeeded: true }
             ? new MotionAck { Seq = batch.Seq, Accepted = true, Standing = standing }
-            : new MotionAck { Seq = batch.Seq, Accepted = false, Error = results[0].ErrorCode, Standing = standing };
+            : new MotionAck { Seq = batch.Seq, Accepted = false, Error = result.ErrorCode, Standing = standing };
     }
 }

@@ -1,19 +1,30 @@
 using System.Security.Cryptography;
 using System.Text;
+using Game.Server.Cluster;
 using Game.Server.Hosting;
 
 namespace Game.Server.Realtime;
 
 /// <summary>
-/// Player tokens: <c>{gameId}.{playerId}.{signature}</c>, an HMAC-SHA256 under a key kept in the data
-/// directory. A hub checks a token without a lookup, so the hot path costs one HMAC per connection.
+/// Player tokens: <c>{gameId}.{playerId}.{signature}</c>, an HMAC-SHA256 under <c>Game:PlayerTokenKey</c> when set
+/// (the same on every node of a cluster, so a token issued by one node is valid on all), else under a key generated
+/// once and kept in the data directory (one node). A hub checks a token without a lookup, so the hot path costs one
+/// HMAC per connection.
 /// </summary>
 public sealed class PlayerTokens
 {
     private readonly byte[] _key;
 
-    public PlayerTokens(DataDirectory data)
+    public PlayerTokens(IConfiguration configuration, DataDirectory data)
     {
+        if (configuration[ClusterSettings.PlayerTokenKeyKey] is { Length: > 0 } configured)
+        {
+            // The characters themselves are the key (HMAC takes any length), so hex, base64 or a passphrase all work
+            // and every node derives the same bytes from the same setting.
+            _key = Encoding.UTF8.GetBytes(configured);
+            return;
+        }
+
         var path = data.File("player-token.key");
         if (!File.Exists(path))
         {

@@ -12,7 +12,13 @@ namespace Game.Tests.Games;
 /// <summary>One real server for the API tests below.</summary>
 public sealed class GameApiFixture : IAsyncLifetime
 {
-    public ServerProcess Server { get; } = new(new Dictionary<string, string> { ["Game:CountdownSeconds"] = "0" });
+    public const int MaxPlayers = 3;
+
+    public ServerProcess Server { get; } = new(new Dictionary<string, string>
+    {
+        ["Game:CountdownSeconds"] = "0",
+        ["Game:MaxPlayersPerGame"] = MaxPlayers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
 
     public Task InitializeAsync() => Server.StartAsync();
 
@@ -45,7 +51,7 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
         return problem;
     }
 
-    private async Task<int> GameCountAsync() => (await _anonymous.GetFromJsonAsync<JsonElement>("/api/games")).GetArrayLength();
+    private async Task<int> GameCountAsync() => (await _presenter.GetFromJsonAsync<JsonElement>("/api/games")).GetArrayLength();
 
     [Fact]
     public async Task CreateGame_WithPresenterKey_AnswersCodeAndJoinUrlAndListsIt()
@@ -58,7 +64,7 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
         Assert.Matches("^[A-HJ-NP-Z2-9]{5}$", code);
         Assert.Equal($"{fixture.Server.BaseUrl}/play?game={code}", game.GetProperty("joinUrl").GetString());
         Assert.Equal(45, game.GetProperty("roundSeconds").GetInt32());
-        var listed = (await _anonymous.GetFromJsonAsync<JsonElement>("/api/games")).EnumerateArray().Single(g => g.GetProperty("gameId").GetString() == code);
+        var listed = (await _presenter.GetFromJsonAsync<JsonElement>("/api/games")).EnumerateArray().Single(g => g.GetProperty("gameId").GetString() == code);
         Assert.Equal("lobby", listed.GetProperty("state").GetString());
         Assert.Equal(0, listed.GetProperty("round").GetInt32());
     }
@@ -89,6 +95,25 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
 
         Assert.Contains("presenter key", problem.GetProperty("detail").GetString());
         Assert.Equal(before, await GameCountAsync());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer wrong-key")]
+    public async Task ListGames_WithoutTheRightKey_Is401AndListsNoCode(string? authorization)
+    {
+        var game = await _client.CreateGameAsync();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/games");
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        var response = await _anonymous.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        await ProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.DoesNotContain(game.GameId, body);
     }
 
     [Theory]
@@ -174,6 +199,21 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
         Assert.Empty((await _client.ScoreboardAsync(game.GameId)).Players);
     }
 
+    [Fact]
+    public async Task Join_FullGame_Is409WithTheLimitAndAddsNoPlayer()
+    {
+        var game = await _client.CreateGameAsync();
+        for (var i = 0; i < GameApiFixture.MaxPlayers; i++)
+        {
+            await _client.JoinAsync(game.GameId, $"P{i}");
+        }
+
+        var problem = await ProblemAsync(await _anonymous.PostAsync($"/api/games/{game.GameId}/players", Json("""{"nickname":"Late"}""")), HttpStatusCode.Conflict);
+
+        Assert.Equal("This game is full (3 players).", problem.GetProperty("detail").GetString());
+        Assert.Equal(GameApiFixture.MaxPlayers, (await _client.ScoreboardAsync(game.GameId)).Players.Count);
+    }
+
     [Theory]
     [InlineData("POST", "/api/games/QQQQQ/start")]
     [InlineData("POST", "/api/games/QQQQQ/stop")]
@@ -236,6 +276,19 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
         Assert.Equal(["Ada", "Grace", "Linus"], board.Players.Select(p => p.Nickname));
         var red = Assert.Single(board.Teams);
         Assert.Equal(("red", 0L, 2), (red.Team, red.Score, red.Players));
+    }
+
+    [Fact]
+    public async Task Scoreboard_TiedTeams_OrderedByNameAsOnTheDisplay()
+    {
+        var game = await _client.CreateGameAsync();
+        await _client.JoinAsync(game.GameId, "Ada", "red");
+        await _client.JoinAsync(game.GameId, "Bob", "blue");
+        await _client.JoinAsync(game.GameId, "Cy", "green");
+
+        var board = await _client.ScoreboardAsync(game.GameId);
+
+        Assert.Equal(["blue", "green", "red"], board.Teams.Select(t => t.Team));
     }
 
     [Theory]

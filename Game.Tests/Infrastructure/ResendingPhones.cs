@@ -18,6 +18,7 @@ public sealed class ResendingPhones : IAsyncDisposable
     private readonly IReadOnlyList<GameClient.JoinedPlayer> _players;
     private readonly Func<string> _baseUrl;
     private readonly TimeSpan _interval;
+    private readonly int _samplesPerBatch;
     private readonly Dictionary<string, List<MotionBatch>> _acknowledged;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
@@ -33,6 +34,8 @@ public sealed class ResendingPhones : IAsyncDisposable
         _players = players;
         _baseUrl = baseUrl;
         _interval = interval;
+        // What a 50 Hz sensor takes in one interval: more would run ahead of the server's clock and be dropped.
+        _samplesPerBatch = Math.Max(1, (int)(interval.TotalMilliseconds / 20));
         _acknowledged = players.ToDictionary(p => p.PlayerId, _ => new List<MotionBatch>());
     }
 
@@ -172,13 +175,13 @@ public sealed class ResendingPhones : IAsyncDisposable
         }
     }
 
-    /// <summary>Ten samples at 50 Hz, device time continuing from the previous batch; strength k scores ⌊10·5k⌋ points a sample.</summary>
-    private static MotionBatch Batch(GameClient.JoinedPlayer player, long seq, int strength) => new()
+    /// <summary>An interval's samples at 50 Hz, device time increasing from batch to batch; strength k scores ⌊10·5k⌋ points a sample.</summary>
+    private MotionBatch Batch(GameClient.JoinedPlayer player, long seq, int strength) => new()
     {
         GameId = player.GameId,
         PlayerId = player.PlayerId,
         Seq = seq,
-        Samples = Enumerable.Range(0, 10)
+        Samples = Enumerable.Range(0, _samplesPerBatch)
             .Select(i => new MotionSample { T = seq * 1000 + i * 20, X = MotionScoring.Gravity + 5 * strength })
             .ToList(),
     };

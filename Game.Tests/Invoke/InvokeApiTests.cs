@@ -33,7 +33,7 @@ public sealed class InvokeApiFixture : IAsyncLifetime
         Rival = await client.JoinAsync(game.GameId, "Grace", "red");
         await client.StartAsync(game.GameId);
 
-        // A test event, as one would paste into the Lambda console: one record of one phone batch, in JSON.
+        // The player's one batch arrives the way every real one does: through the stream (Kinesis PutRecord).
         var batch = new MotionBatch
         {
             GameId = game.GameId,
@@ -42,6 +42,19 @@ public sealed class InvokeApiFixture : IAsyncLifetime
             Samples = [new MotionSample { T = 0, X = 19.81 }, new MotionSample { T = 20, X = 29.81 }],
         };
         ExpectedScore = ScoreLedger.Apply(PlayerLedger.Empty, batch, counts: true).Ledger.Score;
+        var kinesis = new SignedKinesisRequests(_server.BaseUrl, "AKIDGAMELOCAL", "game-local-secret");
+        var (putStatus, _) = await kinesis.SendJsonAsync("PutRecord", new
+        {
+            StreamName = "motion",
+            PartitionKey = Player.PlayerId,
+            Data = Convert.ToBase64String(MotionBatchCodec.EncodeJson(batch)),
+        });
+        Assert.Equal(200, putStatus);
+        await WaitForScoreAsync(client, game.GameId, ExpectedScore);
+
+        // The attack of issue #13.3: a made-up event, as one would paste into the Lambda console, worth far more
+        // than the real batch. Invoked directly, it must change nothing.
+        var madeUp = batch with { Seq = 2, Samples = [.. Enumerable.Range(0, 100).Select(i => new MotionSample { T = 40 + i * 10, X = 49.81 })] };
         var kinesisEvent = JsonSerializer.Serialize(new KinesisEvent
         {
             Records =
@@ -53,7 +66,7 @@ public sealed class InvokeApiFixture : IAsyncLifetime
                     {
                         PartitionKey = Player.PlayerId,
                         SequenceNumber = "1",
-                        Data = MotionBatchCodec.EncodeJson(batch),
+                        Data = MotionBatchCodec.EncodeJson(madeUp),
                         ApproximateArrivalTimestamp = DateTimeOffset.UtcNow,
                     },
                 },
@@ -87,18 +100,29 @@ public sealed class InvokeApiFixture : IAsyncLifetime
     }
 
     public JsonElement Case(string name) => Results.RootElement.GetProperty(name);
+
+    private static async Task WaitForScoreAsync(GameClient client, string gameId, long score)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await client.ScoreboardAsync(gameId)).Players.Sum(p => p.Score) != score)
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
 }
 
 public sealed class InvokeApiTests(InvokeApiFixture fixture) : IClassFixture<InvokeApiFixture>
 {
     [Fact]
-    public void Invoke_KinesisFunctionWithTestEvent_AppliesItAndAnswersNoItemFailures()
+    public void Invoke_StreamFedFunctionWithMadeUpEvent_IsRefusedAndScoresNothing()
     {
         var result = fixture.Case("kinesis-event");
 
-        Assert.Equal(200, result.GetProperty("status").GetInt32());
-        Assert.Equal(JsonValueKind.Null, result.GetProperty("functionError").ValueKind);
-        Assert.Equal(0, result.GetProperty("payload").GetProperty("batchItemFailures").GetArrayLength());
+        Assert.Equal("ResourceConflictException", result.GetProperty("error").GetString());
+        Assert.Equal(409, result.GetProperty("httpStatus").GetInt32());
+        Assert.Contains("cannot be invoked directly", result.GetProperty("message").GetString());
+        // The rank cases run after it and see only the batch that came through the stream.
+        Assert.Equal(fixture.ExpectedScore, fixture.Case("rank").GetProperty("payload").GetProperty("score").GetInt64());
     }
 
     [Theory]

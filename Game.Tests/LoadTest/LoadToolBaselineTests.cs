@@ -6,14 +6,17 @@ namespace Game.Tests.LoadTest;
 
 public sealed class LoadToolBaselineTests
 {
-    [Fact]
-    public async Task Run_CompareBaseline_RunsTheDoNothingHubThenTheGameAndReportsTheRatio()
+    [Theory]
+    [InlineData(PhoneClient.Raw)]
+    [InlineData(PhoneClient.SignalR)]
+    public async Task Run_CompareBaseline_RunsTheDoNothingHubThenTheGameAndReportsTheRatio(PhoneClient client)
     {
         await using var server = new ServerProcess(new Dictionary<string, string> { ["Game:CountdownSeconds"] = "1" });
         await server.StartAsync();
         var options = new LoadOptions
         {
             CompareBaseline = true,
+            Client = client,
             Phones = 3,
             Hz = 20,
             Duration = TimeSpan.FromSeconds(2),
@@ -26,10 +29,15 @@ public sealed class LoadToolBaselineTests
         Assert.Equal("game", report.Mode);
         Assert.True(report.Verification.Passed, context);
         var baseline = Assert.IsType<BaselineComparison>(report.Baseline);
-        Assert.Equal(Outcome.Passed, baseline.BaselineOutcome);
+        Assert.True(baseline.BaselineOutcome == Outcome.Passed, context);
         Assert.True(baseline.BaselineAchievedSamplesPerSecond > 0 && baseline.BaselineAckLatency.Count > 0, context);
         Assert.Equal(Math.Round(report.Throughput.AchievedSamplesPerSecond / baseline.BaselineAchievedSamplesPerSecond, 3), baseline.Ratio);
         Assert.Contains("achieved / baseline", ReportWriter.Summary(report));
+        // Server CPU per message for both phases, and the ratio real / baseline.
+        Assert.True(baseline.BaselineCpu is { ServerMicrosecondsPerMessage: > 0 } && report.Cpu is { ServerMicrosecondsPerMessage: > 0 }, context);
+        Assert.Equal(Math.Round(report.Cpu.ServerMicrosecondsPerMessage!.Value / baseline.BaselineCpu.ServerMicrosecondsPerMessage!.Value, 3), baseline.ServerCpuPerMessageRatio);
+        Assert.Contains("server cpu real / baseline", ReportWriter.Summary(report));
+        Assert.Contains("## CPU over the steady window", ReportWriter.Markdown(report));
         Assert.Contains("Achieved / baseline", ReportWriter.Markdown(report));
     }
 }

@@ -73,6 +73,16 @@ public sealed class LoadToolOptionsTests
         Assert.Equal(("AKIDGAMELOCAL", "game-local-secret"), (options.AccessKeyId, options.SecretAccessKey));
         Assert.False(options.CompareBaseline);
         Assert.Equal(5, options.SamplesPerBatch);
+        Assert.Equal(PhoneClient.Raw, options.Client);
+    }
+
+    [Fact]
+    public void Parse_Client_TakesRawOrSignalROnly()
+    {
+        Assert.Equal(PhoneClient.SignalR, LoadOptionsParser.Parse(["--presenter-key", "k", "--client", "signalr"], NoEnvironment).Client);
+        Assert.Equal(PhoneClient.Raw, LoadOptionsParser.Parse(["--presenter-key", "k", "--client=raw"], NoEnvironment).Client);
+        var refused = Assert.Throws<OptionsException>(() => LoadOptionsParser.Parse(["--presenter-key", "k", "--client", "grpc"], NoEnvironment));
+        Assert.Equal("--client must be raw or signalr, not 'grpc'.", refused.Message);
     }
 
     [Fact]

@@ -7,14 +7,18 @@ namespace Game.Tests.LoadTest;
 /// <summary>The load tool's runner, in-process, against the real server: a short run must verify exactly.</summary>
 public sealed class LoadToolSmokeTests
 {
-    [Fact]
-    public async Task Run_FivePhonesForThreeSeconds_EveryScoreMatchesAndDelaysAreMeasured()
+    /// <summary>Both phone clients speak the same frames: either must verify exactly.</summary>
+    [Theory]
+    [InlineData(PhoneClient.Raw)]
+    [InlineData(PhoneClient.SignalR)]
+    public async Task Run_FivePhonesForThreeSeconds_EveryScoreMatchesAndDelaysAreMeasured(PhoneClient client)
     {
         // A one-second countdown: the runner must still wait for the running phase before it sends.
         await using var server = new ServerProcess(new Dictionary<string, string> { ["Game:CountdownSeconds"] = "1" });
         await server.StartAsync();
         var options = new LoadOptions
         {
+            Client = client,
             Phones = 5,
             Hz = 20,
             Duration = TimeSpan.FromSeconds(3),
@@ -35,6 +39,14 @@ public sealed class LoadToolSmokeTests
         Assert.True(report.Standings >= 5, context);
         // Read from the server's own /metrics while the phones sent.
         Assert.True(report.Server is { CpuCoresUsed: > 0, WorkingSetEndMiB: > 10 }, context);
+        // Percentiles are of the steady window, the ramp-up's apart: together they hold every ack.
+        var rampUp = Assert.IsType<WindowLatencySummary>(report.RampUp);
+        Assert.True(rampUp.Ack.Count > 0 && report.AckLatency.Count > 0, context);
+        Assert.Equal(report.Throughput.BatchesAcked, report.AckLatency.Count + rampUp.Ack.Count);
+        // CPU over the steady window, per message and per sample, the server's and the tool's.
+        Assert.True(report.Cpu is { ServerCores: > 0, ServerMicrosecondsPerMessage: > 0, ServerMicrosecondsPerSample: > 0, ToolCores: > 0, ToolToServer: > 0 }, context);
+        Assert.Contains("µs per message", ReportWriter.Summary(report));
+        Assert.Contains("ramp-up ack", ReportWriter.Summary(report));
         Assert.True(report.Timeline.Count >= 2 && report.Timeline.Any(p => p.SamplesPerSecond > 0), context);
     }
 }

@@ -22,6 +22,26 @@ public sealed class ServerResourcesTests
     }
 
     [Fact]
+    public void Parse_GcHeapSizes_SumsTheGenerationsAsTheManagedHeap()
+    {
+        const string text = """
+            dotnet_process_cpu_time_seconds_total{otel_scope_name="System.Runtime",cpu_mode="user"} 2
+            dotnet_process_memory_working_set_bytes{otel_scope_name="System.Runtime"} 131092480
+            dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="gen0"} 280464
+            dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="gen1"} 182984
+            dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="gen2"} 3122464
+            dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="loh"} 21572416
+            dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="poh"} 24528
+            dotnet_gc_last_collection_heap_fragmentation_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="gen0"} 145024
+            dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen2"} 2
+            dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen1"} 1
+            dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen0"} 3
+            """;
+
+        Assert.Equal(new ServerReading(T0, 2, 131_092_480, 25_182_856, 6), ServerReading.Parse(text, T0));
+    }
+
+    [Fact]
     public void Summarize_Readings_GiveCoresOverTheSpanAndMemory()
     {
         var readings = new[]
@@ -33,5 +53,8 @@ public sealed class ServerResourcesTests
 
         Assert.Equal(new ServerResources(1.5, 100, 200, 300), ServerReading.Summarize(readings));
         Assert.Null(ServerReading.Summarize(readings[..1]));
+        Assert.Equal(
+            new ServerResources(1, 100, 100, 100, 10, 20),
+            ServerReading.Summarize([new ServerReading(T0, 1, 100 * 1024 * 1024, 10 * 1024 * 1024), new ServerReading(T0.AddSeconds(1), 2, 100 * 1024 * 1024, 20 * 1024 * 1024)]));
     }
 }

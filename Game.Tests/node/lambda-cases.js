@@ -52,7 +52,7 @@ const cases = {
 
 (async () => {
   const results = {};
-  // In order: the Kinesis event scores first, so the rank cases see its points.
+  // In order: the made-up Kinesis event goes first, so the rank cases would see its points had it scored.
   for (const [name, run] of Object.entries(cases)) results[name] = await run();
   process.stdout.write(JSON.stringify(results));
 })().catch((e) => {

@@ -13,6 +13,16 @@ public enum Via
     Kinesis,
 }
 
+/// <summary>How each phone speaks to the hub with <see cref="Via.Hub"/>: the same SignalR MessagePack frames either way.</summary>
+public enum PhoneClient
+{
+    /// <summary>A <c>ClientWebSocket</c> speaking the SignalR MessagePack hub protocol itself: less of the tool's CPU per message.</summary>
+    Raw,
+
+    /// <summary>The SignalR .NET client's <c>HubConnection</c>, as before.</summary>
+    SignalR,
+}
+
 /// <summary>What one load run does. Every option documents its default; <see cref="Validate"/> refuses a run that could not be verified.</summary>
 public sealed record LoadOptions
 {
@@ -45,6 +55,9 @@ public sealed record LoadOptions
 
     /// <summary>How batches reach the server: the phone hub, or the Kinesis API. Default <see cref="Via.Hub"/>.</summary>
     public Via Via { get; init; } = Via.Hub;
+
+    /// <summary>With <see cref="Via.Hub"/> (and <see cref="Idle"/>): each phone's client. Default <see cref="PhoneClient.Raw"/>.</summary>
+    public PhoneClient Client { get; init; } = PhoneClient.Raw;
 
     /// <summary>With <see cref="Via.Kinesis"/>: the stream's name. Default motion (the server's <c>Ingest:StreamName</c>).</summary>
     public string StreamName { get; init; } = "motion";

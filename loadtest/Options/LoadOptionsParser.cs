@@ -29,6 +29,8 @@ public static class LoadOptionsParser
           --presenters N          probe displays measuring send-to-display delay (default 1)
           --via hub|kinesis       phones send over their own SignalR connection (default), or through the
                                   Kinesis API as signed PutRecords calls of one shared producer
+          --client raw|signalr    with --via hub: each phone a WebSocket speaking the SignalR MessagePack protocol
+                                  itself (default; lighter), or the SignalR .NET client's HubConnection
           --stream NAME           with --via kinesis: stream name (default motion)
           --access-key-id KEY     with --via kinesis: default $AWS_ACCESS_KEY_ID, else AKIDGAMELOCAL
           --secret-access-key KEY with --via kinesis: default $AWS_SECRET_ACCESS_KEY, else game-local-secret
@@ -77,6 +79,7 @@ public static class LoadOptionsParser
                 "--presenters" => options with { Presenters = Integer(name, Value()) },
                 "--report" => options with { ReportDirectory = Value() },
                 "--via" => options with { Via = Value() switch { "hub" => Via.Hub, "kinesis" => Via.Kinesis, var other => throw new OptionsException($"--via must be hub or kinesis, not '{other}'.") } },
+                "--client" => options with { Client = Value() switch { "raw" => PhoneClient.Raw, "signalr" => PhoneClient.SignalR, var other => throw new OptionsException($"--client must be raw or signalr, not '{other}'.") } },
                 "--stream" => options with { StreamName = Value() },
                 "--access-key-id" => options with { AccessKeyId = Value() },
                 "--secret-access-key" => options with { SecretAccessKey = Value() },

@@ -102,11 +102,11 @@ public sealed partial class PhoneSession : IAsyncDisposable
                 var count = (int)Math.Clamp(_options.SamplesCapturedBy(_time.GetElapsedTime(sensingSince, sentAt)) - samplesSent, 1, GameLimits.MaxSamplesPerBatch);
                 var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = seq, Samples = _generator.Next(count) };
                 // How long the batch's oldest sample waited on the phone: an interval when acks keep up, more when they do not.
-                _metrics.SampleWaited(TimeSpan.FromSeconds((sentAt - (sensingSince + (samplesSent + 1) * sampleTicks)) / _time.TimestampFrequency));
+                _metrics.SampleWaited(sentAt, TimeSpan.FromSeconds((sentAt - (sensingSince + (samplesSent + 1) * sampleTicks)) / _time.TimestampFrequency));
                 samplesSent += count;
                 _sendTimes[batch.Seq] = sentAt;
                 Interlocked.Exchange(ref _highestSentSeq, batch.Seq);
-                if (!await SendUntilAckedAsync(batch, window, clock, steady: _time.GetElapsedTime(window.Start, sentAt) >= window.RampEnd, cancellationToken))
+                if (!await SendUntilAckedAsync(batch, sentAt, window, clock, cancellationToken))
                 {
                     return;
                 }
@@ -121,7 +121,8 @@ public sealed partial class PhoneSession : IAsyncDisposable
     }
 
     /// <summary>True once the batch is acknowledged; false when cancelled or past the window's give-up time.</summary>
-    private async Task<bool> SendUntilAckedAsync(MotionBatch batch, SendWindow window, SendClock clock, bool steady, CancellationToken cancellationToken)
+    /// <remarks>The first send's time, <paramref name="sentAt"/>, puts the batch in the ramp-up or the steady window.</remarks>
+    private async Task<bool> SendUntilAckedAsync(MotionBatch batch, long sentAt, SendWindow window, SendClock clock, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -158,7 +159,7 @@ public sealed partial class PhoneSession : IAsyncDisposable
                     Expected = ScoreLedger.Apply(Expected, batch, counts: true).Ledger;
                     BatchesAcked++;
                     SamplesAcked += batch.Samples.Count;
-                    _metrics.Acked(batch.Samples.Count, _time.GetElapsedTime(started), steady);
+                    _metrics.Acked(batch.Samples.Count, sentAt, _time.GetElapsedTime(started));
                     return true;
                 }
 

@@ -71,7 +71,7 @@ public sealed class ProbePresenter : IAsyncDisposable
     {
         var now = _time.GetTimestamp();
         LastPhase = frame.Phase;
-        LoadMetrics.Record(_metrics.FrameDelivery, TimeSpan.FromMilliseconds(Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - frame.ServerTime)));
+        _metrics.FrameDelivered(now, TimeSpan.FromMilliseconds(Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - frame.ServerTime)));
         _metrics.FrameReceived(frame.Applied.Count > 0);
         lock (_lock)
         {
@@ -93,8 +93,7 @@ public sealed class ProbePresenter : IAsyncDisposable
                 {
                     if (phone.TryGetSendTime(seq, out var sentAt))
                     {
-                        LoadMetrics.Record(_metrics.EndToEnd, _time.GetElapsedTime(sentAt, now));
-                        LoadMetrics.Record(_metrics.RecentEndToEnd, _time.GetElapsedTime(sentAt, now));
+                        _metrics.Displayed(sentAt, _time.GetElapsedTime(sentAt, now));
                     }
                 }
 

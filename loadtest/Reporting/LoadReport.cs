@@ -26,6 +26,68 @@ public sealed record LatencySummary(long Count, double P50Ms, double P90Ms, doub
     private static double Ms(long microseconds) => Math.Round(microseconds / 1000.0, 2);
 }
 
+/// <summary>The delays of one window of a run: the ramp-up's, reported apart from the steady window's.</summary>
+public sealed record WindowLatencySummary(LatencySummary Ack, LatencySummary EndToEnd, LatencySummary SampleWait, LatencySummary FrameDelivery)
+{
+    public static WindowLatencySummary From(WindowLatencies window) => new(
+        LatencySummary.From(window.Ack),
+        LatencySummary.From(window.EndToEnd),
+        LatencySummary.From(window.SampleWait),
+        LatencySummary.From(window.FrameDelivery));
+}
+
+/// <summary>
+/// Process CPU time read at one instant: the server's from its <c>/metrics</c> (null when it has none), and the
+/// tool's own (<see cref="Environment.CpuUsage"/>).
+/// </summary>
+public sealed record CpuReading(DateTimeOffset At, double? ServerCpuSeconds, double ToolCpuSeconds);
+
+/// <summary>
+/// CPU over the steady window, per message and per sample at the window's achieved rates: what one phone message
+/// costs the server, and what measuring it costs the tool.
+/// </summary>
+/// <remarks>
+/// Server figures are null when the server exports no CPU time; per-message figures are null when nothing was
+/// achieved. <c>ToolToServer</c>: the tool's CPU over the server's, which should stay at or under 0.5.
+/// </remarks>
+public sealed record SteadyCpu(
+    double Seconds,
+    double? ServerCores,
+    double? ServerMicrosecondsPerMessage,
+    double? ServerMicrosecondsPerSample,
+    double ToolCores,
+    double? ToolMicrosecondsPerMessage,
+    double? ToolMicrosecondsPerSample,
+    double? ToolToServer)
+{
+    /// <summary>The figures between two readings at the window's start and end; null when no time passed between them.</summary>
+    public static SteadyCpu? From(CpuReading start, CpuReading end, double messagesPerSecond, double samplesPerSecond)
+    {
+        var seconds = (end.At - start.At).TotalSeconds;
+        if (seconds <= 0)
+        {
+            return null;
+        }
+
+        double? serverCores = start.ServerCpuSeconds is { } s0 && end.ServerCpuSeconds is { } s1 ? (s1 - s0) / seconds : null;
+        var toolCores = (end.ToolCpuSeconds - start.ToolCpuSeconds) / seconds;
+        return new SteadyCpu(
+            Math.Round(seconds, 3),
+            Round(serverCores, 3),
+            Round(PerUnit(serverCores, messagesPerSecond), 1),
+            Round(PerUnit(serverCores, samplesPerSecond), 2),
+            Math.Round(toolCores, 3),
+            Round(PerUnit(toolCores, messagesPerSecond), 1),
+            Round(PerUnit(toolCores, samplesPerSecond), 2),
+            Round(serverCores > 0 ? toolCores / serverCores : null, 3));
+    }
+
+    // Cores are CPU-seconds per second: over a rate per second, seconds per unit; in microseconds.
+    private static double? PerUnit(double? cores, double perSecond) => cores is { } c && perSecond > 0 ? c * 1e6 / perSecond : null;
+
+    private static double? Round(double? value, int digits) => value is { } v ? Math.Round(v, digits) : null;
+}
+
 /// <summary>One phone's result: what it had acknowledged and what the scoreboard says.</summary>
 /// <remarks>
 /// <c>UncertainPoints</c>: points of a last batch sent but never acknowledged, which the score may include or not.
@@ -87,7 +149,10 @@ public sealed record BaselineComparison(
     LatencySummary BaselineAckLatency,
     double? BaselineServerCpuCores,
     Outcome BaselineOutcome,
-    double Ratio)
+    double Ratio,
+    SteadyCpu? BaselineCpu = null,
+    double? ServerCpuPerMessageRatio = null,
+    double? ServerCpuPerSampleRatio = null)
 {
     public const double Target = 0.5;
 
@@ -99,7 +164,12 @@ public sealed record BaselineComparison(
         baseline.Outcome,
         baseline.Throughput.AchievedSamplesPerSecond > 0
             ? Math.Round(real.Throughput.AchievedSamplesPerSecond / baseline.Throughput.AchievedSamplesPerSecond, 3)
-            : 0);
+            : 0,
+        baseline.Cpu,
+        PerUnitRatio(real.Cpu?.ServerMicrosecondsPerMessage, baseline.Cpu?.ServerMicrosecondsPerMessage),
+        PerUnitRatio(real.Cpu?.ServerMicrosecondsPerSample, baseline.Cpu?.ServerMicrosecondsPerSample));
+
+    private static double? PerUnitRatio(double? real, double? baseline) => real is { } r && baseline is > 0 ? Math.Round(r / baseline.Value, 3) : null;
 }
 
 /// <summary>Everything a run found: printed, and written as report.md and report.json.</summary>
@@ -136,9 +206,17 @@ public sealed record LoadReport
 
     public required Throughput Throughput { get; init; }
 
+    /// <summary>Ack delays of batches sent in the steady window (after the ramp-up).</summary>
     public required LatencySummary AckLatency { get; init; }
 
+    /// <summary>Send-to-display delays of batches sent in the steady window (after the ramp-up).</summary>
     public required LatencySummary EndToEnd { get; init; }
+
+    /// <summary>The same delays for what was sent (frames: received) during the ramp-up, kept out of the figures above.</summary>
+    public WindowLatencySummary? RampUp { get; init; }
+
+    /// <summary>Server and tool CPU over the steady window, per message and per sample; null when the window was not read.</summary>
+    public SteadyCpu? Cpu { get; init; }
 
     /// <summary>How long a batch's oldest sample waited on the phone before the send (before <see cref="EndToEnd"/> starts).</summary>
     public LatencySummary? SampleWait { get; init; }
@@ -180,6 +258,9 @@ public sealed record LoadReport
 
     /// <summary>With <c>--idle</c>: the server's working set growth per connected phone, bytes.</summary>
     public double? IdleBytesPerPhone { get; init; }
+
+    /// <summary>With <c>--idle</c>: the server's managed heap growth per connected phone, bytes (as of each reading's last GC).</summary>
+    public double? IdleHeapBytesPerPhone { get; init; }
 
     public required Verification Verification { get; init; }
 

@@ -7,7 +7,7 @@ namespace LoadTest.Reporting;
 
 /// <summary>One second of a run as the progress view shows it.</summary>
 /// <remarks>
-/// <c>Phase</c>: what is running (<c>game</c>, <c>baseline</c>). <c>Planned</c>: ramp-up plus duration, when sending
+/// <c>Phase</c>: what is running (<c>game</c>, <c>baseline</c>), marked <c>· ramp-up</c> for a second that began in the ramp-up. <c>Planned</c>: ramp-up plus duration, when sending
 /// ends. Rates and p99s are of the last second; a p99 is 0 when nothing was measured in it, and the end-to-end
 /// one null when the run has no presenters to measure it (the baseline).
 /// </remarks>

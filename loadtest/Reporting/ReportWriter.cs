@@ -42,6 +42,7 @@ public static class ReportWriter
             s.AppendLine(Invariant($"  baseline  {b.BaselineAchievedMessagesPerSecond,10:N1} msg/s {b.BaselineAchievedSamplesPerSecond,12:N1} samples/s   (do-nothing hub, same run; {b.BaselineOutcome}); achieved / baseline = {b.Ratio:P1}"));
         }
 
+        s.AppendLine(Invariant($"  latencies of batches sent in the steady window ({t.SteadySeconds:N1} s after the {r.RampUpSeconds} s ramp-up):"));
         s.AppendLine("  " + Latency("ack", r.AckLatency));
         if (r.SampleWait is { Count: > 0 } wait)
         {
@@ -56,13 +57,33 @@ public static class ReportWriter
             s.AppendLine("  " + Latency("of which frame delivery", delivery));
         }
 
+        if (r.RampUp is { } ramp && (ramp.Ack.Count > 0 || ramp.EndToEnd.Count > 0))
+        {
+            s.AppendLine("  " + Latency("ramp-up ack", ramp.Ack));
+            if (r.Presenters > 0)
+            {
+                s.AppendLine("  " + Latency("ramp-up end-to-end", ramp.EndToEnd));
+            }
+        }
+
         s.AppendLine(Invariant($"  errors {r.ErrorCount:N0} ({r.ErrorRate:P2} of sends, budget {r.MaxErrorRate:P2}){Errors(r.Errors)}; reconnects {r.Reconnects:N0}"));
         s.AppendLine(r.Server is { } server
-            ? Invariant($"  server    {server.CpuCoresUsed:N2} CPU cores; working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB (peak {server.WorkingSetPeakMiB:N0} MiB)")
+            ? Invariant($"  server    {server.CpuCoresUsed:N2} CPU cores; working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB (peak {server.WorkingSetPeakMiB:N0} MiB){Heap(server)}")
             : "  server resources not read (no /metrics)");
+        if (r.Cpu is { } cpu)
+        {
+            s.AppendLine("  " + Cpu("cpu", cpu));
+        }
+
+        if (r.Baseline is { BaselineCpu: { } baselineCpu } bc)
+        {
+            s.AppendLine("  " + Cpu("baseline cpu", baselineCpu));
+            s.AppendLine(Invariant($"  server cpu real / baseline: {Times(bc.ServerCpuPerMessageRatio)} per message, {Times(bc.ServerCpuPerSampleRatio)} per sample"));
+        }
+
         if (r.IdleBytesPerPhone is { } perPhone)
         {
-            s.AppendLine(Invariant($"  idle      {r.Phones:N0} phones connected: {perPhone / 1024:N1} KB of server working set per phone"));
+            s.AppendLine(Invariant($"  idle      {r.Phones:N0} phones connected: {perPhone / 1024:N1} KB of server working set per phone; managed heap {(r.IdleHeapBytesPerPhone is { } heap ? (heap / 1024).ToString("N1", CultureInfo.InvariantCulture) + " KB" : "not known")} per phone"));
         }
 
         var v = r.Verification;
@@ -128,6 +149,8 @@ public static class ReportWriter
         s.AppendLine();
         s.AppendLine("## Latency (ms)");
         s.AppendLine();
+        s.AppendLine(Invariant($"Batches sent in the steady window ({t.SteadySeconds:N1} s after the {r.RampUpSeconds} s ramp-up); the ramp-up's rows are apart."));
+        s.AppendLine();
         s.AppendLine("| | count | p50 | p90 | p99 | max |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|");
         s.AppendLine(Row("ack", r.AckLatency));
@@ -141,16 +164,54 @@ public static class ReportWriter
         {
             s.AppendLine(Row("frame made → display (part of the above)", frameDelivery));
         }
+
+        if (r.RampUp is { } ramp)
+        {
+            s.AppendLine(Row("ramp-up: ack", ramp.Ack));
+            s.AppendLine(Row("ramp-up: send → display", ramp.EndToEnd));
+        }
+
         s.AppendLine();
         s.AppendLine(Invariant($"{r.Frames:N0} frames received, {r.FramesWithApplied:N0} with applied seqs; {r.Standings:N0} standings to phones ({r.StandingsInAcks:N0} of them inside acks, the rest pushed)."));
         s.AppendLine();
+        if (r.Cpu is not null || r.Baseline?.BaselineCpu is not null)
+        {
+            s.AppendLine("## CPU over the steady window");
+            s.AppendLine();
+            s.AppendLine("| | seconds | server cores | server µs per message | server µs per sample | tool cores | tool µs per message | tool / server |");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            if (r.Baseline?.BaselineCpu is { } baselineCpu)
+            {
+                s.AppendLine(CpuRow("baseline (do-nothing hub)", baselineCpu));
+            }
+
+            if (r.Cpu is { } cpu)
+            {
+                s.AppendLine(CpuRow(r.Mode, cpu));
+            }
+
+            if (r.Baseline is { BaselineCpu: not null } comparisonCpu)
+            {
+                s.AppendLine();
+                s.AppendLine(Invariant($"Server CPU real / baseline: **{Times(comparisonCpu.ServerCpuPerMessageRatio)}** per message, {Times(comparisonCpu.ServerCpuPerSampleRatio)} per sample."));
+            }
+
+            s.AppendLine();
+        }
+
         s.AppendLine("## Errors");
         s.AppendLine();
         s.AppendLine(Invariant($"{r.ErrorCount:N0} errors ({r.ErrorRate:P2} of sends; budget {r.MaxErrorRate:P2}), {r.Reconnects:N0} reconnects."));
         if (r.Server is { } server)
         {
             s.AppendLine();
-            s.AppendLine(Invariant($"Server while phones sent (from its /metrics): {server.CpuCoresUsed:N2} CPU cores, working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB, peak {server.WorkingSetPeakMiB:N0} MiB."));
+            s.AppendLine(Invariant($"Server while phones sent (from its /metrics): {server.CpuCoresUsed:N2} CPU cores, working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB, peak {server.WorkingSetPeakMiB:N0} MiB{Heap(server)}."));
+        }
+
+        if (r.IdleBytesPerPhone is { } perPhone)
+        {
+            s.AppendLine();
+            s.AppendLine(Invariant($"Idle: {r.Phones:N0} phones connected, {perPhone / 1024:N1} KB of server working set per phone; managed heap {(r.IdleHeapBytesPerPhone is { } heap ? (heap / 1024).ToString("N1", CultureInfo.InvariantCulture) + " KB" : "not known")} per phone."));
         }
         if (r.Errors.Count > 0)
         {
@@ -210,6 +271,19 @@ public static class ReportWriter
 
     private static string Latency(string name, LatencySummary l) =>
         Invariant($"{name,-11} p50 {l.P50Ms,8:N2} ms  p90 {l.P90Ms,8:N2} ms  p99 {l.P99Ms,8:N2} ms  max {l.MaxMs,8:N2} ms  (n={l.Count:N0})");
+
+    private static string Cpu(string name, SteadyCpu c) =>
+        Invariant($"{name,-9} server {Figure(c.ServerCores, "N2")} cores: {Figure(c.ServerMicrosecondsPerMessage, "N1")} µs per message, {Figure(c.ServerMicrosecondsPerSample, "N2")} µs per sample; tool {c.ToolCores:N2} cores: {Figure(c.ToolMicrosecondsPerMessage, "N1")} µs per message; tool / server {Figure(c.ToolToServer, "N2")}   (over {c.Seconds:N1} s)");
+
+    private static string CpuRow(string name, SteadyCpu c) =>
+        Invariant($"| {name} | {c.Seconds:N1} | {Figure(c.ServerCores, "N2")} | {Figure(c.ServerMicrosecondsPerMessage, "N1")} | {Figure(c.ServerMicrosecondsPerSample, "N2")} | {c.ToolCores:N2} | {Figure(c.ToolMicrosecondsPerMessage, "N1")} | {Figure(c.ToolToServer, "N2")} |");
+
+    private static string Heap(ServerResources server) =>
+        server is { ManagedHeapStartMiB: { } start, ManagedHeapEndMiB: { } end } ? Invariant($"; managed heap {start:N0} → {end:N0} MiB") : "";
+
+    private static string Times(double? ratio) => ratio is { } x ? Invariant($"{x:N2}×") : "—";
+
+    private static string Figure(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
 
     private static string Row(string name, LatencySummary l) =>
         Invariant($"| {name} | {l.Count:N0} | {l.P50Ms:N2} | {l.P90Ms:N2} | {l.P99Ms:N2} | {l.MaxMs:N2} |");

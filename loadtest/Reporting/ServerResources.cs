@@ -3,18 +3,27 @@ using System.Globalization;
 namespace LoadTest.Reporting;
 
 /// <summary>The server's own CPU and memory over a run, read from its <c>/metrics</c> (runtime instrumentation).</summary>
-public sealed record ServerResources(double CpuCoresUsed, double WorkingSetStartMiB, double WorkingSetEndMiB, double WorkingSetPeakMiB);
+/// <remarks>The managed heap (as of the last GC before each reading) is null when the server does not export it.</remarks>
+public sealed record ServerResources(
+    double CpuCoresUsed, double WorkingSetStartMiB, double WorkingSetEndMiB, double WorkingSetPeakMiB, double? ManagedHeapStartMiB = null, double? ManagedHeapEndMiB = null);
 
 /// <summary>One reading of the server's process counters.</summary>
-public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double WorkingSetBytes)
+/// <remarks>
+/// <c>ManagedHeapBytes</c>: the GC heap as the last collection left it, all generations (null when not exported).
+/// Less noisy than the working set, which holds what the GC has not returned to the system yet.
+/// <c>Collections</c>: garbage collections so far, all generations (null when not exported): a heap reading is only
+/// news when a collection came between it and the previous one.
+/// </remarks>
+public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double WorkingSetBytes, double? ManagedHeapBytes = null, double? Collections = null)
 {
     /// <summary>
-    /// Reads <c>dotnet_process_cpu_time_seconds_total</c> (summed over CPU modes) and
-    /// <c>dotnet_process_memory_working_set_bytes</c> from Prometheus text; null when either is missing.
+    /// Reads <c>dotnet_process_cpu_time_seconds_total</c> (summed over CPU modes),
+    /// <c>dotnet_process_memory_working_set_bytes</c> and <c>dotnet_gc_last_collection_heap_size_bytes</c> (summed
+    /// over generations) from Prometheus text; null when the CPU time or the working set is missing.
     /// </summary>
     public static ServerReading? Parse(string prometheusText, DateTimeOffset at)
     {
-        double? cpu = null, memory = null;
+        double? cpu = null, memory = null, heap = null, collections = null;
         foreach (var line in prometheusText.Split('\n'))
         {
             if (line.StartsWith("dotnet_process_cpu_time_seconds_total", StringComparison.Ordinal))
@@ -25,9 +34,17 @@ public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double 
             {
                 memory = Value(line);
             }
+            else if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal))
+            {
+                heap = (heap ?? 0) + Value(line);
+            }
+            else if (line.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal))
+            {
+                collections = (collections ?? 0) + Value(line);
+            }
         }
 
-        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m) : null;
+        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m, heap, collections) : null;
     }
 
     /// <summary>CPU cores used between two readings, and the memory seen in all of them.</summary>
@@ -45,7 +62,9 @@ public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double 
             seconds > 0 ? Math.Round((last.CpuSeconds - first.CpuSeconds) / seconds, 2) : 0,
             Math.Round(first.WorkingSetBytes / MiB, 1),
             Math.Round(last.WorkingSetBytes / MiB, 1),
-            Math.Round(readings.Max(r => r.WorkingSetBytes) / MiB, 1));
+            Math.Round(readings.Max(r => r.WorkingSetBytes) / MiB, 1),
+            first.ManagedHeapBytes is { } heapStart ? Math.Round(heapStart / MiB, 1) : null,
+            last.ManagedHeapBytes is { } heapEnd ? Math.Round(heapEnd / MiB, 1) : null);
     }
 
     private static double Value(string line) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Game.Server.Auth;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -24,9 +25,18 @@ public static partial class KinesisApi
         return builder;
     }
 
-    /// <summary>Maps <c>POST /</c>; <c>GET /</c> stays the presenter page.</summary>
+    /// <summary>
+    /// Maps <c>POST /</c>; <c>GET /</c> stays the presenter page. Not mapped with <c>Ingest:Provider=Kinesis</c>:
+    /// the stream is then the Kinesis stream, and producers write to it directly rather than through this node
+    /// (which would only relay, and would keep an embedded stream open that nobody reads).
+    /// </summary>
     public static IEndpointRouteBuilder MapKinesisApi(this IEndpointRouteBuilder app)
     {
+        if (app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value.Provider == IngestProvider.Kinesis)
+        {
+            return app;
+        }
+
         app.MapPost("/", HandleAsync).DisableAntiforgery();
         return app;
     }
@@ -45,10 +55,6 @@ public static partial class KinesisApi
         var cbor = false;
         try
         {
-            // Base64 makes data a third larger, and JSON adds keys and punctuation around it.
-            var maxBodyBytes = (long)ingest.MaxRequestBytes * 4 / 3 + 1024 * 1024;
-            var body = await ReadBodyAsync(context, maxBodyBytes);
-
             var target = context.Request.Headers["X-Amz-Target"].ToString();
             operation = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : null;
             if (operation is null || !KinesisOperations.Operations.Contains(operation))
@@ -63,13 +69,26 @@ public static partial class KinesisApi
                 throw new KinesisException("UnknownOperationException", $"Content type '{contentType}' is not supported; send {JsonContentType} or {KinesisCbor.ContentType}.");
             }
 
-            // Authentication comes before the body is even parsed: an unsigned request gets nothing from us.
-            var auth = verifier.Verify(context.ToSigV4Request(body));
-            if (!auth.Succeeded)
+            // Authentication comes before the body is even read: an unsigned request gets nothing from us, not
+            // even the memory to hold what it sends (issue #13.5). What needs the body waits for its hash.
+            var auth = verifier.Begin(context.ToSigV4Request());
+            if (auth.Failure is { } refused)
             {
-                LogRefused(logger, operation, auth.ErrorType!, auth.ErrorMessage!);
-                // Kinesis answers every authentication failure, a missing token included, with 400.
-                throw new KinesisException(auth.ErrorType!, auth.ErrorMessage!);
+                Refuse(logger, operation, refused);
+            }
+
+            var maxBodyBytes = MaxBodyBytes(operation, ingest);
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                // Our own cap decides; Kestrel's default (30 MB) would otherwise cut a larger configured one.
+                limit.MaxRequestBodySize = maxBodyBytes + 1L;
+            }
+
+            using var body = await ReadBodyAsync(context, maxBodyBytes);
+            var verified = auth.Complete(body.Sha256);
+            if (!verified.Succeeded)
+            {
+                Refuse(logger, operation, verified);
             }
 
             if (body.Length == 0)
@@ -80,7 +99,7 @@ public static partial class KinesisApi
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(cbor ? KinesisCbor.ToJson(body) : body);
+                document = JsonDocument.Parse(cbor ? KinesisCbor.ToJson(body.Memory) : body.Memory);
             }
             catch (JsonException)
             {
@@ -89,7 +108,7 @@ public static partial class KinesisApi
 
             using (document)
             {
-                var response = await operations.InvokeAsync(operation, document.RootElement, auth.Region!);
+                var response = await operations.InvokeAsync(operation, document.RootElement, verified.Region!);
                 await WriteAsync(context, StatusCodes.Status200OK, response, cbor);
             }
         }
@@ -100,9 +119,40 @@ public static partial class KinesisApi
                 LogFailed(logger, operation, ex.ErrorType, ex.Message);
             }
 
-            context.Response.Headers["x-amzn-ErrorType"] = ex.ErrorType;
-            await WriteAsync(context, ex.StatusCode, ErrorBody(ex), cbor);
+            await WriteErrorAsync(context, ex, cbor);
         }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && ex is not BadHttpRequestException && !context.Response.HasStarted)
+        {
+            // A bug, not the client's fault; still answered in Kinesis' shape (InternalFailure), never as problem+json.
+            LogUnexpected(logger, operation, ex);
+            await WriteErrorAsync(context, new KinesisException("InternalFailure", "Internal service failure.", StatusCodes.Status500InternalServerError), cbor);
+        }
+    }
+
+    /// <summary>
+    /// The most a request of this operation may carry, checked against its <c>Content-Length</c> before reading.
+    /// Base64 makes data a third larger, and JSON adds keys and punctuation around it.
+    /// </summary>
+    internal static int MaxBodyBytes(string operation, IngestOptions ingest) => operation switch
+    {
+        "PutRecords" => (int)((long)ingest.MaxRequestBytes * 4 / 3 + 1024 * 1024),
+        "PutRecord" => (int)((long)ingest.MaxRecordBytes * 4 / 3 + 64 * 1024),
+        // The reads and listings carry names, ids and tokens (a ListShards NextToken may be 1 MiB long).
+        _ => 2 * 1024 * 1024,
+    };
+
+    /// <summary>Kinesis answers every authentication failure, a missing token included, with 400.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void Refuse(ILogger logger, string operation, SigV4Result refused)
+    {
+        LogRefused(logger, operation, refused.ErrorType!, refused.ErrorMessage!);
+        throw new KinesisException(refused.ErrorType!, refused.ErrorMessage!);
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, KinesisException error, bool cbor)
+    {
+        context.Response.Headers["x-amzn-ErrorType"] = error.ErrorType;
+        await WriteAsync(context, error.StatusCode, ErrorBody(error), cbor);
     }
 
     /// <summary>Answers in the protocol the request came in: JSON, or the same structure in CBOR.</summary>
@@ -113,33 +163,20 @@ public static partial class KinesisApi
         await context.Response.Body.WriteAsync(cbor ? KinesisCbor.FromJson(json) : json, context.RequestAborted);
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
+    private static async Task<SignedBody> ReadBodyAsync(HttpContext context, int maxBytes)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        try
         {
-            // Our own cap below decides; Kestrel's default (30 MB) would otherwise cut a larger configured one.
-            limit.MaxRequestBodySize = maxBytes + 1;
+            return await SignedBody.ReadAsync(context.Request, maxBytes, context.RequestAborted);
         }
-
-        if (context.Request.ContentLength > maxBytes)
+        catch (RequestBodyException ex) when (ex.Error == RequestBodyError.TooLarge)
         {
             throw TooLarge(maxBytes);
         }
-
-        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 4096);
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        catch (RequestBodyException ex)
         {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw TooLarge(maxBytes);
-            }
-
-            buffer.Write(chunk, 0, read);
+            throw KinesisException.Serialization(ex.Message);
         }
-
-        return buffer.ToArray();
     }
 
     private static KinesisException TooLarge(long maxBytes) =>
@@ -160,8 +197,11 @@ public static partial class KinesisApi
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kinesis {Operation} refused: {ErrorType}: {Message}")]
-    private static partial void LogRefused(ILogger logger, string? operation, string errorType, string message);
+    private static partial void LogRefused(ILogger logger, string operation, string errorType, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kinesis {Operation} failed: {ErrorType}: {Message}")]
     private static partial void LogFailed(ILogger logger, string? operation, string errorType, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kinesis {Operation} failed unexpectedly; answered InternalFailure")]
+    private static partial void LogUnexpected(ILogger logger, string? operation, Exception exception);
 }

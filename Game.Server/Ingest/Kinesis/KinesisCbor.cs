@@ -96,11 +96,24 @@ public static class KinesisCbor
             case CborReaderState.ByteString or CborReaderState.StartIndefiniteLengthByteString:
                 writer.WriteBase64StringValue(reader.ReadByteString());
                 break;
-            case CborReaderState.UnsignedInteger or CborReaderState.NegativeInteger:
-                writer.WriteNumberValue(reader.ReadInt64());
+            case CborReaderState.UnsignedInteger:
+                // Up to 2^64-1; JSON holds it, and the operation then refuses what is out of its member's range.
+                writer.WriteNumberValue(reader.ReadUInt64());
+                break;
+            case CborReaderState.NegativeInteger:
+                // Down to -2^64, beyond a long: -1 - n, written from its digits.
+                var magnitude = reader.ReadCborNegativeIntegerRepresentation();
+                writer.WriteRawValue((-1 - (System.Numerics.BigInteger)magnitude).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 break;
             case CborReaderState.HalfPrecisionFloat or CborReaderState.SinglePrecisionFloat or CborReaderState.DoublePrecisionFloat:
-                writer.WriteNumberValue(reader.ReadDouble());
+                var number = reader.ReadDouble();
+                if (!double.IsFinite(number))
+                {
+                    // JSON has no NaN or Infinity, and no Kinesis member takes one.
+                    throw KinesisException.Serialization("CBOR numbers must be finite: NaN and Infinity are not values of any Kinesis member.");
+                }
+
+                writer.WriteNumberValue(number);
                 break;
             case CborReaderState.Boolean:
                 writer.WriteBooleanValue(reader.ReadBoolean());

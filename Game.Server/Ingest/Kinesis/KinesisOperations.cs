@@ -25,6 +25,8 @@ public sealed class KinesisOperations
 
     public const int MaxPartitionKeyLength = 256;
 
+    private static readonly long MinUnixMilliseconds = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+
     private static readonly string[] IteratorTypes = ["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"];
 
     private readonly IngestStream _stream;
@@ -172,7 +174,10 @@ public sealed class KinesisOperations
             }
 
             ResolveStream(request);
-            first = exclusiveStart is not null && ShardMap.TryParseShardId(exclusiveStart, out var after) ? after + 1 : 0;
+            // In long: the shard after shardId-2147483647 must not wrap around to a negative one.
+            first = exclusiveStart is not null && ShardMap.TryParseShardId(exclusiveStart, out var after)
+                ? (int)Math.Min(after + 1L, _stream.Map.ShardCount)
+                : 0;
         }
 
         var last = Math.Min(_stream.Map.ShardCount, first + (maxResults ?? 1000));
@@ -342,7 +347,14 @@ public sealed class KinesisOperations
                     throw KinesisException.InvalidArgument("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
                 }
 
-                var millis = (long)Math.Round(timestamp.Value * 1000);
+                // Compared as a double first: a timestamp beyond what a date can hold (-1e15 s) is no time at all.
+                if (!double.IsFinite(timestamp.Value) || timestamp.Value * 1000 < MinUnixMilliseconds)
+                {
+                    throw KinesisException.InvalidArgument(
+                        $"The timestampInMillis parameter must be a time after the year 1; got {timestamp.Value.ToString(CultureInfo.InvariantCulture)} seconds.");
+                }
+
+                var millis = timestamp.Value * 1000 >= long.MaxValue ? long.MaxValue : (long)Math.Round(timestamp.Value * 1000);
                 if (millis > now.ToUnixTimeMilliseconds())
                 {
                     throw KinesisException.InvalidArgument(

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Game.Server.Ingest.Kinesis;
@@ -19,6 +20,7 @@ internal sealed class KinesisRequest
             throw KinesisException.Serialization("The request body must be a JSON object.");
         }
 
+        RefuseLoneSurrogates(root, "request");
         _root = root;
     }
 
@@ -36,7 +38,7 @@ internal sealed class KinesisRequest
         }
 
         // Timestamps may come as epoch seconds or, as some SDKs send them, as an ISO-8601 string.
-        if (value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var time))
+        if (value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(ReadString(value, name), System.Globalization.CultureInfo.InvariantCulture, out var time))
         {
             return time.ToUnixTimeMilliseconds() / 1000.0;
         }
@@ -63,7 +65,63 @@ internal sealed class KinesisRequest
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw KinesisException.Serialization($"'{name}' must be a string.");
+        return value.ValueKind == JsonValueKind.String ? ReadString(value, name) : throw KinesisException.Serialization($"'{name}' must be a string.");
+    }
+
+    /// <summary>
+    /// JSON may escape a lone surrogate (<c>"\ud800"</c>) in a name or a value: no string .NET (or Kinesis) can hold,
+    /// and reading it (even to compare a name) throws. One pass up front makes it a SerializationException; only
+    /// escaped strings can hold one (raw bytes that encode a surrogate are already invalid UTF-8 to the parser).
+    /// Names are short and all read; a name that cannot be read has no member name to report.
+    /// </summary>
+    private static void RefuseLoneSurrogates(JsonElement element, string name)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    try
+                    {
+                        _ = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw KinesisException.Serialization("A member name is not a valid string: it holds an unpaired UTF-16 surrogate.");
+                    }
+
+                    RefuseLoneSurrogates(property.Value, property.Name);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    RefuseLoneSurrogates(item, name);
+                }
+
+                break;
+            // Values may be large (a record's data): only one with a \u escape is read.
+            case JsonValueKind.String when JsonMarshal.GetRawUtf8Value(element).IndexOf("\\u"u8) >= 0:
+                _ = ReadString(element, name);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// JSON may escape a lone surrogate (<c>"\ud800"</c>), which is no string .NET (or Kinesis) can hold; reading
+    /// it throws, and the request is malformed rather than the server broken.
+    /// </summary>
+    private static string ReadString(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw KinesisException.Serialization($"'{name}' is not a valid string: it holds an unpaired UTF-16 surrogate.");
+        }
     }
 
     public static int? Int(JsonElement parent, string name)

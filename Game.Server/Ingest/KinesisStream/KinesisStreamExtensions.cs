@@ -18,7 +18,10 @@ public static class KinesisStreamExtensions
         services.AddHttpClient(KinesisClient.HttpClientName)
             // The client is a singleton: recycle pooled connections so DNS changes of the endpoint are seen.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // The event sources poll every shard several times a second: HttpClient's four Information lines per
+            // call would drown the log. Failures are logged by the client and its callers.
+            .RemoveAllLoggers();
         services.TryAddKeyedSingleton<AWSCredentials>(KinesisClient.CredentialsKey, (provider, _) =>
         {
             var kinesis = provider.GetRequiredService<IOptions<IngestOptions>>().Value.Kinesis;

@@ -76,6 +76,28 @@ public sealed class KinesisStreamOptions
     [Range(1, 10_000_000)]
     public int MaxBufferedRecords { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long a shard's reader waits before its next GetRecords call after one that brought the shard up to date
+    /// (no records, or fewer than <see cref="GetRecordsLimit"/> with nothing behind), milliseconds. Default 200:
+    /// Kinesis allows five GetRecords calls per second per shard, so 200 ms is the floor, and it keeps the delay
+    /// from acknowledgement to function start within a poll (Lambda polls once a second). A reader that is behind
+    /// reads again at once, within <see cref="MaxGetRecordsPerSecondPerShard"/>.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int PollIntervalMilliseconds { get; set; } = 200;
+
+    /// <summary>
+    /// GetRecords calls per second per shard this node makes at most, every mapping's reader together. Default 5
+    /// (Kinesis' read limit per shard). With several nodes or other consumers on the stream, lower it so the sum
+    /// stays within five.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxGetRecordsPerSecondPerShard { get; set; } = 5;
+
+    /// <summary>Records one GetRecords call asks for, at most. Default 10,000 (Kinesis' limit).</summary>
+    [Range(1, 10_000)]
+    public int GetRecordsLimit { get; set; } = 10_000;
+
     /// <summary>The endpoint requests go to.</summary>
     public Uri Endpoint => ServiceUrl is { Length: > 0 } url
         ? new Uri(url)

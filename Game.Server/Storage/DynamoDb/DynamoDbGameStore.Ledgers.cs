@@ -35,7 +35,7 @@ public sealed partial class DynamoDbGameStore
                 {
                     Keys = chunk.Select(p => DynamoDbItems.PlayerKey(gameId, p)).ToList(),
                     ConsistentRead = true,
-                    ProjectionExpression = "playerId, #score, #seq, #time",
+                    ProjectionExpression = "playerId, #score, #seq, #time, #until",
                     ExpressionAttributeNames = DynamoDbItems.LedgerNames,
                 };
                 for (var round = 0; ; round++)
@@ -130,7 +130,7 @@ public sealed partial class DynamoDbGameStore
         {
             TableName = tables.Scores,
             Key = DynamoDbItems.PlayerKey(gameId, playerId),
-            ProjectionExpression = "#score, #seq, #time",
+            ProjectionExpression = "#score, #seq, #time, #until",
             ExpressionAttributeNames = DynamoDbItems.LedgerNames,
             ConsistentRead = true,
         }, cancellationToken);
@@ -144,6 +144,7 @@ public sealed partial class DynamoDbGameStore
         {
             [":score"] = N(next.Score),
             [":seq"] = N(next.LastSeq),
+            [":until"] = N(next.CountedUntil),
             [":readScore"] = N(read.Score),
             [":readSeq"] = N(read.LastSeq),
         };
@@ -152,11 +153,11 @@ public sealed partial class DynamoDbGameStore
         string update;
         if (double.IsNegativeInfinity(next.LastSampleTime))
         {
-            update = "SET #score = :score, #seq = :seq REMOVE #time";
+            update = "SET #score = :score, #seq = :seq, #until = :until REMOVE #time";
         }
         else
         {
-            update = "SET #score = :score, #seq = :seq, #time = :time";
+            update = "SET #score = :score, #seq = :seq, #until = :until, #time = :time";
             values[":time"] = N(next.LastSampleTime);
         }
 

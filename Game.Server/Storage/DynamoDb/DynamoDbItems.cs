@@ -17,6 +17,7 @@ internal static class DynamoDbItems
         ["#score"] = "score",
         ["#seq"] = "lastSeq",
         ["#time"] = "lastSampleTime",
+        ["#until"] = "countedUntil",
     };
 
     public static Dictionary<string, AttributeValue> GameItem(GameRecord game)
@@ -76,6 +77,7 @@ internal static class DynamoDbItems
         Score = Long(item["score"]),
         LastSeq = Long(item["lastSeq"]),
         LastSampleTime = item.TryGetValue("lastSampleTime", out var time) ? Double(time) : double.NegativeInfinity,
+        CountedUntil = item.TryGetValue("countedUntil", out var until) ? Long(until) : 0,
     };
 
     /// <summary>The item of <paramref name="deadLetter"/>, with its <paramref name="records"/> as <see cref="CompressRecords"/> made them.</summary>

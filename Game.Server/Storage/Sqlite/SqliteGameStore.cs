@@ -70,7 +70,7 @@ public sealed class SqliteGameStore(SqliteDatabase database) : IGameStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT player_id, nickname, team, score, last_seq, last_sample_time FROM players WHERE game_id = $game ORDER BY player_id";
+        command.CommandText = "SELECT player_id, nickname, team, score, last_seq, last_sample_time, counted_until FROM players WHERE game_id = $game ORDER BY player_id";
         command.Parameters.AddWithValue("$game", gameId);
         var players = new List<PlayerRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -96,7 +96,7 @@ public sealed class SqliteGameStore(SqliteDatabase database) : IGameStore
             {
                 select.Transaction = transaction;
                 select.CommandText = """
-                    SELECT player_id, score, last_seq, last_sample_time FROM players
+                    SELECT player_id, score, last_seq, last_sample_time, counted_until FROM players
                     WHERE game_id = $game AND player_id IN (SELECT value FROM json_each($players))
                     """;
                 select.Parameters.AddWithValue("$game", gameId);
@@ -110,12 +110,13 @@ public sealed class SqliteGameStore(SqliteDatabase database) : IGameStore
 
             await using var update = connection.CreateCommand();
             update.Transaction = transaction;
-            update.CommandText = "UPDATE players SET score = $score, last_seq = $seq, last_sample_time = $time WHERE game_id = $game AND player_id = $player";
+            update.CommandText = "UPDATE players SET score = $score, last_seq = $seq, last_sample_time = $time, counted_until = $until WHERE game_id = $game AND player_id = $player";
             update.Parameters.AddWithValue("$game", gameId);
             var updatePlayer = update.Parameters.Add("$player", SqliteType.Text);
             var updateScore = update.Parameters.Add("$score", SqliteType.Integer);
             var updateSeq = update.Parameters.Add("$seq", SqliteType.Integer);
             var updateTime = update.Parameters.Add("$time", SqliteType.Real);
+            var updateUntil = update.Parameters.Add("$until", SqliteType.Integer);
 
             var written = new List<(string, PlayerLedger)>(updates.Count);
             foreach (var (playerId, apply) in updates)
@@ -133,6 +134,7 @@ public sealed class SqliteGameStore(SqliteDatabase database) : IGameStore
                     updateScore.Value = next.Score;
                     updateSeq.Value = next.LastSeq;
                     updateTime.Value = SqliteRows.StoredTime(next.LastSampleTime);
+                    updateUntil.Value = next.CountedUntil;
                     await update.ExecuteNonQueryAsync(cancellationToken);
                 }
 

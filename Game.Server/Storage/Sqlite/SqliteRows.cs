@@ -10,12 +10,13 @@ internal static class SqliteRows
     /// <summary>Games and dead letters are kept whole, as JSON in a <c>body</c> column.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Reads <c>score, last_seq, last_sample_time</c> starting at column <paramref name="first"/>.</summary>
+    /// <summary>Reads <c>score, last_seq, last_sample_time, counted_until</c> starting at column <paramref name="first"/>.</summary>
     public static PlayerLedger ReadLedger(SqliteDataReader reader, int first) => new()
     {
         Score = reader.GetInt64(first),
         LastSeq = reader.GetInt64(first + 1),
         LastSampleTime = reader.GetDouble(first + 2) is var t && t == double.MinValue ? double.NegativeInfinity : t,
+        CountedUntil = reader.GetInt64(first + 3),
     };
 
     /// <summary>SQLite stores no infinities in REAL columns portably; "no sample yet" is kept as double.MinValue.</summary>

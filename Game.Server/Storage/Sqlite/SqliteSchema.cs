@@ -22,6 +22,7 @@ internal static class SqliteSchema
                 score INTEGER NOT NULL,
                 last_seq INTEGER NOT NULL,
                 last_sample_time REAL NOT NULL,
+                counted_until INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (game_id, player_id)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS leases (
                 lease_key TEXT PRIMARY KEY,
@@ -54,6 +55,14 @@ internal static class SqliteSchema
                 SELECT lease_key, '', 0, sequence_number FROM checkpoints WHERE true ON CONFLICT DO NOTHING;
                 DROP TABLE checkpoints;
                 """;
+            await migrate.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Files written before the server clock's rule have no counted_until: every ledger starts from 0.
+        migrate.CommandText = "SELECT count(*) FROM pragma_table_info('players') WHERE name = 'counted_until'";
+        if (Convert.ToInt64(await migrate.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+        {
+            migrate.CommandText = "ALTER TABLE players ADD COLUMN counted_until INTEGER NOT NULL DEFAULT 0";
             await migrate.ExecuteNonQueryAsync(cancellationToken);
         }
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Game.Server.Auth;
 using Game.Server.Ingest.Kinesis;
 
 namespace Game.Tests.Ingest.Kinesis;
@@ -12,7 +13,7 @@ public sealed record CborTagged(CborTag Tag, object? Value);
 
 /// <summary>
 /// Raw, SigV4-signed Kinesis requests, for what the JavaScript SDK cannot send (CBOR). Signs with the same
-/// key derivation the AWS SDKs use, checked against AWS' test suite in <see cref="SigV4VerifierTests"/>.
+/// key derivation the AWS SDKs use, checked against AWS' test suite in <see cref="Auth.SigV4VerifierTests"/>.
 /// </summary>
 public sealed class SignedKinesisRequests(string endpoint, string accessKeyId, string secretAccessKey)
 {

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Game.Server.Ingest.Kinesis;
+using Game.Server.Auth;
 
-namespace Game.Tests.Ingest.Kinesis;
+namespace Game.Tests.Auth;
 
 /// <summary>
 /// The verifier against AWS' published SigV4 test suite (2015 edition: key AKIDEXAMPLE, date
@@ -155,9 +155,13 @@ public sealed class SigV4VerifierTests
     [Fact]
     public void Verify_ContentSha256HeaderNotTheBodysHash_IsRefused()
     {
+        // Signed correctly over the declared hash, which is not the (empty) body's: the body was swapped.
+        var declared = new string('0', 64);
         var headers = SuiteHeaders();
-        headers["x-amz-content-sha256"] = [new string('0', 64)];
-        headers["Authorization"] = [$"AWS4-HMAC-SHA256 {Scope}, SignedHeaders=host;x-amz-date, Signature=00"];
+        headers["x-amz-content-sha256"] = [declared];
+        var signature = SigV4Verifier.Sign(Secret, AmzDate, "20150830", "us-east-1", "service",
+            SigV4Verifier.CanonicalRequest(Request("GET", "", headers), ["host", "x-amz-content-sha256", "x-amz-date"], declared));
+        headers["Authorization"] = [$"AWS4-HMAC-SHA256 {Scope}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}"];
 
         var result = Verifier(SuiteTime).Verify(Request("GET", "", headers));
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Game.Server.Auth;
 using Game.Server.Ingest.Kinesis;
 using LoadTest.Kinesis;
 
@@ -11,7 +12,7 @@ namespace Game.Tests.LoadTest;
 /// own verifier (written separately, so each checks the other), and the PutRecords body and answer it speaks.
 /// The whole path (signed calls, throttled records resent, scores verified) runs in <see cref="LoadToolSmokeTests"/>.
 /// </summary>
-public sealed class KinesisProducerTests
+public sealed class LoadToolKinesisProducerTests
 {
     private static readonly DateTimeOffset SuiteTime = new(2015, 8, 30, 12, 36, 0, TimeSpan.Zero);
     private static readonly SigV4Signer SuiteSigner = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-1", "service");

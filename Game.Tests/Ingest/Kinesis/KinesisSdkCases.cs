@@ -259,13 +259,3 @@ public abstract class KinesisSdkCases(KinesisSdkFixture fixture)
             $"Case {name}{(deviation is null ? "" : $" (known kinesalite deviation: {deviation})")}\nexpected: {expected}\nactual:   {actual}");
     }
 }
-
-public sealed class GameServerKinesisSdkTests(GameServerKinesisFixture fixture) : KinesisSdkCases(fixture), IClassFixture<GameServerKinesisFixture>
-{
-    protected override bool IsKinesalite => false;
-}
-
-public sealed class KinesaliteKinesisSdkTests(KinesaliteFixture fixture) : KinesisSdkCases(fixture), IClassFixture<KinesaliteFixture>
-{
-    protected override bool IsKinesalite => true;
-}

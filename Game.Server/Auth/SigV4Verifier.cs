@@ -1,49 +1,21 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
-namespace Game.Server.Ingest.Kinesis;
+namespace Game.Server.Auth;
 
 /// <summary>What a SigV4 check saw of the request: the parts the canonical request is built from.</summary>
 /// <param name="Method">HTTP method, e.g. <c>POST</c>.</param>
 /// <param name="RawPath">The path as sent on the wire (still percent-encoded), e.g. <c>/</c>.</param>
 /// <param name="RawQuery">The query string as sent, without the leading <c>?</c>; empty when there is none.</param>
 /// <param name="Headers">Request headers; names compare case-insensitively, a repeated header has several values.</param>
-/// <param name="Body">The request body, hashed unless <c>x-amz-content-sha256</c> names an unsigned payload.</param>
+/// <param name="Body">The request body, for <see cref="SigV4Verifier.Verify"/>; <see cref="SigV4Verifier.Begin"/> ignores it.</param>
 public sealed record SigV4Request(
     string Method,
     string RawPath,
     string RawQuery,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Headers,
-    ReadOnlyMemory<byte> Body);
-
-/// <summary>Registration and request capture shared by the endpoints that speak AWS protocols (Kinesis, Lambda).</summary>
-public static class SigV4Endpoints
-{
-    /// <summary>A verifier for one AWS service name, keyed by it, over the ingest key pair (<c>Ingest:AccessKeyId</c>/<c>SecretAccessKey</c>).</summary>
-    public static IServiceCollection AddSigV4Verifier(this IServiceCollection services, string service)
-    {
-        services.TryAddSingleton(TimeProvider.System);
-        return services.AddKeyedSingleton(service, (provider, _) =>
-        {
-            var options = provider.GetRequiredService<IOptions<IngestOptions>>().Value;
-            return new SigV4Verifier(
-                accessKeyId => accessKeyId == options.AccessKeyId ? options.SecretAccessKey : null,
-                provider.GetRequiredService<TimeProvider>()) { Service = service };
-        });
-    }
-
-    /// <summary>What SigV4 signs of an HTTP request: the raw path and query as sent, the headers, the body.</summary>
-    public static SigV4Request ToSigV4Request(this HttpContext context, ReadOnlyMemory<byte> body) => new(
-        context.Request.Method,
-        context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
-        context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
-        context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
-        body);
-}
+    ReadOnlyMemory<byte> Body = default);
 
 /// <summary>The outcome of a SigV4 check; on failure, the error AWS would answer and its message.</summary>
 public sealed record SigV4Result(bool Succeeded, string? AccessKeyId, string? Region, string? ErrorType, string? ErrorMessage)
@@ -75,25 +47,38 @@ public sealed class SigV4Verifier(Func<string, string?> secretForAccessKey, Time
     /// <summary>Service name the credential scope must name, or null to accept any.</summary>
     public string? Service { get; init; }
 
+    /// <summary>Verifies a request whose body is at hand: <see cref="Begin"/>, then the body's hash.</summary>
     public SigV4Result Verify(SigV4Request request)
+    {
+        var pending = Begin(request);
+        return pending.Failure ?? pending.Complete(SHA256.HashData(request.Body.Span));
+    }
+
+    /// <summary>
+    /// Everything that can be checked before the body is read: the header's shape, the credential scope, the
+    /// date and its skew, the key id, and, when <c>x-amz-content-sha256</c> declares the body's hash, the signature
+    /// itself. An endpoint reads the body only when <see cref="SigV4Pending.Failure"/> is null, so an unsigned or
+    /// foreign request costs no memory. Messages never repeat the header's value: it may hold credentials.
+    /// </summary>
+    public SigV4Pending Begin(SigV4Request request)
     {
         var authorization = Header(request, "authorization");
         if (authorization is null)
         {
-            return SigV4Result.Failure("MissingAuthenticationTokenException", "Missing Authentication Token");
+            return Refuse("MissingAuthenticationTokenException", "Missing Authentication Token");
         }
 
         if (!TryParseAuthorization(authorization, out var credential, out var signedHeaders, out var signature))
         {
-            return SigV4Result.Failure("IncompleteSignatureException",
-                $"Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters with algorithm {Algorithm}. Authorization={authorization}");
+            return Refuse("IncompleteSignatureException",
+                $"The Authorization header is not a valid AWS Signature Version 4 header: it needs the algorithm {Algorithm} followed by 'Credential', 'SignedHeaders' and 'Signature' parameters.");
         }
 
         var scope = credential.Split('/');
         if (scope.Length != 5 || scope[4] != "aws4_request" || scope[0].Length == 0)
         {
-            return SigV4Result.Failure("IncompleteSignatureException",
-                $"Credential should be scoped to a valid region, not '{credential}'. Credential=AKID/yyyyMMdd/region/service/aws4_request");
+            return Refuse("IncompleteSignatureException",
+                "The Authorization header's Credential must be scoped as AccessKeyId/yyyyMMdd/region/service/aws4_request.");
         }
 
         var (accessKeyId, scopeDate, region, service) = (scope[0], scope[1], scope[2], scope[3]);
@@ -103,7 +88,7 @@ public sealed class SigV4Verifier(Func<string, string?> secretForAccessKey, Time
         {
             if (!DateTimeOffset.TryParseExact(amzDate, AmzDateFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out requestTime))
             {
-                return SigV4Result.Failure("IncompleteSignatureException", $"Date must be in ISO-8601 'basic format'. Got '{amzDate}'.");
+                return Refuse("IncompleteSignatureException", "The X-Amz-Date header must be in ISO-8601 basic format (yyyyMMddTHHmmssZ).");
             }
         }
         else if (Header(request, "date") is { } date && DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out requestTime))
@@ -112,63 +97,51 @@ public sealed class SigV4Verifier(Func<string, string?> secretForAccessKey, Time
         }
         else
         {
-            return SigV4Result.Failure("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+            return Refuse("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
         }
 
         if (scopeDate != amzDate[..8])
         {
-            return SigV4Result.Failure("InvalidSignatureException", $"Credential should be scoped to a valid date: the scope says {scopeDate}, the request {amzDate[..8]}.");
+            return Refuse("InvalidSignatureException", $"Credential should be scoped to a valid date: the request's date, {amzDate[..8]}.");
         }
 
         if (Service is not null && service != Service)
         {
-            return SigV4Result.Failure("InvalidSignatureException", $"Credential should be scoped to correct service: '{Service}'.");
+            return Refuse("InvalidSignatureException", $"Credential should be scoped to correct service: '{Service}'.");
         }
 
         var signed = signedHeaders.Split(';');
         if (!signed.Contains("host"))
         {
-            return SigV4Result.Failure("InvalidSignatureException", "'Host' must be a signed header.");
+            return Refuse("InvalidSignatureException", "'Host' must be a signed header.");
         }
 
         var now = time.GetUtcNow();
         if (requestTime < now - MaxClockSkew)
         {
-            return SigV4Result.Failure("InvalidSignatureException",
+            return Refuse("InvalidSignatureException",
                 $"Signature expired: {amzDate} is now earlier than {Format(now - MaxClockSkew)} ({Format(now)} - 15 min.)");
         }
 
         if (requestTime > now + MaxClockSkew)
         {
-            return SigV4Result.Failure("InvalidSignatureException",
+            return Refuse("InvalidSignatureException",
                 $"Signature not yet current: {amzDate} is still later than {Format(now + MaxClockSkew)} ({Format(now)} + 15 min.)");
         }
 
         // Unknown keys are told apart from bad signatures, as AWS does; both are refused before any work.
         if (secretForAccessKey(accessKeyId) is not { } secret)
         {
-            return SigV4Result.Failure("UnrecognizedClientException", "The security token included in the request is invalid.");
+            return Refuse("UnrecognizedClientException", "The security token included in the request is invalid.");
         }
 
-        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
-        var payloadHash = Header(request, "x-amz-content-sha256") ?? bodyHash;
-        if (payloadHash != bodyHash)
-        {
-            // A signed hash that is not the body's would let a body be swapped under a valid signature.
-            return SigV4Result.Failure("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
-        }
-
-        var canonicalRequest = CanonicalRequest(request, signed, payloadHash);
-        var expected = Sign(secret, amzDate, scopeDate, region, service, canonicalRequest);
-        if (signature.Length != expected.Length
-            || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(signature), Encoding.ASCII.GetBytes(expected)))
-        {
-            return SigV4Result.Failure("InvalidSignatureException",
-                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
-        }
-
-        return SigV4Result.Success(accessKeyId, region);
+        var pending = new SigV4Pending(request, signed, signature, secret, amzDate, scopeDate, region, service, accessKeyId,
+            Header(request, "x-amz-content-sha256"));
+        // A declared hash is signed: the signature can be checked now, and a wrong one never gets its body read.
+        return pending.DeclaredHash is { } declared && pending.CheckSignature(declared) is { } failure ? new SigV4Pending(failure) : pending;
     }
+
+    private static SigV4Pending Refuse(string errorType, string message) => new(SigV4Result.Failure(errorType, message));
 
     /// <summary>The canonical request of SigV4: method, URI, query, headers, signed header names, payload hash.</summary>
     public static string CanonicalRequest(SigV4Request request, IReadOnlyList<string> signedHeaders, string payloadHash)
@@ -317,4 +290,71 @@ public sealed class SigV4Verifier(Func<string, string?> secretForAccessKey, Time
     private static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(AmzDateFormat, CultureInfo.InvariantCulture);
 
     private static byte[] Hmac(byte[] key, string data) => HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));
+}
+
+/// <summary>
+/// A SigV4 check whose headers passed (or failed: <see cref="Failure"/>), waiting for the body's SHA-256, which the
+/// endpoint computes while it streams the body in.
+/// </summary>
+public sealed class SigV4Pending
+{
+    private readonly SigV4Request? _request;
+    private readonly string[] _signedHeaders = [];
+    private readonly string _signature = "";
+    private readonly string _secret = "";
+    private readonly string _amzDate = "";
+    private readonly string _scopeDate = "";
+    private readonly string _region = "";
+    private readonly string _service = "";
+    private readonly string _accessKeyId = "";
+
+    internal SigV4Pending(SigV4Result failure) => Failure = failure;
+
+    internal SigV4Pending(
+        SigV4Request request, string[] signedHeaders, string signature, string secret, string amzDate, string scopeDate,
+        string region, string service, string accessKeyId, string? declaredHash)
+    {
+        (_request, _signedHeaders, _signature, _secret, _amzDate, _scopeDate, _region, _service, _accessKeyId) =
+            (request, signedHeaders, signature, secret, amzDate, scopeDate, region, service, accessKeyId);
+        DeclaredHash = declaredHash;
+    }
+
+    /// <summary>Why the request is refused already, before its body; null while it may still pass.</summary>
+    public SigV4Result? Failure { get; }
+
+    /// <summary>The body's hash as <c>x-amz-content-sha256</c> declares it (lower-case hex), if it does.</summary>
+    public string? DeclaredHash { get; }
+
+    /// <summary>The outcome, given the SHA-256 of the whole body as it arrived.</summary>
+    public SigV4Result Complete(ReadOnlySpan<byte> bodySha256)
+    {
+        if (Failure is not null)
+        {
+            return Failure;
+        }
+
+        var bodyHash = Convert.ToHexStringLower(bodySha256);
+        if (DeclaredHash is not null)
+        {
+            // The signature was checked against the declared hash already; a hash that is not the body's would
+            // let a body be swapped under a valid signature.
+            return DeclaredHash == bodyHash
+                ? SigV4Result.Success(_accessKeyId, _region)
+                : SigV4Result.Failure("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+        }
+
+        return CheckSignature(bodyHash) ?? SigV4Result.Success(_accessKeyId, _region);
+    }
+
+    /// <summary>Null when the signature matches the canonical request with this payload hash.</summary>
+    internal SigV4Result? CheckSignature(string payloadHash)
+    {
+        var canonicalRequest = SigV4Verifier.CanonicalRequest(_request!, _signedHeaders, payloadHash);
+        var expected = SigV4Verifier.Sign(_secret, _amzDate, _scopeDate, _region, _service, canonicalRequest);
+        return _signature.Length == expected.Length
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(_signature), Encoding.ASCII.GetBytes(expected))
+            ? null
+            : SigV4Result.Failure("InvalidSignatureException",
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
+    }
 }

@@ -11,7 +11,7 @@ namespace Game.Tests.EndToEnd;
 /// API (JSON data) scores like one sent over SignalR (MessagePack data), and a resend through the other path
 /// does not count twice.
 /// </summary>
-public sealed class KinesisProducerTests
+public sealed class KinesisAndPhoneProducersTests
 {
     [Fact]
     public async Task PutRecords_MotionBatchesAsJson_ScoreLikePhonesAndDeduplicateAcrossPaths()

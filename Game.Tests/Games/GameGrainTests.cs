@@ -1,0 +1,331 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Game.Functions.Contracts;
+using Game.Functions.Games;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Game.Tests.Games;
+
+/// <summary>
+/// The game grain in a real silo of its own (one per test), on fake time, with an in-memory store that can be told
+/// to fail and a publisher that records: what runs, what is pushed, and what survives a failed save.
+/// </summary>
+public sealed class GameGrainTests : IAsyncLifetime
+{
+    private const int FramesPerSecond = 20;
+    private static readonly TimeSpan FrameInterval = TimeSpan.FromSeconds(1.0 / FramesPerSecond);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    private readonly CountingTimeProvider _time = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"), FrameInterval);
+    private readonly MemoryGameStore _store = new();
+    private readonly RecordingPublisher _publisher = new();
+    private IHost? _host;
+
+    private IGrainFactory Grains => _host!.Services.GetRequiredService<IGrainFactory>();
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.Services.AddSingleton<IGameStore>(_store);
+        builder.Services.AddSingleton<IFramePublisher>(_publisher);
+        builder.Services.AddOptions<GameOptions>().Configure(o =>
+        {
+            o.CountdownSeconds = 3;
+            o.MaxFramesPerSecond = FramesPerSecond;
+            o.MaxPlayersPerGame = 3;
+        });
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort(), null, "game-grain-tests", "game-grain-" + Guid.NewGuid().ToString("N")[..8]));
+        _host = builder.Build();
+        await _host.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task UnknownCodes_ReadsAndWatches_LeaveNoTimerAndNoActivation()
+    {
+        var codes = Enumerable.Range(0, 50).Select(i => $"Z{i:0000}").ToList();
+
+        foreach (var code in codes)
+        {
+            var grain = Grains.GetGrain<IGameGrain>(code);
+            Assert.Null(await grain.Get());
+            Assert.Null(await grain.Snapshot());
+            Assert.Null(await grain.Standing("p1"));
+            Assert.Null(await grain.Join("Ada", ""));
+        }
+
+        Assert.Equal(0, _time.ActiveFrameTimers);
+        await WaitUntilAsync(async () => (await ActiveGamesAsync()).Intersect(codes).Any() is false, "unknown codes still have activations");
+        Assert.Equal(0, _time.ActiveFrameTimers);
+    }
+
+    [Fact]
+    public async Task CreatedGame_Idle_StopsTickingAfterItsChangesWentOut()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("IDLE1");
+        await grain.Create(30);
+        Assert.Equal(0, _time.ActiveFrameTimers);
+
+        var ada = await grain.Join("Ada", "red");
+        Assert.Equal(1, _time.ActiveFrameTimers);
+        var ticks = await TickUntilQuietAsync(grain);
+
+        Assert.InRange(ticks, 1, 3);
+        _time.Advance(TimeSpan.FromMinutes(10));
+        await grain.Get();
+        Assert.Equal(0, _time.ActiveFrameTimers);
+        var frame = Assert.Single(_publisher.Frames);
+        Assert.Equal(("IDLE1", GamePhase.Lobby, 1), (frame.GameId, frame.Phase, frame.PlayerCount));
+        Assert.Equal(ada!.PlayerId, _publisher.Standings.Single().Single().PlayerId);
+    }
+
+    [Fact]
+    public async Task Round_TicksWhileLiveThenGoesQuietOnceFinishedIsOut()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("ROUND");
+        await grain.Create(5);
+        await grain.Start();
+        Assert.Equal(1, _time.ActiveFrameTimers);
+
+        // Countdown (3 s) and round (5 s) in frame steps: the timer keeps running through both.
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(8); elapsed += FrameInterval)
+        {
+            await TickAsync(grain);
+            Assert.Equal(1, _time.ActiveFrameTimers);
+        }
+
+        await TickUntilQuietAsync(grain);
+
+        Assert.Equal(0, _time.ActiveFrameTimers);
+        Assert.Equal([GamePhase.Countdown, GamePhase.Running, GamePhase.Finished], _publisher.Frames.Select(f => f.Phase).Distinct());
+        Assert.Equal(GamePhase.Finished, (await _store.GetGameAsync("ROUND", CancellationToken.None))!.Phase);
+
+        // A late score for the finished round wakes the timer once, for one frame.
+        var frames = _publisher.Frames.Count;
+        await grain.ScoresChanged([new ScoreUpdate("nobody", 1, 1, 0)]);
+        await grain.Get();
+        Assert.Equal(0, _time.ActiveFrameTimers);
+        Assert.Equal(frames, _publisher.Frames.Count);
+    }
+
+    [Fact]
+    public async Task Create_SaveFails_NoGameInMemory()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("FAIL1");
+        _store.FailSaves = true;
+
+        await Assert.ThrowsAsync<IOException>(() => grain.Create(30));
+
+        Assert.Null(await grain.Get());
+        _store.FailSaves = false;
+        Assert.Equal(45, (await grain.Create(45)).RoundSeconds);
+    }
+
+    [Fact]
+    public async Task StartAndStop_SaveFails_TheGameInMemoryIsUnchanged()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("FAIL2");
+        var created = await grain.Create(30);
+        _store.FailSaves = true;
+
+        await Assert.ThrowsAsync<IOException>(() => grain.Start());
+
+        Assert.Equal(created, await grain.Get());
+        Assert.Equal(0, _time.ActiveFrameTimers);
+
+        _store.FailSaves = false;
+        var started = await grain.Start();
+        _store.FailSaves = true;
+        await Assert.ThrowsAsync<IOException>(() => grain.Stop());
+
+        Assert.Equal(started, await grain.Get());
+        Assert.Equal(GamePhase.Countdown, (await grain.Get())!.Phase);
+        Assert.Equal(started!.RoundEndsAt, (await _store.GetGameAsync("FAIL2", CancellationToken.None))!.RoundEndsAt);
+    }
+
+    [Fact]
+    public async Task Join_GameFull_RefusedWithTheLimitAndNoPlayerAdded()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("FULL1");
+        await grain.Create(30);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.NotNull(await grain.Join($"P{i}", ""));
+        }
+
+        var full = await Assert.ThrowsAsync<GameFullException>(() => grain.Join("Late", ""));
+
+        Assert.Equal("This game is full (3 players).", full.Message);
+        Assert.Equal(3, full.Limit);
+        Assert.Equal(3, (await _store.GetPlayersAsync("FULL1", CancellationToken.None)).Count);
+        Assert.Equal(3, (await grain.Snapshot())!.PlayerCount);
+    }
+
+    /// <summary>Moves the clock one frame and lets the grain's tick run: a grain call queues behind it.</summary>
+    private async Task TickAsync(IGameGrain grain)
+    {
+        _time.Advance(FrameInterval);
+        await grain.Get();
+    }
+
+    /// <summary>
+    /// Ticks until the grain's timer is gone (at most two seconds of fake time); a send runs off the grain's turn, so
+    /// a tick may find the last frame still in flight and the next one finishes the job. Answers the ticks it took.
+    /// </summary>
+    private async Task<int> TickUntilQuietAsync(IGameGrain grain)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        for (var ticks = 1; ticks <= 2 * FramesPerSecond; ticks++)
+        {
+            await TickAsync(grain);
+            if (_time.ActiveFrameTimers == 0)
+            {
+                return ticks;
+            }
+
+            // Real time for the off-turn send to complete, not fake time: the grain's clock must not move here.
+            await Task.Delay(5, deadline.Token);
+        }
+
+        Assert.Fail("the game kept ticking");
+        return 0;
+    }
+
+    private async Task<IReadOnlyList<string>> ActiveGamesAsync()
+    {
+        var statistics = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        return statistics.Where(s => s.GrainType.Contains(nameof(GameGrain), StringComparison.Ordinal)).Select(s => s.GrainId.Key.ToString()!).ToList();
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (!await condition())
+        {
+            Assert.False(deadline.IsCancellationRequested, $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// Fake time that counts the live timers last set to fire one frame interval ahead: the game grains' tickers
+    /// (an Orleans grain timer re-arms a one-shot timer with its period after each tick, and disposes it when stopped).
+    /// </summary>
+    private sealed class CountingTimeProvider(DateTimeOffset start, TimeSpan framePeriod) : FakeTimeProvider(start)
+    {
+        private readonly ConcurrentDictionary<CountingTimer, byte> _timers = new();
+
+        public int ActiveFrameTimers => _timers.Keys.Count(t => t.DueTime == framePeriod);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new CountingTimer(this, base.CreateTimer(callback, state, dueTime, period), dueTime);
+            _timers[timer] = 0;
+            return timer;
+        }
+
+        private sealed class CountingTimer(CountingTimeProvider owner, ITimer inner, TimeSpan dueTime) : ITimer
+        {
+            public TimeSpan DueTime { get; private set; } = dueTime;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                DueTime = dueTime;
+                return inner.Change(dueTime, period);
+            }
+
+            public void Dispose()
+            {
+                owner._timers.TryRemove(this, out _);
+                inner.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+
+    /// <summary>Games and players in memory; saves can be made to fail as a store outage would.</summary>
+    private sealed class MemoryGameStore : IGameStore
+    {
+        private readonly ConcurrentDictionary<string, GameRecord> _games = new();
+        private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, PlayerRow>> _players = new();
+
+        public volatile bool FailSaves;
+
+        public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task SaveGameAsync(GameRecord game, CancellationToken cancellationToken)
+        {
+            if (FailSaves)
+            {
+                throw new IOException("The store is down.");
+            }
+
+            _games[game.GameId] = game;
+            return Task.CompletedTask;
+        }
+
+        public Task<GameRecord?> GetGameAsync(string gameId, CancellationToken cancellationToken) =>
+            Task.FromResult(_games.GetValueOrDefault(gameId));
+
+        public Task<IReadOnlyList<GameRecord>> ListGamesAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<GameRecord>>([.. _games.Values.OrderByDescending(g => g.CreatedAt)]);
+
+        public Task AddPlayerAsync(string gameId, PlayerProfile player, CancellationToken cancellationToken)
+        {
+            _players.GetOrAdd(gameId, _ => new()).TryAdd(player.PlayerId, new PlayerRow(player, PlayerLedger.Empty));
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<PlayerRow>> GetPlayersAsync(string gameId, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<PlayerRow>>(_players.TryGetValue(gameId, out var rows) ? [.. rows.Values] : []);
+
+        public Task<IReadOnlyList<(string PlayerId, PlayerLedger Ledger)>> UpdateLedgersAsync(
+            string gameId, IReadOnlyList<(string PlayerId, Func<PlayerLedger, PlayerLedger> Update)> updates, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("The game grain never writes ledgers.");
+    }
+
+    private sealed class RecordingPublisher : IFramePublisher
+    {
+        public ConcurrentQueue<ScoreboardFrame> Frames { get; } = new();
+
+        public ConcurrentQueue<IReadOnlyList<PhoneStanding>> Standings { get; } = new();
+
+        public Task PublishAsync(ScoreboardFrame frame, CancellationToken cancellationToken)
+        {
+            Frames.Enqueue(frame);
+            return Task.CompletedTask;
+        }
+
+        public Task PublishStandingsAsync(IReadOnlyList<PhoneStanding> standings, CancellationToken cancellationToken)
+        {
+            Standings.Enqueue(standings);
+            return Task.CompletedTask;
+        }
+    }
+}
