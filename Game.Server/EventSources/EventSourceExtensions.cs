@@ -1,5 +1,6 @@
 using Game.Functions.Runtime;
 using Game.Functions.Scoring;
+using Game.Server.EventSources.Leases;
 using Game.Server.EventSources.Sources;
 using Game.Server.Ingest;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -61,6 +62,10 @@ public static class EventSourceExtensions
             provider.GetRequiredService<IOptions<IngestOptions>>().Value.Provider == IngestProvider.Kinesis
                 ? ActivatorUtilities.CreateInstance<KinesisShardSource>(provider)
                 : ActivatorUtilities.CreateInstance<EmbeddedShardSource>(provider));
+        services.AddOptions<LeaseOptions>()
+            .Bind(configuration.GetSection(LeaseOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<ShardPoller>(sp, name));
         return services;
     }

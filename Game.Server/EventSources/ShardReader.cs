@@ -14,7 +14,7 @@ public enum ShardReaderOutcome
     /// <summary>Another processor acquired the shard's lease: reading on would only duplicate its work.</summary>
     LeaseLost,
 
-    /// <summary>The shard is closed and fully processed (SHARD_END); its children may be read now.</summary>
+    /// <summary>The shard is closed and fully processed: its lease's checkpoint reads SHARD_END, and its children may be read now.</summary>
     ShardEnded,
 }
 
@@ -62,6 +62,7 @@ public sealed partial class ShardReader
     /// <param name="metrics">Lambda's event-source metrics.</param>
     /// <param name="time">Waits and record ages run on it.</param>
     /// <param name="logger">Where lost leases and read failures are told.</param>
+    /// <param name="lease">The lease already taken for this reader (by the <see cref="LeaseCoordinator"/>); null to acquire it on the first read.</param>
     public ShardReader(
         string functionName,
         string shardId,
@@ -72,7 +73,8 @@ public sealed partial class ShardReader
         IWindowedShardTarget target,
         FunctionMetrics metrics,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        Lease? lease = null)
     {
         _functionName = functionName;
         _shardId = shardId;
@@ -87,6 +89,7 @@ public sealed partial class ShardReader
         _time = time;
         _logger = logger;
         _tags = new TagList { { "function", functionName }, { "shard", shardId } };
+        _lease = lease;
     }
 
     /// <summary>The lease of one shard of one mapping: <c>{function}/{stream}/{shardId}</c>.</summary>
@@ -100,10 +103,17 @@ public sealed partial class ShardReader
         {
             try
             {
-                var cursor = await CursorAsync(cancellationToken);
+                if (await CursorAsync(cancellationToken) is not { } cursor)
+                {
+                    // Finished by an earlier holder: nothing left to read.
+                    return ShardReaderOutcome.ShardEnded;
+                }
+
                 if (await ReadNextAsync(cursor, cancellationToken))
                 {
+                    // The last record's checkpoint first, then SHARD_END: the lease table now says the children may start.
                     await _checkpoints!.LandAsync();
+                    await _leases.SetCheckpointAsync(_leaseKey, Lease.ShardEnd, _checkpoints.LeaseCounter, cancellationToken);
                     return ShardReaderOutcome.ShardEnded;
                 }
 
@@ -146,12 +156,17 @@ public sealed partial class ShardReader
         return ShardReaderOutcome.Stopped;
     }
 
-    /// <summary>The cursor to read with: after an error, a new one at the last durable checkpoint.</summary>
-    private async Task<IShardCursor> CursorAsync(CancellationToken cancellationToken)
+    /// <summary>The cursor to read with: after an error, a new one at the last durable checkpoint; null when the lease reads SHARD_END.</summary>
+    private async Task<IShardCursor?> CursorAsync(CancellationToken cancellationToken)
     {
         // Taken once per reader: taking it again after every store error would fence ourselves and steal the
         // shard back from a newer owner.
         _lease ??= await _leases.AcquireLeaseAsync(_leaseKey, _owner, cancellationToken);
+        if (_lease.IsShardEnded)
+        {
+            return null;
+        }
+
         if (_checkpoints is null)
         {
             // From the checkpoint, else the mapping's starting position; rewinds go to where the source put us.

@@ -25,8 +25,8 @@ public sealed class ShardReaderTests : IDisposable
 
     public void Dispose() => _metrics.Dispose();
 
-    private ShardReader Reader(ScriptedSource source, int batchSize = 2) => new(
-        "fn", ShardId, "me", source, _leases, new EventSourceMappingOptions { BatchSize = batchSize }, _target, _metrics, _time, NullLogger.Instance);
+    private ShardReader Reader(ScriptedSource source, int batchSize = 2, Lease? lease = null) => new(
+        "fn", ShardId, "me", source, _leases, new EventSourceMappingOptions { BatchSize = batchSize }, _target, _metrics, _time, NullLogger.Instance, lease);
 
     private static string Seq(int n) => (1000 + n).ToString(CultureInfo.InvariantCulture);
 
@@ -34,13 +34,37 @@ public sealed class ShardReaderTests : IDisposable
         await _time.RunAsync(reader.RunAsync(CancellationToken.None)).WaitAsync(Patience);
 
     [Fact]
-    public async Task Run_ClosedShard_ProcessesEveryRecordInOrderCheckpointsTheLastAndEnds()
+    public async Task Run_ClosedShard_ProcessesEveryRecordInOrderCheckpointsTheLastThenShardEnd()
     {
         var outcome = await RunAsync(Reader(new ScriptedSource(5, closed: true)));
 
         Assert.Equal(ShardReaderOutcome.ShardEnded, outcome);
         Assert.Equal([[1, 2], [3, 4], [5]], _target.Batches);
-        Assert.Equal(Seq(5), _leases.Checkpoint);
+        Assert.Equal([Seq(2), Seq(4), Seq(5), Lease.ShardEnd], _leases.Written);
+    }
+
+    [Fact]
+    public async Task Run_LeaseAlreadyShardEnd_EndsWithoutReading()
+    {
+        _leases.Checkpoint = Lease.ShardEnd;
+
+        var outcome = await RunAsync(Reader(new ScriptedSource(5, closed: true)));
+
+        Assert.Equal(ShardReaderOutcome.ShardEnded, outcome);
+        Assert.Empty(_target.Batches);
+        Assert.Empty(_leases.Written);
+    }
+
+    [Fact]
+    public async Task Run_LeaseTakenByTheCoordinator_ReadsUnderItWithoutAcquiringAgain()
+    {
+        var taken = new Lease { LeaseKey = "fn/scripted/" + ShardId, Owner = "me", LeaseCounter = 7, Checkpoint = Seq(2) };
+
+        await RunAsync(Reader(new ScriptedSource(4, closed: true), lease: taken));
+
+        Assert.Equal(0, _leases.Acquired);
+        Assert.Equal([[3, 4]], _target.Batches);
+        Assert.Equal([7L, 7L], _leases.Counters);
     }
 
     [Fact]
@@ -63,7 +87,7 @@ public sealed class ShardReaderTests : IDisposable
         // The checkpoint at 4 is written while [5, 6] is processed; its failure sends the reader back to 2.
         Assert.Equal(ShardReaderOutcome.ShardEnded, outcome);
         Assert.Equal([[1, 2], [3, 4], [5, 6], [3, 4], [5, 6]], _target.Batches);
-        Assert.Equal([Seq(2), Seq(4), Seq(6)], _leases.Written);
+        Assert.Equal([Seq(2), Seq(4), Seq(6), Lease.ShardEnd], _leases.Written);
     }
 
     [Fact]
@@ -194,9 +218,14 @@ public sealed class ShardReaderTests : IDisposable
 
         public List<string> Written { get; } = [];
 
+        public List<long> Counters { get; } = [];
+
+        public int Acquired { get; private set; }
+
         public Task<Lease> AcquireLeaseAsync(string leaseKey, string owner, CancellationToken cancellationToken)
         {
             Assert.Equal("fn/scripted/" + ShardId, leaseKey);
+            Acquired++;
             return Task.FromResult(new Lease { LeaseKey = leaseKey, Owner = owner, LeaseCounter = 1, Checkpoint = Checkpoint });
         }
 
@@ -216,7 +245,19 @@ public sealed class ShardReaderTests : IDisposable
             }
 
             Written.Add(sequenceNumber);
+            Counters.Add(leaseCounter);
             Checkpoint = sequenceNumber;
         }
+
+        // The reader only acquires and checkpoints; the lease table's other rows are the coordinator's.
+        public Task<IReadOnlyList<Lease>> ListLeasesAsync(string keyPrefix, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> CreateLeaseIfMissingAsync(string leaseKey, IReadOnlyList<string> parentShardIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Lease?> TakeLeaseAsync(string leaseKey, string owner, long expectedCounter, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> RenewLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> ReleaseLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

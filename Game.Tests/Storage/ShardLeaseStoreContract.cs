@@ -101,5 +101,148 @@ public abstract class ShardLeaseStoreContract : StoreContract
         Assert.Equal("2", await ReadCheckpointAsync(Key));
     }
 
+    [Fact]
+    public async Task CreateLeaseIfMissing_New_UnownedAtCounterZeroWithItsParents()
+    {
+        const string Key = "score/motion/shardId-000000000009";
+
+        Assert.True(await Leases.CreateLeaseIfMissingAsync(Key, ["shardId-000000000001", "shardId-000000000002"], Token));
+
+        var lease = Assert.Single(await Leases.ListLeasesAsync("score/motion/", Token));
+        Assert.Equal(new Lease { LeaseKey = Key, ParentShardIds = ["shardId-000000000001", "shardId-000000000002"] }, lease);
+        Assert.True(lease.IsUnowned);
+        Assert.Equal("shardId-000000000009", lease.ShardId);
+    }
+
+    [Fact]
+    public async Task CreateLeaseIfMissing_Existing_LeavesOwnerCounterAndCheckpoint()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var held = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        await Leases.SetCheckpointAsync(Key, "42", held.LeaseCounter, Token);
+
+        Assert.False(await Leases.CreateLeaseIfMissingAsync(Key, ["shardId-000000000005"], Token));
+
+        Assert.Equal([new Lease { LeaseKey = Key, Owner = "host-a", LeaseCounter = 1, Checkpoint = "42" }], await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task ListLeases_SeveralMappings_AnswersOnlyThePrefixInKeyOrder()
+    {
+        await Leases.CreateLeaseIfMissingAsync("score/motion/shardId-000000000001", [], Token);
+        await Leases.CreateLeaseIfMissingAsync("rank/motion/shardId-000000000000", [], Token);
+        await Leases.CreateLeaseIfMissingAsync("score/motion/shardId-000000000000", [], Token);
+        await Leases.CreateLeaseIfMissingAsync("score/motion2/shardId-000000000000", [], Token);
+
+        var listed = await Leases.ListLeasesAsync("score/motion/", Token);
+
+        Assert.Equal(["score/motion/shardId-000000000000", "score/motion/shardId-000000000001"], listed.Select(l => l.LeaseKey));
+    }
+
+    [Fact]
+    public async Task TakeLease_CounterAsSeen_TakesItBumpsTheCounterAndKeepsTheCheckpoint()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var old = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        await Leases.SetCheckpointAsync(Key, "77", old.LeaseCounter, Token);
+
+        var taken = await Leases.TakeLeaseAsync(Key, "host-b", expectedCounter: 1, Token);
+
+        Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-b", LeaseCounter = 2, Checkpoint = "77" }, taken);
+        await Assert.ThrowsAsync<LeaseLostException>(() => Leases.SetCheckpointAsync(Key, "78", old.LeaseCounter, Token));
+        Assert.False(await Leases.RenewLeaseAsync(Key, "host-a", old.LeaseCounter, Token));
+    }
+
+    [Fact]
+    public async Task TakeLease_CounterMovedSinceSeen_AnswersNullAndWritesNothing()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        await Leases.CreateLeaseIfMissingAsync(Key, [], Token);
+        await Leases.TakeLeaseAsync(Key, "host-a", 0, Token);
+
+        Assert.Null(await Leases.TakeLeaseAsync(Key, "host-b", expectedCounter: 0, Token));
+        Assert.Null(await Leases.TakeLeaseAsync("score/motion/shardId-000000000099", "host-b", expectedCounter: 0, Token));
+
+        Assert.Equal([new Lease { LeaseKey = Key, Owner = "host-a", LeaseCounter = 1 }], await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task TakeLease_EightTakersAtOnceOnOneCounter_ExactlyOneWins()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        await Leases.CreateLeaseIfMissingAsync(Key, [], Token);
+
+        var taken = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Leases.TakeLeaseAsync(Key, $"host-{i}", 0, Token))));
+
+        var winner = Assert.Single(taken, t => t is not null)!;
+        Assert.Equal(1, winner.LeaseCounter);
+        Assert.Equal([winner], await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task RenewLease_ByTheHolder_BumpsRenewalsAndKeepsTheFence()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var held = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+
+        Assert.True(await Leases.RenewLeaseAsync(Key, "host-a", held.LeaseCounter, Token));
+        Assert.True(await Leases.RenewLeaseAsync(Key, "host-a", held.LeaseCounter, Token));
+        await Leases.SetCheckpointAsync(Key, "5", held.LeaseCounter, Token);
+
+        Assert.Equal([held with { Renewals = 2, Checkpoint = "5" }], await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task RenewLease_ByAnotherOwnerOrWithAnOldCounter_RefusedAndWritesNothing()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        var current = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+
+        Assert.False(await Leases.RenewLeaseAsync(Key, "host-b", current.LeaseCounter, Token));
+        Assert.False(await Leases.RenewLeaseAsync(Key, "host-a", current.LeaseCounter - 1, Token));
+        Assert.False(await Leases.RenewLeaseAsync("score/motion/shardId-000000000099", "host-a", 1, Token));
+
+        Assert.Equal([current], await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task ReleaseLease_ByTheHolder_ClearsTheOwnerBumpsTheCounterKeepsTheCheckpoint()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var held = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        await Leases.SetCheckpointAsync(Key, "900", held.LeaseCounter, Token);
+
+        Assert.True(await Leases.ReleaseLeaseAsync(Key, "host-a", held.LeaseCounter, Token));
+
+        var released = Assert.Single(await Leases.ListLeasesAsync("score/", Token));
+        Assert.Equal(new Lease { LeaseKey = Key, Owner = "", LeaseCounter = 2, Checkpoint = "900" }, released);
+        await Assert.ThrowsAsync<LeaseLostException>(() => Leases.SetCheckpointAsync(Key, "901", held.LeaseCounter, Token));
+        Assert.Equal(new Lease { LeaseKey = Key, Owner = "host-b", LeaseCounter = 3, Checkpoint = "900" }, await Leases.TakeLeaseAsync(Key, "host-b", 2, Token));
+    }
+
+    [Fact]
+    public async Task ReleaseLease_NotTheHolder_RefusedAndWritesNothing()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var held = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+
+        Assert.False(await Leases.ReleaseLeaseAsync(Key, "host-b", held.LeaseCounter, Token));
+        Assert.False(await Leases.ReleaseLeaseAsync(Key, "host-a", held.LeaseCounter + 1, Token));
+
+        Assert.Equal([held], await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task SetCheckpoint_ShardEnd_ReadsBackAsFinished()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var held = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+
+        await Leases.SetCheckpointAsync(Key, Lease.ShardEnd, held.LeaseCounter, Token);
+
+        Assert.True(Assert.Single(await Leases.ListLeasesAsync("score/", Token)).IsShardEnded);
+    }
+
     private Task<string?> ReadCheckpointAsync(string leaseKey) => TestStore.ReadCheckpointAsync(leaseKey, Token);
 }

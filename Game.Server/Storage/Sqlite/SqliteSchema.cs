@@ -28,7 +28,9 @@ internal static class SqliteSchema
                 lease_key TEXT PRIMARY KEY,
                 lease_owner TEXT NOT NULL,
                 lease_counter INTEGER NOT NULL,
-                checkpoint TEXT);
+                checkpoint TEXT,
+                renewals INTEGER NOT NULL DEFAULT 0,
+                parent_shard_ids TEXT NOT NULL DEFAULT '');
             CREATE TABLE IF NOT EXISTS dead_letters (
                 id TEXT PRIMARY KEY,
                 function_name TEXT NOT NULL,
@@ -36,6 +38,11 @@ internal static class SqliteSchema
             CREATE INDEX IF NOT EXISTS dead_letters_by_function ON dead_letters (function_name, id);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
+
+        // Files written before the lease table kept renewals and lineage: add the columns (a finished shard's
+        // parents are empty there, as the embedded stream's shards have none).
+        await AddColumnIfMissingAsync(connection, "leases", "renewals", "INTEGER NOT NULL DEFAULT 0", cancellationToken);
+        await AddColumnIfMissingAsync(connection, "leases", "parent_shard_ids", "TEXT NOT NULL DEFAULT ''", cancellationToken);
 
         // Files written before leases had counters kept bare checkpoints; carry them over with counter 0, so the
         // next acquisition (counter 1) resumes from them instead of from the mapping's starting position.
@@ -57,6 +64,17 @@ internal static class SqliteSchema
         {
             migrate.CommandText = "ALTER TABLE players ADD COLUMN counted_until INTEGER NOT NULL DEFAULT 0";
             await migrate.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static async Task AddColumnIfMissingAsync(SqliteConnection connection, string table, string column, string definition, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+        {
+            command.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 }

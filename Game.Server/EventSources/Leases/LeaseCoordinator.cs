@@ -1,0 +1,217 @@
+using Game.Server.EventSources.Sources;
+
+namespace Game.Server.EventSources.Leases;
+
+/// <summary>What changed for this node in one <see cref="LeaseCoordinator.SyncAsync"/> round.</summary>
+/// <param name="Start">Leases now held whose shard may be read (every parent finished): start a reader on each, from its checkpoint.</param>
+/// <param name="Stop">Leases (as this node held them) that another node took since (a renewal was refused): stop their readers.</param>
+public sealed record LeaseChanges(IReadOnlyList<Lease> Start, IReadOnlyList<Lease> Stop);
+
+/// <summary>
+/// One mapping's leases on this node, KCL-style: each round renews what it holds, creates rows for new shards
+/// (with their parents), scans the table, takes expired and unowned leases up to its fair share or steals one
+/// from the busiest node (<see cref="LeaseBalancer"/>), and answers which shards to start and stop reading.
+/// </summary>
+/// <remarks>
+/// Run a round every <see cref="LeaseOptions.RenewInterval"/> (a third of the failover time) and after a reader
+/// ends. A child shard is started only once each parent's lease reads <see cref="Lease.ShardEnd"/> (or the
+/// parent has no row: trimmed from the stream), as Lambda and the KCL do. Not thread-safe: one loop drives it.
+/// </remarks>
+public sealed partial class LeaseCoordinator
+{
+    private readonly string _keyPrefix;
+    private readonly string _owner;
+    private readonly IShardLeaseStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LeaseBalancer _balancer;
+    private readonly long _started;
+    private readonly bool _exclusive;
+    private readonly Dictionary<string, Lease> _held = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
+
+    /// <param name="keyPrefix">The mapping's lease keys' prefix: <c>{function}/{stream}/</c>.</param>
+    /// <param name="owner">This node as a lease owner (<see cref="LeaseOptions.OwnerId"/>).</param>
+    /// <param name="store">The lease table.</param>
+    /// <param name="options">The failover time.</param>
+    /// <param name="time">Expiry is measured on it, by this node alone.</param>
+    /// <param name="logger">Where takes, steals, losses and releases are told.</param>
+    /// <param name="exclusive">
+    /// The stream is this node's own (the embedded stream): take every shard once at start whoever holds it, and
+    /// neither renew nor balance (no other node can read this stream); a lease another node takes is noticed by the
+    /// fence at the next checkpoint, as before leases were shared.
+    /// </param>
+    public LeaseCoordinator(string keyPrefix, string owner, IShardLeaseStore store, LeaseOptions options, TimeProvider time, ILogger logger, bool exclusive = false)
+    {
+        _keyPrefix = keyPrefix;
+        _owner = owner;
+        _store = store;
+        _time = time;
+        _logger = logger;
+        _balancer = new LeaseBalancer(owner, options.Failover, exclusive);
+        _exclusive = exclusive;
+        _started = time.GetTimestamp();
+    }
+
+    /// <summary>This node as a lease owner.</summary>
+    public string Owner => _owner;
+
+    /// <summary>The leases this node holds, as last written by it.</summary>
+    public IReadOnlyCollection<Lease> Held => _held.Values;
+
+    /// <summary>One round; see the class remarks. A failed renewal keeps the lease; other store errors propagate (the caller retries next round; held leases stay held).</summary>
+    /// <param name="shards">The stream's shards as just listed, with their lineage.</param>
+    /// <param name="cancellationToken">Stops the round.</param>
+    public async Task<LeaseChanges> SyncAsync(IReadOnlyList<SourceShard> shards, CancellationToken cancellationToken)
+    {
+        var stop = new List<Lease>();
+        foreach (var lease in _exclusive ? [] : _held.Values.ToList())
+        {
+            bool renewed;
+            try
+            {
+                renewed = await _store.RenewLeaseAsync(lease.LeaseKey, _owner, lease.LeaseCounter, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The store is away: keep the lease (and its reader) and try again next round. If another node takes
+                // it meanwhile, the next renewal or checkpoint says so.
+                LogRenewFailed(_logger, ex, lease.LeaseKey);
+                continue;
+            }
+
+            if (!renewed)
+            {
+                Forget(lease.LeaseKey);
+                stop.Add(lease);
+            }
+        }
+
+        var table = await _store.ListLeasesAsync(_keyPrefix, cancellationToken);
+        var known = table.Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
+        var created = false;
+        foreach (var shard in shards.Where(s => !known.Contains(_keyPrefix + s.ShardId)))
+        {
+            created |= await _store.CreateLeaseIfMissingAsync(_keyPrefix + shard.ShardId, shard.ParentShardIds, cancellationToken);
+        }
+
+        if (created || shards.Any(s => !known.Contains(_keyPrefix + s.ShardId)))
+        {
+            table = await _store.ListLeasesAsync(_keyPrefix, cancellationToken);
+        }
+
+        var plan = _balancer.Plan(table, _held.Keys.ToHashSet(StringComparer.Ordinal), _time.GetElapsedTime(_started));
+        foreach (var candidate in plan.Take)
+        {
+            await TakeAsync(candidate, stolen: false, cancellationToken);
+        }
+
+        if (plan.Steal is { } victim)
+        {
+            await TakeAsync(victim, stolen: true, cancellationToken);
+        }
+
+        var byKey = table.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        var start = _held.Values
+            .Where(l => !_reading.Contains(l.LeaseKey) && !l.IsShardEnded && l.ParentShardIds.All(p => IsFinished(byKey, p)))
+            .OrderBy(l => l.LeaseKey, StringComparer.Ordinal)
+            .ToList();
+        _reading.UnionWith(start.Select(l => l.LeaseKey));
+        return new LeaseChanges(start, stop);
+    }
+
+    /// <summary>
+    /// A reader stopped. After <see cref="ShardReaderOutcome.ShardEnded"/> (its lease reads SHARD_END) the lease is
+    /// handed back, so children can start; after <see cref="ShardReaderOutcome.LeaseLost"/> it is forgotten; after
+    /// <see cref="ShardReaderOutcome.Stopped"/> it is started again next round if still held.
+    /// </summary>
+    public async Task ReaderEndedAsync(string shardId, ShardReaderOutcome outcome, CancellationToken cancellationToken)
+    {
+        var key = _keyPrefix + shardId;
+        _reading.Remove(key);
+        if (!_held.TryGetValue(key, out var lease))
+        {
+            return;
+        }
+
+        switch (outcome)
+        {
+            case ShardReaderOutcome.LeaseLost:
+                Forget(key);
+                break;
+            case ShardReaderOutcome.ShardEnded:
+                Forget(key);
+                await _store.ReleaseLeaseAsync(key, _owner, lease.LeaseCounter, cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Graceful stop, after the readers stopped and landed their checkpoints: hands every held lease back at once,
+    /// so another node takes them on its next round instead of after the failover time.
+    /// </summary>
+    public async Task ReleaseAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var lease in _held.Values.ToList())
+        {
+            try
+            {
+                if (await _store.ReleaseLeaseAsync(lease.LeaseKey, _owner, lease.LeaseCounter, cancellationToken))
+                {
+                    LogReleased(_logger, lease.LeaseKey, lease.LeaseCounter);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not handed back: it expires after the failover time instead.
+                LogReleaseFailed(_logger, ex, lease.LeaseKey);
+            }
+
+            Forget(lease.LeaseKey);
+        }
+    }
+
+    /// <summary>A parent is finished when its lease reads SHARD_END, or when it has no row (the stream trimmed it).</summary>
+    private bool IsFinished(Dictionary<string, Lease> table, string parentShardId) =>
+        !table.TryGetValue(_keyPrefix + parentShardId, out var parent) || parent.IsShardEnded;
+
+    private async Task TakeAsync(Lease seen, bool stolen, CancellationToken cancellationToken)
+    {
+        // Conditional on the counter seen: when two nodes go for one lease, one wins and the other sees null.
+        if (await _store.TakeLeaseAsync(seen.LeaseKey, _owner, seen.LeaseCounter, cancellationToken) is not { } taken)
+        {
+            return;
+        }
+
+        _held[taken.LeaseKey] = taken;
+        if (stolen)
+        {
+            LogStolen(_logger, taken.LeaseKey, seen.Owner, taken.LeaseCounter);
+        }
+        else
+        {
+            LogTaken(_logger, taken.LeaseKey, seen.Owner, taken.LeaseCounter);
+        }
+    }
+
+    private void Forget(string key)
+    {
+        _held.Remove(key);
+        _reading.Remove(key);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took the lease {LeaseKey} (was held by '{PreviousOwner}'); counter {LeaseCounter}")]
+    private static partial void LogTaken(ILogger logger, string leaseKey, string previousOwner, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took the lease {LeaseKey} from the busiest node '{PreviousOwner}' to balance; counter {LeaseCounter}")]
+    private static partial void LogStolen(ILogger logger, string leaseKey, string previousOwner, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease {LeaseKey}; keeping it and trying again next round")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string leaseKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released the lease {LeaseKey} (held with counter {LeaseCounter}) for another node to take at once")]
+    private static partial void LogReleased(ILogger logger, string leaseKey, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the lease {LeaseKey}; it expires after the failover time instead")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string leaseKey);
+}
