@@ -215,6 +215,26 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
         Assert.Equal(("Ada", "red", 0L), (board.Players.Single().Nickname, board.Players.Single().Team, board.Players.Single().Score));
     }
 
+    [Fact]
+    public async Task Join_SameNamesAndTeamsInOtherCases_AreToldTheirShownNamesAndMakeOneTeam()
+    {
+        var game = await _client.CreateGameAsync();
+
+        async Task<JsonElement> Join(string nickname, string team) => await (await _anonymous.PostAsync(
+            $"/api/games/{game.GameId}/players", Json($$"""{"nickname":"{{nickname}}","team":"{{team}}"}"""))).Content.ReadFromJsonAsync<JsonElement>();
+
+        var first = await Join("Mika", "Red");
+        var second = await Join("Mika", "RED");
+        var third = await Join("mika", "red");
+
+        Assert.Equal(("Mika", "Red"), (first.GetProperty("nickname").GetString(), first.GetProperty("team").GetString()));
+        Assert.Equal(("Mika 2", "Red"), (second.GetProperty("nickname").GetString(), second.GetProperty("team").GetString()));
+        Assert.Equal(("mika 3", "Red"), (third.GetProperty("nickname").GetString(), third.GetProperty("team").GetString()));
+        var board = await _client.ScoreboardAsync(game.GameId);
+        Assert.Equal(["Mika", "Mika 2", "mika 3"], board.Players.Select(p => p.Nickname).Order(StringComparer.Ordinal));
+        Assert.Equal(("Red", 3), (Assert.Single(board.Teams).Team, board.Teams[0].Players));
+    }
+
     [Theory]
     [InlineData("""{"nickname":""}""", "nickname is required")]
     [InlineData("""{"nickname":"   "}""", "nickname is required")]
