@@ -35,6 +35,7 @@ app.UseClientRateLimits();
 app.MapPages();
 app.MapGameApi();
 app.MapJoinQrCode();
+app.MapJoinLink();
 app.MapDeadLetterApi();
 app.MapFunctionLogs();
 app.MapKinesisApi();
@@ -43,6 +44,7 @@ app.MapGameHistoryApi();
 app.MapRealtime();
 app.MapTelemetry();
 app.AnnouncePresenterUrl();
+app.AnnounceJoinUrls();
 app.WarnAboutDevelopmentKeys();
 app.Run();
 

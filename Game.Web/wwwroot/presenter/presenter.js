@@ -13,6 +13,7 @@ const t = localize({
     "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!",
     "error.key": "The server refused the presenter key.",
     "error.noGame": "No game has the code {code}.",
+    "join.localOnly": "Phones cannot open this address. Restart the server with --urls http://0.0.0.0:5000, or set Game:PublicUrl to an address phones reach.",
   },
   ja: {
     "phase.none": "ゲームなし", "phase.lobby": "受付中", "phase.countdown": "まもなく開始", "phase.running": "振って！", "phase.finished": "終了",
@@ -24,6 +25,7 @@ const t = localize({
     "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！",
     "error.key": "プレゼンターキーが拒否されました。",
     "error.noGame": "コード {code} のゲームはありません。",
+    "join.localOnly": "スマホからはこのアドレスを開けません。--urls http://0.0.0.0:5000 でサーバーを起動し直すか、Game:PublicUrl にスマホから届くアドレスを設定してください。",
   },
 });
 const CHART_SECONDS = 60;
@@ -253,13 +255,20 @@ async function watch(id) {
   gameId = id;
   lastVersion = 0;
   $("code").textContent = id;
-  $("join-url").textContent = `${location.host}/play`;
+  $("join-url").textContent = "…";
+  $("join-notice").hidden = true;
   // An unknown code has no QR code: an empty white square would invite people to scan it.
   $("qr").onerror = () => { $("qr-box").hidden = true; };
   $("qr").src = `/api/games/${encodeURIComponent(id)}/qr.svg`;
-  $("qr").alt = `${location.origin}/play?game=${id}`;
   $("qr").hidden = false;
   $("qr-box").hidden = false;
+  // The server knows which of its addresses phones can reach (never localhost when it has a better one).
+  fetch(`/api/games/${encodeURIComponent(id)}/join-link`).then((r) => (r.ok ? r.json() : null)).then((link) => {
+    if (!link || gameId !== id) return;
+    $("join-url").textContent = link.shownUrl;
+    $("qr").alt = link.joinUrl;
+    $("join-notice").hidden = link.reachable;
+  }).catch(() => {});
   $("leaders-empty").textContent = t("leaders.empty");
   history.replaceState(null, "", `/?game=${encodeURIComponent(id)}`);
   if (connection) await connection.stop();
