@@ -10,7 +10,7 @@ const t = localize({
     "control.needsKey": "To host, open this page with ?key= and the presenter key the server printed.", "control.createHint": "Press “New game” to begin.",
     "leaders.title": "Leaderboard", "leaders.empty": "Waiting for players — scan the code!",
     "teams.title": "Team race", "teams.empty": "No teams yet: type a team name when you join.", "teams.members": "{n} players", "teams.members.one": "1 player",
-    "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!",
+    "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!", "results.csv": "Download CSV",
     "error.key": "The server refused the presenter key.",
     "error.noGame": "No game has the code {code}.",
     "join.localOnly": "Phones cannot open this address. Restart the server with --urls http://0.0.0.0:5000, or set Game:PublicUrl to an address phones reach.",
@@ -22,7 +22,7 @@ const t = localize({
     "control.needsKey": "ゲームを始めるには、サーバーが表示したプレゼンターキーを ?key= に付けて開いてください。", "control.createHint": "「新しいゲーム」を押して始めましょう。",
     "leaders.title": "ランキング", "leaders.empty": "参加者を待っています — QRコードを読み取ってください！",
     "teams.title": "チーム対抗", "teams.empty": "チームはまだありません。参加するときにチーム名を入力してください。", "teams.members": "{n}人", "teams.members.one": "1人",
-    "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！",
+    "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！", "results.csv": "CSVをダウンロード",
     "error.key": "プレゼンターキーが拒否されました。",
     "error.noGame": "コード {code} のゲームはありません。",
     "join.localOnly": "スマホからはこのアドレスを開けません。--urls http://0.0.0.0:5000 でサーバーを起動し直すか、Game:PublicUrl にスマホから届くアドレスを設定してください。",
@@ -80,6 +80,8 @@ function draw(next, snapshot = false) {
   drawLeaders(next.leaders);
   drawTeams(next.teams);
   drawPodium(phase === "finished" ? next.leaders : []);
+  // The whole standings, teams included, for whoever keeps the score after the show (UTF-8 with BOM for Excel).
+  $("download-csv").hidden = phase !== "finished";
   tick();
 }
 
@@ -256,6 +258,7 @@ async function watch(id) {
   lastVersion = 0;
   $("code").textContent = id;
   $("join-url").textContent = "…";
+  $("download-csv").href = `/api/games/${encodeURIComponent(id)}/results.csv`;
   $("join-notice").hidden = true;
   // An unknown code has no QR code: an empty white square would invite people to scan it.
   $("qr").onerror = () => { $("qr-box").hidden = true; };
