@@ -88,7 +88,9 @@ public sealed partial class GameGrain(
             throw new GameFullException(game.GameId, limit);
         }
 
-        var profile = new PlayerProfile { PlayerId = NewPlayerId(), Nickname = nickname, Team = team };
+        // The store keeps the names as shown, so every reader (results, CSV, a reactivated grain) agrees with the display.
+        var (shownNickname, shownTeam) = _board.NamesForJoin(nickname, team);
+        var profile = new PlayerProfile { PlayerId = NewPlayerId(), Nickname = shownNickname, Team = shownTeam };
         await store.AddPlayerAsync(game.GameId, profile, CancellationToken.None);
         _board.Add(profile);
         Changed();

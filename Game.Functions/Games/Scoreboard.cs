@@ -38,7 +38,9 @@ public sealed class Scoreboard
     private static readonly TimeSpan SampleRateWindow = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, ScoreboardEntry> _players = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long Score, int Players)> _teams = new(StringComparer.Ordinal);
+    // Teams match case-insensitively ("Red", "RED" and "red" are one team) and keep the spelling seen first.
+    private readonly Dictionary<string, (long Score, int Players)> _teams = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _nicknames = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, long> _appliedSinceLastFrame = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PhoneStanding> _sentStandings = new(StringComparer.Ordinal);
     private readonly Queue<(DateTimeOffset At, int Samples)> _recentSamples = new();
@@ -53,6 +55,43 @@ public sealed class Scoreboard
         }
 
         return board;
+    }
+
+    /// <summary>
+    /// The names a joining player is shown under: the team's first spelling when the team exists in another case, and
+    /// the nickname made unique ("Mika", then "Mika 2", "Mika 3") so two phones never look alike on the display.
+    /// Names are compared ignoring case, as a hall reading a projector would; a numbered name that would pass
+    /// <see cref="GameLimits.MaxNicknameLength"/> shortens the name before the number.
+    /// </summary>
+    public (string Nickname, string Team) NamesForJoin(string nickname, string team)
+    {
+        var shownTeam = team;
+        if (team.Length > 0 && _teams.ContainsKey(team))
+        {
+            shownTeam = _teams.Keys.First(k => string.Equals(k, team, StringComparison.OrdinalIgnoreCase));
+        }
+
+        if (!_nicknames.ContainsKey(nickname))
+        {
+            return (nickname, shownTeam);
+        }
+
+        for (var n = 2; ; n++)
+        {
+            var suffix = " " + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var room = GameLimits.MaxNicknameLength - suffix.Length;
+            var stem = nickname.Length <= room ? nickname : nickname[..room];
+            if (stem.Length > 0 && char.IsHighSurrogate(stem[^1]))
+            {
+                stem = stem[..^1];
+            }
+
+            var candidate = stem.TrimEnd() + suffix;
+            if (!_nicknames.ContainsKey(candidate))
+            {
+                return (candidate, shownTeam);
+            }
+        }
     }
 
     /// <summary>How many players have joined.</summary>
@@ -255,6 +294,7 @@ public sealed class Scoreboard
 
     private void Tally(ScoreboardEntry entry)
     {
+        _nicknames[entry.Profile.Nickname] = _nicknames.GetValueOrDefault(entry.Profile.Nickname) + 1;
         if (entry.Profile.Team.Length > 0)
         {
             var (score, players) = _teams.GetValueOrDefault(entry.Profile.Team);
@@ -264,6 +304,15 @@ public sealed class Scoreboard
 
     private void Untally(ScoreboardEntry entry)
     {
+        if (_nicknames[entry.Profile.Nickname] == 1)
+        {
+            _nicknames.Remove(entry.Profile.Nickname);
+        }
+        else
+        {
+            _nicknames[entry.Profile.Nickname]--;
+        }
+
         if (entry.Profile.Team.Length > 0)
         {
             var (score, players) = _teams[entry.Profile.Team];

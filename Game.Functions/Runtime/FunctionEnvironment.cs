@@ -20,6 +20,7 @@ public sealed partial class FunctionEnvironment
     private readonly FunctionMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IFunctionLogSink? _log;
     private TimeSpan? _pendingInitDuration;
 
     public FunctionEnvironment(string functionName, IServiceProvider services, FunctionCatalog catalog, FunctionMetrics metrics, TimeProvider time, ILogger logger)
@@ -33,6 +34,7 @@ public sealed partial class FunctionEnvironment
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _log = services.GetService<IFunctionLogSink>();
         var started = time.GetTimestamp();
         Function = ActivatorUtilities.CreateInstance(services, registration.Implementation);
         _pendingInitDuration = time.GetElapsedTime(started);
@@ -85,7 +87,10 @@ public sealed partial class FunctionEnvironment
         var report = $"REPORT RequestId: {requestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\tBilled Duration: {Math.Ceiling(duration.TotalMilliseconds):0} ms{init}";
         context.Append($"END RequestId: {requestId}");
         context.Append(report);
+        // The REPORT line belongs to the function's log; on the console it would be one line per batch (hundreds a
+        // round). Debug keeps it reachable for whoever raises Game.Functions.Runtime's level.
         LogReport(_logger, report);
+        _log?.Write(Registration.Name, context.Log);
         return new Invocation<T>(requestId, response, errorType, errorMessage, duration, context.Log);
     }
 
@@ -126,6 +131,6 @@ public sealed partial class FunctionEnvironment
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Report}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Report}")]
     private static partial void LogReport(ILogger logger, string report);
 }

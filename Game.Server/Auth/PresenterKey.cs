@@ -37,13 +37,23 @@ public sealed class PresenterKey
     /// <summary>The file the key was read from; null when it came from configuration.</summary>
     public string? KeyFile { get; }
 
-    /// <summary>An endpoint filter: 401 with a clear message unless the request presents the key.</summary>
+    /// <summary>
+    /// An endpoint filter: 401 with a clear message unless the request presents the key. A missing key and a wrong one
+    /// get different messages: the first is a client that forgot the header, the second a display holding an old key.
+    /// </summary>
     public static async ValueTask<object?> Required(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var key = context.HttpContext.RequestServices.GetRequiredService<PresenterKey>();
-        return key.IsPresentedBy(context.HttpContext.Request)
-            ? await next(context)
-            : Results.Problem(detail: "This needs the presenter key: Authorization: Bearer <key>.", statusCode: StatusCodes.Status401Unauthorized);
+        var request = context.HttpContext.Request;
+        if (key.IsPresentedBy(request))
+        {
+            return await next(context);
+        }
+
+        var detail = request.Headers.Authorization.Count == 0
+            ? "This needs the presenter key: send it as Authorization: Bearer <key> (open the presenter URL printed at the first start)."
+            : "That is not this server's presenter key: use the key printed at the first start or set in Game:PresenterKey, as Authorization: Bearer <key>.";
+        return Results.Problem(detail: detail, statusCode: StatusCodes.Status401Unauthorized);
     }
 
     /// <summary>Checks <c>Authorization: Bearer &lt;key&gt;</c> in constant time.</summary>

@@ -63,7 +63,7 @@ public static class GameApi
             }
 
             var game = await grain.Create(roundSeconds);
-            var joinUrl = $"{http.Scheme}://{http.Host}/play?game={game.GameId}";
+            var joinUrl = JoinLink.PlayUrl(JoinLink.For(http), game.GameId);
             return Results.Created($"/api/games/{game.GameId}", new CreateGameResponse(game.GameId, joinUrl, game.RoundSeconds));
         }
 

@@ -52,23 +52,43 @@ public static class GameHistoryApi
     }
 
     /// <summary>
-    /// The players as CSV (RFC 4180): header <c>rank,playerId,nickname,team,score</c>, CRLF line ends, and a field
-    /// with a comma, quote, CR or LF in double quotes with its quotes doubled, so any nickname reads back unchanged.
+    /// The results as CSV (RFC 4180): header <c>rank,playerId,nickname,team,score,kind,players</c>, a row per player
+    /// (<c>kind</c> <c>player</c>, <c>players</c> empty), then a row per team (<c>kind</c> <c>team</c>, no player id or
+    /// nickname, <c>players</c> its size). The first five columns are what they always were, so a reader of players
+    /// only is unaffected. CRLF line ends, and a field with a comma, quote, CR or LF in double quotes with its quotes
+    /// doubled, so any nickname reads back unchanged.
     /// </summary>
     public static string ToCsv(GameResults results)
     {
-        var csv = new StringBuilder("rank,playerId,nickname,team,score\r\n");
+        var csv = new StringBuilder("rank,playerId,nickname,team,score,kind,players\r\n");
         foreach (var player in results.Players)
         {
             csv.Append(player.Rank.ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(CsvField(player.PlayerId)).Append(',')
                 .Append(CsvField(player.Nickname)).Append(',')
                 .Append(CsvField(player.Team)).Append(',')
-                .Append(player.Score.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+                .Append(player.Score.ToString(CultureInfo.InvariantCulture)).Append(",player,\r\n");
+        }
+
+        foreach (var team in results.Teams)
+        {
+            csv.Append(team.Rank.ToString(CultureInfo.InvariantCulture)).Append(",,,")
+                .Append(CsvField(team.Team)).Append(',')
+                .Append(team.Score.ToString(CultureInfo.InvariantCulture)).Append(",team,")
+                .Append(team.Players.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
         }
 
         return csv.ToString();
     }
+
+    /// <summary>
+    /// The CSV as a download: UTF-8 with a byte order mark (without it Excel reads the bytes as the local code page
+    /// and garbles Japanese names) and <c>Content-Disposition: attachment; filename=shake-CODE-results.csv</c>.
+    /// </summary>
+    public static IResult CsvDownload(GameResults results) => Results.File(
+        [.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes(ToCsv(results))],
+        "text/csv; charset=utf-8",
+        fileDownloadName: $"shake-{results.GameId}-results.csv");
 
     private static string CsvField(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
@@ -78,7 +98,7 @@ public static class GameHistoryApi
 
     private static async Task<IResult> ResultsCsvAsync(string gameId, IGameStore store, CancellationToken cancellationToken) =>
         await LoadAsync(gameId, store, cancellationToken) is { } results
-            ? Results.Text(ToCsv(results), "text/csv; charset=utf-8", Encoding.UTF8)
+            ? CsvDownload(results)
             : UnknownGame(gameId);
 
     private static async Task<GameResults?> LoadAsync(string gameId, IGameStore store, CancellationToken cancellationToken)

@@ -23,8 +23,8 @@ public static class QrCodeEndpoint
             return Results.Problem(detail: $"No game has the code '{gameId}'.", statusCode: StatusCodes.Status404NotFound);
         }
 
-        // The same join URL the create call answers: the host the display reached us by is the one phones in the hall can reach.
-        var joinUrl = $"{http.Scheme}://{http.Host}/play?game={game.GameId}";
+        // The same join URL the create call answers and the display prints (JoinLink: never localhost when avoidable).
+        var joinUrl = JoinLink.PlayUrl(JoinLink.For(http), game.GameId);
         using var generator = new QRCodeGenerator();
         // Level M survives a smudged projector or a glare spot (15 %) and keeps the code coarse enough to scan from far away.
         using var data = generator.CreateQrCode(joinUrl, QRCodeGenerator.ECCLevel.M);

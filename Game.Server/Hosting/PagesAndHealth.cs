@@ -20,8 +20,10 @@ public static class PagesAndHealth
     public static IEndpointRouteBuilder MapPages(this WebApplication app)
     {
         app.UseStaticFiles();
-        app.MapGet("/", (IWebHostEnvironment env) => Page(env, "presenter/index.html"));
-        app.MapGet("/play", (IWebHostEnvironment env) => Page(env, "play/index.html"));
+        // HEAD too: link checkers, uptime monitors and `curl -I` ask for a page that way, and a 405 reads as "down".
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/", getOrHead, (IWebHostEnvironment env) => Page(env, "presenter/index.html"));
+        app.MapMethods("/play", getOrHead, (IWebHostEnvironment env) => Page(env, "play/index.html"));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         return app;
     }

@@ -117,11 +117,11 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
     }
 
     [Theory]
-    [InlineData("""{"roundSeconds":""", HttpStatusCode.BadRequest, "not the JSON")]
-    [InlineData("""{"roundSeconds":"soon"}""", HttpStatusCode.BadRequest, "roundSeconds")]
+    [InlineData("""{"roundSeconds":""", HttpStatusCode.BadRequest, "The body is not valid JSON (line 1, position 17).")]
+    [InlineData("""{"roundSeconds":"soon"}""", HttpStatusCode.BadRequest, "roundSeconds must be a number.")]
     [InlineData("""{"roundSeconds":4}""", HttpStatusCode.BadRequest, "between 5 and 3600")]
     [InlineData("""{"roundSeconds":3601}""", HttpStatusCode.BadRequest, "between 5 and 3600")]
-    [InlineData("[1,2]", HttpStatusCode.BadRequest, "not the JSON")]
+    [InlineData("[1,2]", HttpStatusCode.BadRequest, "The body must be a JSON object with the fields docs/api.md lists.")]
     public async Task CreateGame_BadBody_IsAClearProblemAndCreatesNothing(string body, HttpStatusCode status, string reason)
     {
         var before = await GameCountAsync();
@@ -129,7 +129,51 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
         var problem = await ProblemAsync(await _presenter.PostAsync("/api/games", Json(body)), status);
 
         Assert.Contains(reason, problem.GetProperty("detail").GetString());
+        // The caller is told the field, never the .NET type the server was filling.
+        Assert.DoesNotContain("Game.Server", problem.GetProperty("detail").GetString());
+        Assert.DoesNotContain("System.", problem.GetProperty("detail").GetString());
         Assert.Equal(before, await GameCountAsync());
+    }
+
+    [Fact]
+    public async Task PresenterKey_MissingAndWrong_GetDifferentMessages()
+    {
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/api/games") { Content = Json("{}") };
+        wrong.Headers.TryAddWithoutValidation("Authorization", "Bearer wrong-key");
+
+        var missing = await ProblemAsync(await _anonymous.PostAsync("/api/games", Json("{}")), HttpStatusCode.Unauthorized);
+        var wrongKey = await ProblemAsync(await _anonymous.SendAsync(wrong), HttpStatusCode.Unauthorized);
+
+        Assert.StartsWith("This needs the presenter key", missing.GetProperty("detail").GetString());
+        Assert.StartsWith("That is not this server's presenter key", wrongKey.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/nothing-here", HttpStatusCode.NotFound, "There is nothing at /api/nothing-here: docs/api.md lists the API.")]
+    [InlineData("GET", "/api/games/QQQQQ/nothing", HttpStatusCode.NotFound, "There is nothing at /api/games/QQQQQ/nothing: docs/api.md lists the API.")]
+    [InlineData("DELETE", "/api/games", HttpStatusCode.MethodNotAllowed, "/api/games does not take DELETE; it takes ")]
+    [InlineData("GET", "/api/games/QQQQQ/start", HttpStatusCode.MethodNotAllowed, "/api/games/QQQQQ/start does not take GET; it takes POST.")]
+    public async Task UnknownPathOrMethodUnderApi_IsAProblemThatSaysSo(string method, string path, HttpStatusCode status, string detail)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+
+        var problem = await ProblemAsync(await _presenter.SendAsync(request), status);
+
+        Assert.StartsWith(detail, problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/play")]
+    public async Task Pages_Head_Is200WithoutABody(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, path);
+
+        var response = await _anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
@@ -171,14 +215,34 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
         Assert.Equal(("Ada", "red", 0L), (board.Players.Single().Nickname, board.Players.Single().Team, board.Players.Single().Score));
     }
 
+    [Fact]
+    public async Task Join_SameNamesAndTeamsInOtherCases_AreToldTheirShownNamesAndMakeOneTeam()
+    {
+        var game = await _client.CreateGameAsync();
+
+        async Task<JsonElement> Join(string nickname, string team) => await (await _anonymous.PostAsync(
+            $"/api/games/{game.GameId}/players", Json($$"""{"nickname":"{{nickname}}","team":"{{team}}"}"""))).Content.ReadFromJsonAsync<JsonElement>();
+
+        var first = await Join("Mika", "Red");
+        var second = await Join("Mika", "RED");
+        var third = await Join("mika", "red");
+
+        Assert.Equal(("Mika", "Red"), (first.GetProperty("nickname").GetString(), first.GetProperty("team").GetString()));
+        Assert.Equal(("Mika 2", "Red"), (second.GetProperty("nickname").GetString(), second.GetProperty("team").GetString()));
+        Assert.Equal(("mika 3", "Red"), (third.GetProperty("nickname").GetString(), third.GetProperty("team").GetString()));
+        var board = await _client.ScoreboardAsync(game.GameId);
+        Assert.Equal(["Mika", "Mika 2", "mika 3"], board.Players.Select(p => p.Nickname).Order(StringComparer.Ordinal));
+        Assert.Equal(("Red", 3), (Assert.Single(board.Teams).Team, board.Teams[0].Players));
+    }
+
     [Theory]
     [InlineData("""{"nickname":""}""", "nickname is required")]
     [InlineData("""{"nickname":"   "}""", "nickname is required")]
     [InlineData("""{"team":"red"}""", "nickname is required")]
     [InlineData("""{"nickname":"abcdefghijklmnopqrstuvwxy"}""", "up to 24")]
     [InlineData("""{"nickname":"Ada","team":"abcdefghijklmnopqrstuvwxy"}""", "up to 24")]
-    [InlineData("""{"nickname":42}""", "nickname")]
-    [InlineData("""{"nickname":"Ada""", "not the JSON")]
+    [InlineData("""{"nickname":42}""", "nickname must be a string.")]
+    [InlineData("""{"nickname":"Ada""", "The body is not valid JSON")]
     public async Task Join_BadBody_IsAClearProblemAndAddsNoPlayer(string body, string reason)
     {
         var game = await _client.CreateGameAsync();

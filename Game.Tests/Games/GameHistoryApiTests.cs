@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
 using Game.Server.Games;
@@ -82,19 +83,23 @@ public sealed class GameHistoryApiTests(GameHistoryServerFixture fixture) : ICla
         var csv = GameHistoryApi.ToCsv(GameHistoryApi.Rank(game, rows));
 
         Assert.Equal(
-            "rank,playerId,nickname,team,score\r\n" +
-            "1,p1,\"Smith, Jane\",red,30\r\n" +
-            "2,p2,\"The \"\"Rock\"\"\",\"blue,green\",20\r\n" +
-            "3,p3,\"two\r\nlines\",,10\r\n" +
-            "4,p4,plain,red,5\r\n",
+            "rank,playerId,nickname,team,score,kind,players\r\n" +
+            "1,p1,\"Smith, Jane\",red,30,player,\r\n" +
+            "2,p2,\"The \"\"Rock\"\"\",\"blue,green\",20,player,\r\n" +
+            "3,p3,\"two\r\nlines\",,10,player,\r\n" +
+            "4,p4,plain,red,5,player,\r\n" +
+            "1,,,red,35,team,2\r\n" +
+            "2,,,\"blue,green\",20,team,1\r\n",
             csv);
         Assert.Equal(
             [
-                ["rank", "playerId", "nickname", "team", "score"],
-                ["1", "p1", "Smith, Jane", "red", "30"],
-                ["2", "p2", "The \"Rock\"", "blue,green", "20"],
-                ["3", "p3", "two\r\nlines", "", "10"],
-                ["4", "p4", "plain", "red", "5"],
+                ["rank", "playerId", "nickname", "team", "score", "kind", "players"],
+                ["1", "p1", "Smith, Jane", "red", "30", "player", ""],
+                ["2", "p2", "The \"Rock\"", "blue,green", "20", "player", ""],
+                ["3", "p3", "two\r\nlines", "", "10", "player", ""],
+                ["4", "p4", "plain", "red", "5", "player", ""],
+                ["1", "", "", "red", "35", "team", "2"],
+                ["2", "", "", "blue,green", "20", "team", "1"],
             ],
             ParseCsv(csv));
     }
@@ -137,12 +142,20 @@ public sealed class GameHistoryApiTests(GameHistoryServerFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"shake-{game.GameId}-results.csv", response.Content.Headers.ContentDisposition?.FileName);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        // The byte order mark that tells Excel the file is UTF-8.
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
+        var teams = new[] { ("blue", expected[2], 1), ("red", expected[0] + expected[1], 2) }.OrderByDescending(t => t.Item2).ToArray();
         Assert.Equal(
-            "rank,playerId,nickname,team,score\r\n" +
-            $"1,{players[2].PlayerId},\"The \"\"Rock\"\"\",blue,{expected[2]}\r\n" +
-            $"2,{players[0].PlayerId},Ada,red,{expected[0]}\r\n" +
-            $"2,{players[1].PlayerId},\"Smith, Jane\",red,{expected[1]}\r\n",
-            await response.Content.ReadAsStringAsync());
+            "rank,playerId,nickname,team,score,kind,players\r\n" +
+            $"1,{players[2].PlayerId},\"The \"\"Rock\"\"\",blue,{expected[2]},player,\r\n" +
+            $"2,{players[0].PlayerId},Ada,red,{expected[0]},player,\r\n" +
+            $"2,{players[1].PlayerId},\"Smith, Jane\",red,{expected[1]},player,\r\n" +
+            $"1,,,{teams[0].Item1},{teams[0].Item2},team,{teams[0].Item3}\r\n" +
+            $"2,,,{teams[1].Item1},{teams[1].Item2},team,{teams[1].Item3}\r\n",
+            Encoding.UTF8.GetString(bytes[3..]));
     }
 
     [Theory]

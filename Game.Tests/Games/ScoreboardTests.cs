@@ -201,4 +201,44 @@ public sealed class ScoreboardTests
 
         Assert.Equal(new ScoreboardEntry(Profile("p1", "A", "red"), 12, 4), board.Find("p1"));
     }
+
+    [Fact]
+    public void NamesForJoin_TeamInAnotherCase_IsTheFirstSpellingAndOneTeam()
+    {
+        var board = Board(("p1", "Ann", "Red", 10));
+
+        var (_, team) = board.NamesForJoin("Bob", "RED");
+        board.Add(Profile("p2", "Bob", team), 5);
+        board.Add(Profile("p3", "Cid", "red"), 1);
+
+        Assert.Equal("Red", team);
+        var only = Assert.Single(board.Teams());
+        Assert.Equal(("Red", 16L, 3), (only.Team.Team, only.Team.Score, only.Team.Players));
+    }
+
+    [Fact]
+    public void NamesForJoin_SameNickname_IsNumberedIgnoringCase()
+    {
+        var board = Board(("p1", "Mika", "", 0));
+
+        var second = board.NamesForJoin("Mika", "").Nickname;
+        board.Add(Profile("p2", second), 0);
+        var third = board.NamesForJoin("mika", "").Nickname;
+        board.Add(Profile("p3", third), 0);
+        var fresh = board.NamesForJoin("Mikael", "").Nickname;
+
+        Assert.Equal(("Mika 2", "mika 3", "Mikael"), (second, third, fresh));
+    }
+
+    [Fact]
+    public void NamesForJoin_LongNickname_ShortensBeforeTheNumber()
+    {
+        var name = new string('x', GameLimits.MaxNicknameLength);
+        var board = Board(("p1", name, "", 0));
+
+        var shown = board.NamesForJoin(name, "").Nickname;
+
+        Assert.Equal(new string('x', GameLimits.MaxNicknameLength - 2) + " 2", shown);
+        Assert.Equal(GameLimits.MaxNicknameLength, shown.Length);
+    }
 }

@@ -10,9 +10,10 @@ const t = localize({
     "control.needsKey": "To host, open this page with ?key= and the presenter key the server printed.", "control.createHint": "Press “New game” to begin.",
     "leaders.title": "Leaderboard", "leaders.empty": "Waiting for players — scan the code!",
     "teams.title": "Team race", "teams.empty": "No teams yet: type a team name when you join.", "teams.members": "{n} players", "teams.members.one": "1 player",
-    "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!",
+    "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!", "results.csv": "Download CSV",
     "error.key": "The server refused the presenter key.",
     "error.noGame": "No game has the code {code}.",
+    "join.localOnly": "Phones cannot open this address. Restart the server with --urls http://0.0.0.0:5000, or set Game:PublicUrl to an address phones reach.",
   },
   ja: {
     "phase.none": "ゲームなし", "phase.lobby": "受付中", "phase.countdown": "まもなく開始", "phase.running": "振って！", "phase.finished": "終了",
@@ -21,9 +22,10 @@ const t = localize({
     "control.needsKey": "ゲームを始めるには、サーバーが表示したプレゼンターキーを ?key= に付けて開いてください。", "control.createHint": "「新しいゲーム」を押して始めましょう。",
     "leaders.title": "ランキング", "leaders.empty": "参加者を待っています — QRコードを読み取ってください！",
     "teams.title": "チーム対抗", "teams.empty": "チームはまだありません。参加するときにチーム名を入力してください。", "teams.members": "{n}人", "teams.members.one": "1人",
-    "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！",
+    "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！", "results.csv": "CSVをダウンロード",
     "error.key": "プレゼンターキーが拒否されました。",
     "error.noGame": "コード {code} のゲームはありません。",
+    "join.localOnly": "スマホからはこのアドレスを開けません。--urls http://0.0.0.0:5000 でサーバーを起動し直すか、Game:PublicUrl にスマホから届くアドレスを設定してください。",
   },
 });
 const CHART_SECONDS = 60;
@@ -78,6 +80,8 @@ function draw(next, snapshot = false) {
   drawLeaders(next.leaders);
   drawTeams(next.teams);
   drawPodium(phase === "finished" ? next.leaders : []);
+  // The whole standings, teams included, for whoever keeps the score after the show (UTF-8 with BOM for Excel).
+  $("download-csv").hidden = phase !== "finished";
   tick();
 }
 
@@ -253,13 +257,21 @@ async function watch(id) {
   gameId = id;
   lastVersion = 0;
   $("code").textContent = id;
-  $("join-url").textContent = `${location.host}/play`;
+  $("join-url").textContent = "…";
+  $("download-csv").href = `/api/games/${encodeURIComponent(id)}/results.csv`;
+  $("join-notice").hidden = true;
   // An unknown code has no QR code: an empty white square would invite people to scan it.
   $("qr").onerror = () => { $("qr-box").hidden = true; };
   $("qr").src = `/api/games/${encodeURIComponent(id)}/qr.svg`;
-  $("qr").alt = `${location.origin}/play?game=${id}`;
   $("qr").hidden = false;
   $("qr-box").hidden = false;
+  // The server knows which of its addresses phones can reach (never localhost when it has a better one).
+  fetch(`/api/games/${encodeURIComponent(id)}/join-link`).then((r) => (r.ok ? r.json() : null)).then((link) => {
+    if (!link || gameId !== id) return;
+    $("join-url").textContent = link.shownUrl;
+    $("qr").alt = link.joinUrl;
+    $("join-notice").hidden = link.reachable;
+  }).catch(() => {});
   $("leaders-empty").textContent = t("leaders.empty");
   history.replaceState(null, "", `/?game=${encodeURIComponent(id)}`);
   if (connection) await connection.stop();
