@@ -2,15 +2,6 @@ using MessagePack;
 
 namespace Game.Functions.Contracts;
 
-/// <summary>Where a game is in its life.</summary>
-public enum GamePhase
-{
-    Lobby = 0,
-    Countdown = 1,
-    Running = 2,
-    Finished = 3,
-}
-
 /// <summary>One player on the scoreboard.</summary>
 [GenerateSerializer, Immutable, MessagePackObject]
 public sealed record PlayerStanding
@@ -103,13 +94,4 @@ public sealed record PhoneStanding
 
     /// <summary>The highest of this phone's batch seqs that the score reflects.</summary>
     [Id(11), Key("appliedSeq")] public long AppliedSeq { get; init; }
-}
-
-/// <summary>Limits every part agrees on.</summary>
-public static class GameLimits
-{
-    public const int LeaderboardSize = 10;
-    public const int MaxSamplesPerBatch = 200;
-    public const int MaxNicknameLength = 24;
-    public const int MaxTeamLength = 24;
 }

@@ -1,0 +1,35 @@
+using Orleans.Concurrency;
+
+namespace Game.Functions.Contracts;
+
+/// <summary>
+/// One game (key: the join code): lifecycle, players, and the live scoreboard that it pushes to displays
+/// as coalesced frames.
+/// </summary>
+public interface IGameGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the game, or answers the existing one.</summary>
+    Task<GameRecord> Create(int roundSeconds);
+
+    /// <summary>The game, or null when no game has this code.</summary>
+    Task<GameRecord?> Get();
+
+    /// <summary>Adds a player; null when the game does not exist.</summary>
+    Task<PlayerProfile?> Join(string nickname, string team);
+
+    /// <summary>Starts a round after the countdown; null when the game does not exist.</summary>
+    Task<GameRecord?> Start();
+
+    /// <summary>Ends the running round now; null when the game does not exist.</summary>
+    Task<GameRecord?> Stop();
+
+    /// <summary>The current scoreboard as a frame.</summary>
+    Task<ScoreboardFrame?> Snapshot();
+
+    /// <summary>A player's standing now, for a phone that (re)connects; null for an unknown player.</summary>
+    Task<PhoneStanding?> Standing(string playerId);
+
+    /// <summary>Scores written to the store by a function; coalesced into the next frame.</summary>
+    [OneWay]
+    Task ScoresChanged(IReadOnlyList<ScoreUpdate> updates);
+}
