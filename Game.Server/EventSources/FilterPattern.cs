@@ -86,6 +86,11 @@ public sealed class FilterPattern
                 return;
             case JsonValueKind.Object when matcher.EnumerateObject().Count() == 1:
                 var op = matcher.EnumerateObject().First();
+                if (op.Name is not ("prefix" or "suffix" or "equals-ignore-case" or "anything-but" or "numeric" or "exists"))
+                {
+                    throw new FormatException($"{path}: unknown matcher {matcher.GetRawText()}.");
+                }
+
                 if (!IsValidOperator(op.Name, op.Value))
                 {
                     throw new FormatException($"{path}: {op.Name} does not take {op.Value.GetRawText()}.");

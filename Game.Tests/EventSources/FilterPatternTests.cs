@@ -32,10 +32,14 @@ public sealed class FilterPatternTests
         Assert.Equal(expected, Matches(pattern, record));
 
     [Theory]
-    [InlineData("not json")]
-    [InlineData("""{"data":{"team":"red"}}""")]
-    [InlineData("""{"data":{"team":[{"regex":"r.*"}]}}""")]
-    [InlineData("""["red"]""")]
-    public void Parse_InvalidPattern_ThrowsWithReason(string pattern) =>
-        Assert.Throws<FormatException>(() => FilterPattern.Parse(pattern));
+    [InlineData("not json", "A filter pattern must be JSON: ")]
+    [InlineData("""{"data":{"team":"red"}}""", "$.data.team: the values to match must be in an array.")]
+    [InlineData("""{"data":{"team":[{"regex":"r.*"}]}}""", "$.data.team: unknown matcher {\"regex\":\"r.*\"}.")]
+    [InlineData("""["red"]""", "$: a filter pattern is a JSON object of fields.")]
+    public void Parse_InvalidPattern_ThrowsWithReason(string pattern, string reason)
+    {
+        var error = Assert.Throws<FormatException>(() => FilterPattern.Parse(pattern));
+
+        Assert.StartsWith(reason, error.Message, StringComparison.Ordinal);
+    }
 }
