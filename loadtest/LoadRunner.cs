@@ -1,3 +1,5 @@
+// Longer than our usual 300 lines on purpose: one run is one sequence of phases (create, connect, ramp up, send,
+// settle, verify) that reads best top to bottom; metrics, reports and phones live in their own folders.
 using Game.Functions.Contracts;
 using LoadTest.Api;
 using LoadTest.Kinesis;

@@ -1,3 +1,6 @@
+// Longer than our usual 300 lines on purpose: Signature Version 4 is one algorithm (header parsing, the canonical
+// request, the string to sign, the key derivation and the fixed-time compare), and splitting it would make a reader
+// follow one signature across files. The body streaming lives apart, in SignedBody.cs.
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

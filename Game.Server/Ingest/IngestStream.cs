@@ -1,3 +1,5 @@
+// Slightly over our usual 300 lines: the append path, routing and reads share the per-shard positions and signals;
+// the writer (group commit) is in IngestStream.Writer.cs.
 using System.Numerics;
 using System.Threading.Channels;
 using Game.Functions.Contracts;

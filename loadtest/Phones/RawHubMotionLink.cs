@@ -1,3 +1,5 @@
+// Longer than our usual 300 lines on purpose: the whole SignalR MessagePack client a phone needs (handshake,
+// framing, invocations, completions, pings, reconnect) in one place, so it can be checked against the protocol.
 using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;

@@ -1,3 +1,5 @@
+// Longer than our usual 300 lines on purpose: the gathering of appends into calls, the per-key ordering and the
+// resend of refused records share one lock and one queue; split, each part would have to reach into the others.
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
