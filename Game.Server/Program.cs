@@ -8,20 +8,22 @@ using Game.Server.Invoke;
 using Game.Server.Realtime;
 using Game.Server.Storage;
 
-// The path of a sample, in order: phones and producers write to the stream (Ingest), event sources feed it to
-// functions in batches (EventSources, Invoke), functions keep scores in the store (Storage), games push them to
-// displays and phones (Games, Realtime). docs/architecture.md draws it.
+// The path of a sample: phones and producers write to the stream (Ingest), event sources feed it to functions in
+// batches (EventSources, Invoke), functions keep scores in the store (Storage), games push them to displays and
+// phones (Games, Realtime). docs/architecture.md draws it.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHosting();
 // Serve Game.Web's files from the build output too, not only in Development.
 builder.WebHost.UseStaticWebAssets();
 builder.AddAuth();
 builder.AddGameSilo();
+// Before the stream and the event sources: hosted services start in this order, and the store's tables must
+// exist before the first lease round reads them.
+builder.AddGameStore();
 builder.AddIngest();
 builder.AddEventSources();
 builder.AddFunctionLogs();
 builder.AddInvokeApi();
-builder.AddGameStore();
 builder.AddGames();
 builder.AddRealtime();
 
