@@ -106,6 +106,10 @@ public sealed class GameGrainTests : IAsyncLifetime
         {
             await TickAsync(grain);
             Assert.Equal(1, _time.ActiveFrameTimers);
+            // A frame goes out off the grain's turn (on the thread pool): let the one for this phase land before fake
+            // time moves on, as it would in the real 50 ms between ticks (a starved pool in CI once skipped a phase).
+            var phase = (await grain.Get())!.Phase;
+            await WaitUntilAsync(() => Task.FromResult(_publisher.Frames.Any(f => f.Phase == phase)), $"no {phase} frame went out");
         }
 
         await TickUntilQuietAsync(grain);
