@@ -41,17 +41,38 @@ public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
     /// For each lease of <paramref name="orphaned"/> (as its dead holder left it), the times on <paramref name="clock"/>
     /// when <paramref name="survivor"/> was first seen holding it, and when it had also moved its checkpoint past the
     /// orphan's: the survivor took the shard, then processed (and checkpointed) its first batch. Waits until every
-    /// shard is processed by the survivor.
+    /// shard is processed by the survivor. Meanwhile it times the survivor's lease rounds (each renews the leases it
+    /// holds, so a held lease's renewal count moves once a round) and its own reads of the table, so a bound can allow
+    /// for rounds that a loaded machine stretched beyond their interval.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, Takeover>> TimeTakeoverAsync(IReadOnlyList<Lease> orphaned, string survivor, Stopwatch clock, TimeSpan timeout)
+    public async Task<TakeoverTimes> TimeTakeoverAsync(IReadOnlyList<Lease> orphaned, string survivor, Stopwatch clock, TimeSpan timeout)
     {
         var taken = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var done = new Dictionary<string, Takeover>(StringComparer.Ordinal);
         var left = orphaned.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        var renewals = new Dictionary<string, (long Count, TimeSpan At)>(StringComparer.Ordinal);
+        var longestRound = TimeSpan.Zero;
+        var longestRead = TimeSpan.Zero;
         while (left.Count > 0)
         {
+            var reading = clock.Elapsed;
             var table = await ReadAsync();
             var now = clock.Elapsed;
+            longestRead = now - reading > longestRead ? now - reading : longestRead;
+            foreach (var lease in table.Where(l => l.Owner == survivor && !left.ContainsKey(l.LeaseKey)))
+            {
+                if (renewals.TryGetValue(lease.LeaseKey, out var last) && last.Count != lease.Renewals)
+                {
+                    // The renewal happened between the two reads that saw the change: the interval is known to a read's span.
+                    longestRound = now - last.At > longestRound ? now - last.At : longestRound;
+                }
+
+                if (!renewals.TryGetValue(lease.LeaseKey, out last) || last.Count != lease.Renewals)
+                {
+                    renewals[lease.LeaseKey] = (lease.Renewals, now);
+                }
+            }
+
             foreach (var lease in table.Where(l => left.ContainsKey(l.LeaseKey) && l.Owner == survivor))
             {
                 taken.TryAdd(lease.LeaseKey, now);
@@ -73,7 +94,7 @@ public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
             }
         }
 
-        return done;
+        return new TakeoverTimes(done, longestRound, longestRead);
     }
 
     /// <summary>One line per lease: shard, owner, counter, checkpoint (for failure messages).</summary>
@@ -83,3 +104,9 @@ public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
 
 /// <summary>When a surviving node took a dead node's lease, and when it had processed the shard's first batch after it.</summary>
 public readonly record struct Takeover(TimeSpan Taken, TimeSpan Processed);
+
+/// <summary>
+/// Every orphaned shard's <see cref="Takeover"/>, the longest time seen between two of the survivor's lease rounds
+/// (zero when it held no other lease to watch), and the longest read of the table (how late a change can be seen).
+/// </summary>
+public sealed record TakeoverTimes(IReadOnlyDictionary<string, Takeover> Shards, TimeSpan LongestRound, TimeSpan LongestRead);
