@@ -397,7 +397,9 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, clock, cancellationToken)));
         await using var view = _progress.Begin();
         var reported = (Sent: 0L, Samples: 0L, Batches: 0L, At: start);
-        while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running)
+        // Stops reporting at Ctrl+C: the delay then ends at once, and the loop would spin until the phones finish.
+        while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running
+            && !cancellationToken.IsCancellationRequested)
         {
             var now = time.GetTimestamp();
             var (sent, samples, batches) = (metrics.SamplesSent, metrics.SamplesAcked, metrics.BatchesAcked);
