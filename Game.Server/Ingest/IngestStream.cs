@@ -42,6 +42,7 @@ public sealed partial class IngestStream : IAsyncDisposable
     private readonly ITimer _retention;
     private readonly ShardWriteLimits? _limits;
     private long _pendingRecords;
+    private int _retentionHours;
     private Exception? _lastCommitError;
     private Exception? _writerFailure;
 
@@ -50,7 +51,9 @@ public sealed partial class IngestStream : IAsyncDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
+        Data = data;
         Map = new ShardMap(_options.ShardCount);
+        _retentionHours = _options.RetentionHours;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = data.File($"stream-{_options.StreamName}.db"),
@@ -74,6 +77,19 @@ public sealed partial class IngestStream : IAsyncDisposable
     public ShardMap Map { get; }
 
     public IngestOptions Options => _options;
+
+    /// <summary>The folder the stream's database is in (streams created beside it go there too).</summary>
+    public DataDirectory Data { get; }
+
+    /// <summary>A reshard is under way (Kinesis' stream status UPDATING).</summary>
+    public bool IsUpdating => false;
+
+    /// <summary>How long records are kept, hours: <c>Ingest:RetentionHours</c> until the Kinesis API changes it.</summary>
+    public int RetentionHours
+    {
+        get => Volatile.Read(ref _retentionHours);
+        set => Volatile.Write(ref _retentionHours, value);
+    }
 
     /// <summary>
     /// Appends records in order and answers once they are durable. Records for one shard keep the order of
@@ -282,7 +298,7 @@ public sealed partial class IngestStream : IAsyncDisposable
     {
         try
         {
-            var cutoff = _time.GetUtcNow().AddHours(-_options.RetentionHours).ToUnixTimeMilliseconds();
+            var cutoff = _time.GetUtcNow().AddHours(-RetentionHours).ToUnixTimeMilliseconds();
             using var connection = Open();
             using var command = connection.CreateCommand();
             command.CommandText = "DELETE FROM records WHERE arrival < $cutoff";
