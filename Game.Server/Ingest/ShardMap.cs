@@ -175,6 +175,48 @@ public sealed class ShardMap
         ]);
     }
 
+    /// <summary>
+    /// <paramref name="target"/> open shards of equal ranges (Kinesis' UpdateShardCount with UNIFORM_SCALING), reached
+    /// as Kinesis reaches it: splits at every new boundary inside an open shard, then merges of the pieces that make
+    /// up each new range, left to right. Every shard so created keeps at most two parents; those only passed through
+    /// close at once, empty.
+    /// </summary>
+    public ShardMap ScaleUniformly(int target, Func<int, long> lastPosition, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(target, 1);
+        var map = this;
+        var width = (BigInteger.One << 128) / target;
+        var boundaries = Enumerable.Range(1, target - 1).Select(i => width * i).ToList();
+        long Ending(int id) => id < ShardCount ? lastPosition(id) : 0;
+        foreach (var boundary in boundaries)
+        {
+            var owner = map[map.ShardFor(boundary)];
+            if (owner.StartingHashKey != boundary)
+            {
+                map = map.Split(owner.Id, boundary, Ending(owner.Id), now);
+            }
+        }
+
+        var starts = new List<BigInteger> { BigInteger.Zero };
+        starts.AddRange(boundaries);
+        for (var i = 0; i < starts.Count; i++)
+        {
+            var end = i + 1 < starts.Count ? starts[i + 1] - 1 : MaxHashKey;
+            while (true)
+            {
+                var pieces = map.OpenShards.Where(s => s.StartingHashKey >= starts[i] && s.EndingHashKey <= end).ToList();
+                if (pieces.Count < 2)
+                {
+                    break;
+                }
+
+                map = map.Merge(pieces[0].Id, pieces[1].Id, Ending(pieces[0].Id), Ending(pieces[1].Id), now);
+            }
+        }
+
+        return map;
+    }
+
     /// <summary>Both open, and one's range ends just before the other's begins.</summary>
     public bool AreAdjacent(int shard, int adjacent)
     {

@@ -21,6 +21,9 @@ const {
   AddTagsToStreamCommand,
   ListTagsForStreamCommand,
   RemoveTagsFromStreamCommand,
+  SplitShardCommand,
+  MergeShardsCommand,
+  UpdateShardCountCommand,
 } = require("@aws-sdk/client-kinesis");
 const { NodeHttpHandler } = require("@smithy/node-http-handler");
 
@@ -585,6 +588,55 @@ const cases = {
     const it = await call(kinesis, GetShardIteratorCommand, { StreamARN, ShardId: shard, ShardIteratorType: "LATEST" });
     result.GetRecords = it.ok ? await outcome(kinesis, GetRecordsCommand, { StreamARN, ShardIterator: it.value.ShardIterator }) : "no iterator";
     return result;
+  },
+
+  async resharding() {
+    const name = "fidelity-reshard";
+    await must(kinesis, CreateStreamCommand, { StreamName: name, ShardCount: 2 });
+    await settle(name);
+    const put = (key, data) => must(kinesis, PutRecordCommand, { StreamName: name, PartitionKey: key, ExplicitHashKey: key, Data: bytes(data) });
+    const it = async (ShardId) => (await must(kinesis, GetShardIteratorCommand, { StreamName: name, ShardId, ShardIteratorType: "TRIM_HORIZON" })).ShardIterator;
+    const quarter = (POW_128 / 4n);
+    await put("0", "before-split");
+    const split = await outcome(kinesis, SplitShardCommand, { StreamName: name, ShardToSplit: "shardId-000000000000", NewStartingHashKey: quarter.toString() });
+    // Kinesis (and we) refuse a second reshard while the first is under way; kinesalite at 0 ms may already be done.
+    await settle(name);
+    const shards = (await must(kinesis, ListShardsCommand, { StreamName: name })).Shards;
+    const afterSplit = await put("0", "after-split");
+    const parentPage = await must(kinesis, GetRecordsCommand, { ShardIterator: await it("shardId-000000000000") });
+    const childPage = await must(kinesis, GetRecordsCommand, { ShardIterator: await it(afterSplit.ShardId) });
+    const badKey = await outcome(kinesis, SplitShardCommand, { StreamName: name, ShardToSplit: "shardId-000000000001", NewStartingHashKey: "1" });
+    const closed = await outcome(kinesis, SplitShardCommand, { StreamName: name, ShardToSplit: "shardId-000000000000", NewStartingHashKey: (quarter / 2n).toString() });
+    const notAdjacent = await outcome(kinesis, MergeShardsCommand, { StreamName: name, ShardToMerge: "shardId-000000000002", AdjacentShardToMerge: "shardId-000000000001" });
+    const merge = await outcome(kinesis, MergeShardsCommand, { StreamName: name, ShardToMerge: "shardId-000000000002", AdjacentShardToMerge: "shardId-000000000003" });
+    await settle(name);
+    const merged = (await must(kinesis, ListShardsCommand, { StreamName: name })).Shards.find((s) => s.ShardId === "shardId-000000000004");
+    const update = await call(kinesis, UpdateShardCountCommand, { StreamName: name, TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" });
+    let open = null;
+    if (update.ok) {
+      await settle(name);
+      open = (await must(kinesis, ListShardsCommand, { StreamName: name, ShardFilter: { Type: "AT_LATEST" } })).Shards.map((s) => [s.HashKeyRange.StartingHashKey, s.HashKeyRange.EndingHashKey]);
+    }
+    const tooFar = await outcome(kinesis, UpdateShardCountCommand, { StreamName: name, TargetShardCount: 100, ScalingType: "UNIFORM_SCALING" });
+    await must(kinesis, DeleteStreamCommand, { StreamName: name });
+    await settle(name, { gone: true });
+    return {
+      Split: split,
+      Shards: shards.map((s) => [s.ShardId, s.ParentShardId ?? null, s.HashKeyRange.StartingHashKey, typeof s.SequenceNumberRange.EndingSequenceNumber === "string"]),
+      AfterSplitShard: afterSplit.ShardId,
+      ParentRead: parentPage.Records.map((r) => text(r.Data)),
+      ParentNextShardIterator: parentPage.NextShardIterator ? "present" : null,
+      ParentChildShards: (parentPage.ChildShards ?? []).map((c) => [c.ShardId, c.ParentShards]),
+      ChildRead: childPage.Records.map((r) => text(r.Data)),
+      SplitOutsideTheRange: badKey,
+      SplitClosedShard: closed,
+      MergeNotAdjacent: notAdjacent,
+      Merge: merge,
+      Merged: merged ? [merged.ParentShardId, merged.AdjacentParentShardId, merged.HashKeyRange.StartingHashKey, merged.HashKeyRange.EndingHashKey] : null,
+      UpdateShardCount: update.ok ? [update.value.CurrentShardCount, update.value.TargetShardCount] : update.error.name,
+      OpenAfterUpdate: open,
+      UpdateBeyondDouble: tooFar,
+    };
   },
 
   async expiredIterator() {

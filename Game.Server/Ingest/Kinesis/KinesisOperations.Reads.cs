@@ -128,7 +128,16 @@ public sealed partial class KinesisOperations
         }
 
         writer.WriteEndArray();
-        writer.WriteString("NextShardIterator", codec.Encode(new ShardIterator(iterator.Shard, next, now)));
+        if (stream.IsShardEnded(iterator.Shard, next))
+        {
+            // SHARD_END: no iterator, and the shards that continue this one (Kinesis answers them only here).
+            WriteChildShards(writer, stream.Map, iterator.Shard);
+        }
+        else
+        {
+            writer.WriteString("NextShardIterator", codec.Encode(new ShardIterator(iterator.Shard, next, now)));
+        }
+
         // Behind by the age of the last record read, unless it was the newest one.
         var behind = records.Count == 0 || next >= stream.LatestPosition(iterator.Shard)
             ? 0
@@ -157,5 +166,29 @@ public sealed partial class KinesisOperations
         }
 
         throw KinesisException.InvalidArgument("Invalid ShardIterator.");
+    }
+
+    private static void WriteChildShards(Utf8JsonWriter writer, ShardMap map, int shard)
+    {
+        writer.WriteStartArray("ChildShards");
+        foreach (var child in map.ChildrenOf(shard))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("ShardId", ShardMap.ShardId(child.Id));
+            writer.WriteStartArray("ParentShards");
+            foreach (var parent in new[] { child.ParentId, child.AdjacentParentId }.OfType<int>())
+            {
+                writer.WriteStringValue(ShardMap.ShardId(parent));
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartObject("HashKeyRange");
+            writer.WriteString("StartingHashKey", child.StartingHashKey.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString("EndingHashKey", child.EndingHashKey.ToString(CultureInfo.InvariantCulture));
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 }

@@ -52,7 +52,7 @@ public sealed partial class KinesisOperations
     [
         "ListStreams", "DescribeStreamSummary", "ListShards", "PutRecord", "PutRecords", "GetShardIterator", "GetRecords",
         "DescribeStream", "CreateStream", "DeleteStream", "IncreaseStreamRetentionPeriod", "DecreaseStreamRetentionPeriod",
-        "AddTagsToStream", "ListTagsForStream", "RemoveTagsFromStream",
+        "AddTagsToStream", "ListTagsForStream", "RemoveTagsFromStream", "SplitShard", "MergeShards", "UpdateShardCount",
     ];
 
     /// <summary>Runs one operation; throws <see cref="KinesisException"/> for anything Kinesis answers as an error.</summary>
@@ -94,6 +94,15 @@ public sealed partial class KinesisOperations
                     break;
                 case "RemoveTagsFromStream":
                     RemoveTags(request);
+                    break;
+                case "SplitShard":
+                    SplitShard(request);
+                    break;
+                case "MergeShards":
+                    MergeShards(request);
+                    break;
+                case "UpdateShardCount":
+                    UpdateShardCount(request, writer);
                     break;
                 case "ListShards":
                     ListShards(request, writer);

@@ -88,6 +88,46 @@ public sealed class AwsCliKinesisTests(AwsCliServerFixture server) : IClassFixtu
         Assert.Contains("ResourceInUseException", error);
     }
 
+    [Fact]
+    public async Task SplitShardThenUpdateShardCount_AsTyped_ReshardTheStream()
+    {
+        await Aws("kinesis", "create-stream", "--stream-name", "cli-reshard", "--shard-count", "2");
+        var quarter = (ShardMapQuarter()).ToString();
+
+        await Aws("kinesis", "split-shard", "--stream-name", "cli-reshard", "--shard-to-split", "shardId-000000000000", "--new-starting-hash-key", quarter);
+        await WaitUntilActive("cli-reshard");
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002", "shardId-000000000003"], await OpenShards("cli-reshard"));
+
+        var update = await Aws("kinesis", "update-shard-count", "--stream-name", "cli-reshard", "--target-shard-count", "4", "--scaling-type", "UNIFORM_SCALING");
+        Assert.Equal((3, 4), (update.GetProperty("CurrentShardCount").GetInt32(), update.GetProperty("TargetShardCount").GetInt32()));
+        await WaitUntilActive("cli-reshard");
+        Assert.Equal(4, (await OpenShards("cli-reshard")).Length);
+        var all = await Aws("kinesis", "describe-stream", "--stream-name", "cli-reshard");
+        Assert.All(all.GetProperty("StreamDescription").GetProperty("Shards").EnumerateArray().Skip(2),
+            shard => Assert.True(shard.TryGetProperty("ParentShardId", out _), $"{shard} has no parent"));
+
+        var (exit, _, error) = await RunAsync("kinesis", "update-shard-count", "--stream-name", "cli-reshard", "--target-shard-count", "9", "--scaling-type", "UNIFORM_SCALING");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("LimitExceededException", error);
+        await Aws("kinesis", "delete-stream", "--stream-name", "cli-reshard");
+    }
+
+    private static System.Numerics.BigInteger ShardMapQuarter() => (System.Numerics.BigInteger.One << 128) / 4;
+
+    private async Task<string[]> OpenShards(string stream) =>
+        (await Aws("kinesis", "list-shards", "--stream-name", stream, "--shard-filter", "Type=AT_LATEST"))
+            .GetProperty("Shards").EnumerateArray().Select(s => s.GetProperty("ShardId").GetString()!).ToArray();
+
+    /// <summary>Resharding answers at once and the stream is UPDATING until it is applied (milliseconds here).</summary>
+    private async Task WaitUntilActive(string stream)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await Aws("kinesis", "describe-stream-summary", "--stream-name", stream)).GetProperty("StreamDescriptionSummary").GetProperty("StreamStatus").GetString() != "ACTIVE")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{stream} stayed UPDATING");
+        }
+    }
+
     /// <summary>Runs a command that must succeed and answers its JSON output (an empty object for none).</summary>
     private async Task<JsonElement> Aws(params string[] arguments)
     {

@@ -269,6 +269,38 @@ public abstract class KinesisSdkCases(KinesisSdkFixture fixture)
     }
 
     [Fact]
+    public void Resharding_SplitMergeUpdateShardCount_CloseParentsAndHandOnToChildren()
+    {
+        const string shards = """
+            [["shardId-000000000000",null,"0",true],["shardId-000000000001",null,"170141183460469231731687303715884105728",false],
+             ["shardId-000000000002","shardId-000000000000","0",false],["shardId-000000000003","shardId-000000000000","85070591730234615865843651857942052864",false]]
+            """;
+        if (IsKinesalite)
+        {
+            AssertCase("resharding", $$"""
+                {"Split":"ok","Shards":{{shards}},"AfterSplitShard":"shardId-000000000002","ParentRead":["before-split"],
+                 "ParentNextShardIterator":"present","ParentChildShards":[],"ChildRead":["after-split"],"SplitOutsideTheRange":"InvalidArgumentException",
+                 "SplitClosedShard":"ok","MergeNotAdjacent":"InvalidArgumentException","Merge":"ok",
+                 "Merged":["shardId-000000000000",null,"0","42535295865117307932921825928971026431"],
+                 "UpdateShardCount":"UnknownOperationException","OpenAfterUpdate":null,"UpdateBeyondDouble":"UnknownOperationException"}
+                """, "kinesalite: a closed shard's GetRecords keeps a NextShardIterator and answers no ChildShards, a closed shard can be split again, and UpdateShardCount does not exist");
+            return;
+        }
+
+        AssertCase("resharding", $$"""
+            {"Split":"ok","Shards":{{shards}},"AfterSplitShard":"shardId-000000000002","ParentRead":["before-split"],
+             "ParentNextShardIterator":null,"ParentChildShards":[["shardId-000000000002",["shardId-000000000000"]],["shardId-000000000003",["shardId-000000000000"]]],
+             "ChildRead":["after-split"],"SplitOutsideTheRange":"InvalidArgumentException","SplitClosedShard":"ResourceInUseException",
+             "MergeNotAdjacent":"InvalidArgumentException","Merge":"ok",
+             "Merged":["shardId-000000000002","shardId-000000000003","0","170141183460469231731687303715884105727"],
+             "UpdateShardCount":[2,4],
+             "OpenAfterUpdate":[["0","85070591730234615865843651857942052863"],["85070591730234615865843651857942052864","170141183460469231731687303715884105727"],
+                                ["170141183460469231731687303715884105728","255211775190703847597530955573826158591"],["255211775190703847597530955573826158592","340282366920938463463374607431768211455"]],
+             "UpdateBeyondDouble":"LimitExceededException"}
+            """);
+    }
+
+    [Fact]
     public async Task Cbor_PutRecordThenGetRecords_AnswersInCbor()
     {
         var requests = new SignedKinesisRequests(fixture.Endpoint, KinesisSdkFixture.AccessKeyId, KinesisSdkFixture.SecretAccessKey);
