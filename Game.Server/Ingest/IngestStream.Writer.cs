@@ -30,12 +30,26 @@ public sealed partial class IngestStream
         {
             group.Clear();
             var count = 0;
-            while (count < MaxRecordsPerCommit && _queue.Reader.TryRead(out var pending))
+            // A reshard is a group of its own: appends queued before it commit before it, those after it after it.
+            while (count < MaxRecordsPerCommit && _queue.Reader.TryPeek(out var next) && (next.Reshard is null || group.Count == 0))
             {
-                group.Add(pending);
-                count += pending.Records.Count;
+                _queue.Reader.TryRead(out var pending);
+                group.Add(pending!);
+                count += pending!.Records.Count;
+                if (pending.Reshard is not null)
+                {
+                    break;
+                }
             }
 
+            if (group is [{ Reshard: { } reshard }])
+            {
+                ApplyReshard(connection, reshard);
+                touched = new bool[Map.ShardCount];
+                continue;
+            }
+
+            RouteAgainAfterReshard(group);
             Array.Clear(touched);
             try
             {

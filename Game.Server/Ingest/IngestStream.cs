@@ -34,14 +34,18 @@ public sealed partial class IngestStream : IAsyncDisposable
     private readonly ILogger<IngestStream> _logger;
     private readonly string _connectionString;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly long[] _nextPosition;
-    private readonly long[] _committedPosition;
-    private readonly long[] _lastArrival;
-    private readonly TaskCompletionSource[] _appended;
+    // Per shard id; replaced (grown) only by the writer, when a reshard adds shards (IngestStream.Reshard.cs).
+    private long[] _nextPosition;
+    private long[] _committedPosition;
+    private long[] _lastArrival;
+    private TaskCompletionSource[] _appended;
+    private ShardMap _map;
     private readonly Task _writer;
     private readonly ITimer _retention;
     private readonly ShardWriteLimits? _limits;
     private long _pendingRecords;
+    private int _retentionHours;
+    private int _reshardsPending;
     private Exception? _lastCommitError;
     private Exception? _writerFailure;
 
@@ -50,30 +54,46 @@ public sealed partial class IngestStream : IAsyncDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
-        Map = new ShardMap(_options.ShardCount);
+        Data = data;
+        _retentionHours = _options.RetentionHours;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = data.File($"stream-{_options.StreamName}.db"),
             Pooling = true,
         }.ToString();
 
-        _nextPosition = new long[Map.ShardCount];
-        _committedPosition = new long[Map.ShardCount];
-        _lastArrival = new long[Map.ShardCount];
-        _appended = Enumerable.Range(0, Map.ShardCount).Select(_ => NewSignal()).ToArray();
-
         var writeConnection = Open();
+        // A stream that was resharded keeps its map; one never resharded has the configured equal ranges.
+        _map = LoadShardMap(writeConnection) ?? new ShardMap(_options.ShardCount);
+        _nextPosition = new long[_map.ShardCount];
+        _committedPosition = new long[_map.ShardCount];
+        _lastArrival = new long[_map.ShardCount];
+        _appended = Enumerable.Range(0, _map.ShardCount).Select(_ => NewSignal()).ToArray();
         Recover(writeConnection);
         _writer = Task.Run(() => RunWriterAsync(writeConnection));
         _retention = time.CreateTimer(_ => TrimExpired(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        _limits = _options.EnforceShardLimits ? new ShardWriteLimits(Map.ShardCount, _options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, time) : null;
+        _limits = _options.EnforceShardLimits ? new ShardWriteLimits(_map.ShardCount, _options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, time) : null;
     }
 
     public string Name => _options.StreamName;
 
-    public ShardMap Map { get; }
+    /// <summary>The shards now: open ones take records; a reshard replaces the map.</summary>
+    public ShardMap Map => Volatile.Read(ref _map);
 
     public IngestOptions Options => _options;
+
+    /// <summary>The folder the stream's database is in (streams created beside it go there too).</summary>
+    public DataDirectory Data { get; }
+
+    /// <summary>A reshard is under way (Kinesis' stream status UPDATING).</summary>
+    public bool IsUpdating => Volatile.Read(ref _reshardsPending) > 0;
+
+    /// <summary>How long records are kept, hours: <c>Ingest:RetentionHours</c> until the Kinesis API changes it.</summary>
+    public int RetentionHours
+    {
+        get => Volatile.Read(ref _retentionHours);
+        set => Volatile.Write(ref _retentionHours, value);
+    }
 
     /// <summary>
     /// Appends records in order and answers once they are durable. Records for one shard keep the order of
@@ -82,18 +102,25 @@ public sealed partial class IngestStream : IAsyncDisposable
     /// </summary>
     public Task<AppendResult[]> AppendAsync(IReadOnlyList<AppendRequest> records)
     {
+        var map = Map;
+        var shards = Route(map, records);
+        if (_limits is not null)
+        {
+            return AppendWithinShardLimitsAsync(records, shards, map, _limits);
+        }
+
+        return AppendRoutedAsync(records, shards, map);
+    }
+
+    private static int[] Route(ShardMap map, IReadOnlyList<AppendRequest> records)
+    {
         var shards = new int[records.Count];
         for (var i = 0; i < records.Count; i++)
         {
-            shards[i] = records[i].ExplicitHashKey is { } hashKey ? Map.ShardFor(hashKey) : Map.ShardFor(records[i].PartitionKey);
+            shards[i] = records[i].ExplicitHashKey is { } hashKey ? map.ShardFor(hashKey) : map.ShardFor(records[i].PartitionKey);
         }
 
-        if (_limits is not null)
-        {
-            return AppendWithinShardLimitsAsync(records, shards, _limits);
-        }
-
-        return AppendRoutedAsync(records, shards);
+        return shards;
     }
 
     /// <summary>
@@ -101,7 +128,7 @@ public sealed partial class IngestStream : IAsyncDisposable
     /// ProvisionedThroughputExceededException, as does every later record of that shard in the call, so a
     /// producer's order within a shard is never broken by a record slipping past a refused one.
     /// </summary>
-    private async Task<AppendResult[]> AppendWithinShardLimitsAsync(IReadOnlyList<AppendRequest> records, int[] shards, ShardWriteLimits limits)
+    private async Task<AppendResult[]> AppendWithinShardLimitsAsync(IReadOnlyList<AppendRequest> records, int[] shards, ShardMap map, ShardWriteLimits limits)
     {
         var results = new AppendResult[records.Count];
         var refusedShards = new HashSet<int>();
@@ -122,7 +149,7 @@ public sealed partial class IngestStream : IAsyncDisposable
 
         if (accepted.Count > 0)
         {
-            var written = await AppendRoutedAsync(accepted.Select(i => records[i]).ToList(), accepted.Select(i => shards[i]).ToArray());
+            var written = await AppendRoutedAsync(accepted.Select(i => records[i]).ToList(), accepted.Select(i => shards[i]).ToArray(), map);
             for (var k = 0; k < accepted.Count; k++)
             {
                 results[accepted[k]] = written[k];
@@ -135,7 +162,7 @@ public sealed partial class IngestStream : IAsyncDisposable
     private static AppendResult Throttled(int shard) =>
         new(ShardMap.ShardId(shard), null, "ProvisionedThroughputExceededException", $"Rate exceeded for shard {ShardMap.ShardId(shard)}.");
 
-    private Task<AppendResult[]> AppendRoutedAsync(IReadOnlyList<AppendRequest> records, int[] shards)
+    private Task<AppendResult[]> AppendRoutedAsync(IReadOnlyList<AppendRequest> records, int[] shards, ShardMap routedWith)
     {
         if (Interlocked.Add(ref _pendingRecords, records.Count) > _options.MaxPendingRecords)
         {
@@ -143,7 +170,7 @@ public sealed partial class IngestStream : IAsyncDisposable
             return Task.FromResult(shards.Select(Throttled).ToArray());
         }
 
-        var pending = new PendingAppend(records, shards);
+        var pending = new PendingAppend(records, shards, routedWith);
         if (!_queue.Writer.TryWrite(pending))
         {
             Interlocked.Add(ref _pendingRecords, -records.Count);
@@ -297,7 +324,7 @@ public sealed partial class IngestStream : IAsyncDisposable
     {
         try
         {
-            var cutoff = _time.GetUtcNow().AddHours(-_options.RetentionHours).ToUnixTimeMilliseconds();
+            var cutoff = _time.GetUtcNow().AddHours(-RetentionHours).ToUnixTimeMilliseconds();
             using var connection = Open();
             using var command = connection.CreateCommand();
             command.CommandText = TrimSql;
@@ -331,11 +358,17 @@ public sealed partial class IngestStream : IAsyncDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed class PendingAppend(IReadOnlyList<AppendRequest> records, int[] shards)
+    private sealed class PendingAppend(IReadOnlyList<AppendRequest> records, int[] shards, ShardMap routedWith)
     {
         public IReadOnlyList<AppendRequest> Records => records;
 
-        public int[] Shards => shards;
+        /// <summary>Each record's shard, as routed by <see cref="RoutedWith"/>; the writer routes again after a reshard.</summary>
+        public int[] Shards { get; set; } = shards;
+
+        public ShardMap RoutedWith { get; set; } = routedWith;
+
+        /// <summary>Not an append but a reshard (no records), which the writer applies between commits.</summary>
+        public ReshardRequest? Reshard { get; init; }
 
         public AppendResult[] Results { get; } = new AppendResult[records.Count];
 

@@ -6,12 +6,14 @@ namespace Game.Server.Ingest;
 /// </summary>
 public sealed class ShardWriteLimits(int shardCount, int recordsPerSecond, int bytesPerSecond, TimeProvider time)
 {
-    private readonly Bucket[] _buckets = Enumerable.Range(0, shardCount).Select(_ => new Bucket(recordsPerSecond, bytesPerSecond, time.GetTimestamp())).ToArray();
+    // By shard id: resharding adds shards, each starting with a full second's budget.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Bucket> _buckets =
+        new(Enumerable.Range(0, shardCount).Select(shard => KeyValuePair.Create(shard, new Bucket(recordsPerSecond, bytesPerSecond, time.GetTimestamp()))));
 
     /// <summary>Takes one record of <paramref name="bytes"/> from the shard's budget; false (taking nothing) when it does not fit.</summary>
     public bool TryTake(int shard, int bytes)
     {
-        var bucket = _buckets[shard];
+        var bucket = _buckets.GetOrAdd(shard, _ => new Bucket(recordsPerSecond, bytesPerSecond, time.GetTimestamp()));
         lock (bucket)
         {
             var now = time.GetTimestamp();

@@ -61,4 +61,60 @@ public sealed class ShardMapTests
         Assert.Equal(3, shard);
         Assert.False(ShardMap.TryParseShardId("shard-3", out _));
     }
+
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-12-02T02:00:00Z");
+
+    [Fact]
+    public void Split_OpenShard_ClosesItAndOpensTwoChildrenOwningItsHalves()
+    {
+        var map = new ShardMap(2);
+        var middle = map.StartingHashKey(0) + (map.EndingHashKey(0) - map.StartingHashKey(0)) / 2;
+
+        var split = map.Split(0, middle, endingPosition: 7, Now);
+
+        Assert.Equal(4, split.ShardCount);
+        Assert.Equal(3, split.OpenShardCount);
+        Assert.Equal(new ShardRange(0, 0, map.EndingHashKey(0), ClosedAt: Now, EndingPosition: 7), split[0]);
+        Assert.Equal(new ShardRange(2, 0, middle - 1, ParentId: 0, CreatedAt: Now), split[2]);
+        Assert.Equal(new ShardRange(3, middle, map.EndingHashKey(0), ParentId: 0, CreatedAt: Now), split[3]);
+        Assert.Equal(2, split.ShardFor(BigInteger.Zero));
+        Assert.Equal(3, split.ShardFor(middle));
+        Assert.Equal(1, split.ShardFor(ShardMap.MaxHashKey));
+        Assert.Equal([2, 3], split.ChildrenOf(0).Select(s => s.Id));
+    }
+
+    [Fact]
+    public void Merge_AdjacentOpenShards_OpensOneChildWithBothParents()
+    {
+        var map = new ShardMap(3);
+
+        var merged = map.Merge(1, 2, 4, 5, Now);
+
+        Assert.Equal(new ShardRange(3, map.StartingHashKey(1), ShardMap.MaxHashKey, ParentId: 1, AdjacentParentId: 2, CreatedAt: Now), merged[3]);
+        Assert.Equal((4L, 5L), (merged[1].EndingPosition!.Value, merged[2].EndingPosition!.Value));
+        Assert.Equal(3, merged.ShardFor(ShardMap.MaxHashKey));
+        Assert.False(map.AreAdjacent(0, 2));
+        Assert.Throws<ArgumentException>(() => map.Merge(0, 2, 0, 0, Now));
+        Assert.Throws<ArgumentException>(() => merged.Merge(1, 0, 0, 0, Now));
+    }
+
+    [Theory]
+    [InlineData(4, 8)]
+    [InlineData(4, 2)]
+    [InlineData(5, 3)]
+    [InlineData(3, 5)]
+    [InlineData(1, 2)]
+    public void ScaleUniformly_AnyCount_EndsWithEqualRangesAndAtMostTwoParentsEach(int from, int to)
+    {
+        var map = new ShardMap(from);
+
+        var scaled = map.ScaleUniformly(to, shard => 100 + shard, Now);
+
+        var expected = new ShardMap(to);
+        Assert.Equal(Enumerable.Range(0, to).Select(i => (expected.StartingHashKey(i), expected.EndingHashKey(i))),
+            scaled.OpenShards.Select(s => (s.StartingHashKey, s.EndingHashKey)));
+        Assert.All(Enumerable.Range(0, from), shard => Assert.Equal(100 + shard, scaled[shard].EndingPosition));
+        // Shards only passed through on the way are closed, empty; every new shard descends from the old ones.
+        Assert.All(scaled.Shards.Skip(from), s => Assert.True(s.ParentId is not null && (s.IsOpen || s.EndingPosition == 0)));
+    }
 }

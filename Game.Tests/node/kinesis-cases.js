@@ -14,6 +14,16 @@ const {
   PutRecordsCommand,
   GetShardIteratorCommand,
   GetRecordsCommand,
+  DescribeStreamCommand,
+  DeleteStreamCommand,
+  IncreaseStreamRetentionPeriodCommand,
+  DecreaseStreamRetentionPeriodCommand,
+  AddTagsToStreamCommand,
+  ListTagsForStreamCommand,
+  RemoveTagsFromStreamCommand,
+  SplitShardCommand,
+  MergeShardsCommand,
+  UpdateShardCountCommand,
 } = require("@aws-sdk/client-kinesis");
 const { NodeHttpHandler } = require("@smithy/node-http-handler");
 
@@ -115,6 +125,18 @@ async function readAll(iterators) {
   }
   return records;
 }
+
+/** Waits until a stream is ACTIVE (kinesalite creates and updates on a timer, even at 0 ms), or gone. */
+async function settle(StreamName, { gone = false } = {}) {
+  for (let i = 0; i < 100; i++) {
+    const r = await call(kinesis, DescribeStreamSummaryCommand, { StreamName });
+    if (gone ? !r.ok : r.ok && r.value.StreamDescriptionSummary.StreamStatus === "ACTIVE") return;
+    await sleep(20);
+  }
+  throw new Error(`${StreamName} did not settle`);
+}
+
+const arnOf = (name, account = "000000000000", region = "us-east-1") => `arn:aws:kinesis:${region}:${account}:stream/${name}`;
 
 const countAll = (records) => Object.values(records).reduce((n, list) => n + list.length, 0);
 
@@ -378,6 +400,244 @@ const cases = {
     return {
       NoAuthorization: await raw("Kinesis_20131202.ListStreams", "{}"),
       UnknownOperation: await raw("Kinesis_20131202.Frobnicate", "{}"),
+    };
+  },
+
+  async describeStream() {
+    const first = (await must(kinesis, DescribeStreamCommand, { StreamName: stream, Limit: 3 })).StreamDescription;
+    const rest = (await must(kinesis, DescribeStreamCommand, { StreamName: stream, ExclusiveStartShardId: first.Shards[2].ShardId })).StreamDescription;
+    return {
+      StreamName: first.StreamName,
+      StreamStatus: first.StreamStatus,
+      StreamMode: (first.StreamModeDetails && first.StreamModeDetails.StreamMode) ?? null,
+      ArnEndsWithStream: first.StreamARN.endsWith(`:stream/${stream}`),
+      RetentionPeriodHours: first.RetentionPeriodHours,
+      EncryptionType: first.EncryptionType,
+      HasCreationTimestamp: first.StreamCreationTimestamp instanceof Date,
+      FirstPage: first.Shards.map((s) => s.ShardId),
+      FirstHasMoreShards: first.HasMoreShards,
+      SecondPage: rest.Shards.map((s) => s.ShardId),
+      SecondHasMoreShards: rest.HasMoreShards,
+      OpenShardsHaveNoEnd: first.Shards.every((s) => /^\d+$/.test(s.SequenceNumberRange.StartingSequenceNumber) && s.SequenceNumberRange.EndingSequenceNumber === undefined),
+      NoParents: first.Shards.every((s) => s.ParentShardId === undefined && s.AdjacentParentShardId === undefined),
+      Limit0: await outcome(kinesis, DescribeStreamCommand, { StreamName: stream, Limit: 0 }),
+      UnknownStream: await outcome(kinesis, DescribeStreamCommand, { StreamName: "no-such-stream" }),
+    };
+  },
+
+  async createAndDeleteStream() {
+    const name = "fidelity-created";
+    const created = await outcome(kinesis, CreateStreamCommand, { StreamName: name, ShardCount: 2 });
+    await settle(name);
+    const described = (await must(kinesis, DescribeStreamCommand, { StreamName: name })).StreamDescription;
+    const listed = (await must(kinesis, ListStreamsCommand, {})).StreamNames;
+    const again = await outcome(kinesis, CreateStreamCommand, { StreamName: name, ShardCount: 1 });
+    const put = await must(kinesis, PutRecordCommand, { StreamName: name, PartitionKey: "k", Data: bytes("in-created") });
+    const page = await must(kinesis, GetRecordsCommand, {
+      ShardIterator: (await must(kinesis, GetShardIteratorCommand, { StreamName: name, ShardId: put.ShardId, ShardIteratorType: "TRIM_HORIZON" })).ShardIterator,
+    });
+    const inMotion = await must(kinesis, GetRecordsCommand, { ShardIterator: await iterator(put.ShardId, "TRIM_HORIZON"), Limit: 10000 });
+    const deleted = await outcome(kinesis, DeleteStreamCommand, { StreamName: name });
+    await settle(name, { gone: true });
+    return {
+      Created: created,
+      Status: described.StreamStatus,
+      Shards: described.Shards.map((s) => [s.ShardId, s.HashKeyRange.StartingHashKey, s.HashKeyRange.EndingHashKey]),
+      RetentionPeriodHours: described.RetentionPeriodHours,
+      Listed: listed,
+      CreatedAgain: again,
+      ReadBack: page.Records.map((r) => text(r.Data)),
+      NotInTheOtherStream: inMotion.Records.every((r) => text(r.Data) !== "in-created"),
+      Deleted: deleted,
+      DescribeAfterDelete: await outcome(kinesis, DescribeStreamCommand, { StreamName: name }),
+      DeleteAgain: await outcome(kinesis, DeleteStreamCommand, { StreamName: name }),
+      ListedAfterDelete: (await must(kinesis, ListStreamsCommand, {})).StreamNames,
+      ShardCount0: await outcome(kinesis, CreateStreamCommand, { StreamName: "fidelity-zero", ShardCount: 0 }),
+      BadName: await outcome(kinesis, CreateStreamCommand, { StreamName: "bad name", ShardCount: 1 }),
+    };
+  },
+
+  async createStreamModes() {
+    const onDemand = await outcome(kinesis, CreateStreamCommand, { StreamName: "fidelity-on-demand", StreamModeDetails: { StreamMode: "ON_DEMAND" } });
+    let described = null;
+    if (onDemand === "ok") {
+      await settle("fidelity-on-demand");
+      const s = (await must(kinesis, DescribeStreamSummaryCommand, { StreamName: "fidelity-on-demand" })).StreamDescriptionSummary;
+      described = { StreamMode: s.StreamModeDetails.StreamMode, OpenShardCount: s.OpenShardCount };
+      await must(kinesis, DeleteStreamCommand, { StreamName: "fidelity-on-demand" });
+      await settle("fidelity-on-demand", { gone: true });
+    }
+    const provisioned = await outcome(kinesis, CreateStreamCommand, { StreamName: "fidelity-provisioned", ShardCount: 1, StreamModeDetails: { StreamMode: "PROVISIONED" } });
+    let provisionedMode = null;
+    if (provisioned === "ok") {
+      await settle("fidelity-provisioned");
+      const s = (await must(kinesis, DescribeStreamSummaryCommand, { StreamName: "fidelity-provisioned" })).StreamDescriptionSummary;
+      provisionedMode = (s.StreamModeDetails && s.StreamModeDetails.StreamMode) ?? null;
+      await must(kinesis, DeleteStreamCommand, { StreamName: "fidelity-provisioned" });
+      await settle("fidelity-provisioned", { gone: true });
+    }
+    return {
+      OnDemand: onDemand,
+      OnDemandDescribed: described,
+      Provisioned: provisioned,
+      ProvisionedMode: provisionedMode,
+      ProvisionedWithoutShardCount: await outcome(kinesis, CreateStreamCommand, { StreamName: "fidelity-no-count" }),
+    };
+  },
+
+  async retentionPeriod() {
+    const hours = async () => (await must(kinesis, DescribeStreamSummaryCommand, { StreamName: stream })).StreamDescriptionSummary.RetentionPeriodHours;
+    const result = {};
+    result.Increase48 = await outcome(kinesis, IncreaseStreamRetentionPeriodCommand, { StreamName: stream, RetentionPeriodHours: 48 });
+    await settle(stream);
+    result.After48 = await hours();
+    result.IncreaseTo30 = await outcome(kinesis, IncreaseStreamRetentionPeriodCommand, { StreamName: stream, RetentionPeriodHours: 30 });
+    result.DecreaseTo100 = await outcome(kinesis, DecreaseStreamRetentionPeriodCommand, { StreamName: stream, RetentionPeriodHours: 100 });
+    result.DecreaseTo10 = await outcome(kinesis, DecreaseStreamRetentionPeriodCommand, { StreamName: stream, RetentionPeriodHours: 10 });
+    result.IncreaseTo9000 = await outcome(kinesis, IncreaseStreamRetentionPeriodCommand, { StreamName: stream, RetentionPeriodHours: 9000 });
+    result.Decrease24 = await outcome(kinesis, DecreaseStreamRetentionPeriodCommand, { StreamName: stream, RetentionPeriodHours: 24 });
+    await settle(stream);
+    result.After24 = await hours();
+    result.UnknownStream = await outcome(kinesis, IncreaseStreamRetentionPeriodCommand, { StreamName: "no-such-stream", RetentionPeriodHours: 48 });
+    return result;
+  },
+
+  async tags() {
+    const list = async (input = {}) => {
+      const r = await must(kinesis, ListTagsForStreamCommand, { StreamName: stream, ...input });
+      return { Tags: r.Tags.map((t) => `${t.Key}=${t.Value}`), HasMoreTags: r.HasMoreTags };
+    };
+    const result = {};
+    result.Add = await outcome(kinesis, AddTagsToStreamCommand, { StreamName: stream, Tags: { team: "blue", env: "test" } });
+    result.Listed = await list();
+    result.Limit1 = await list({ Limit: 1 });
+    result.AfterEnv = await list({ ExclusiveStartTagKey: "env" });
+    result.Overwrite = await outcome(kinesis, AddTagsToStreamCommand, { StreamName: stream, Tags: { team: "red" } });
+    result.Eleven = await outcome(kinesis, AddTagsToStreamCommand, { StreamName: stream, Tags: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"])) });
+    result.BadCharacter = await outcome(kinesis, AddTagsToStreamCommand, { StreamName: stream, Tags: { "bad!": "v" } });
+    const batches = [];
+    for (let b = 0; b < 5; b++) {
+      batches.push(await outcome(kinesis, AddTagsToStreamCommand, { StreamName: stream, Tags: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t${b}-${i}`, "v"])) }));
+    }
+    result.Batches = batches;
+    // Pages of 10: kinesalite's Limit stops at 10 (Kinesis' at 50).
+    const all = [];
+    for (let r = { HasMoreTags: true }; r.HasMoreTags;) {
+      r = await must(kinesis, ListTagsForStreamCommand, { StreamName: stream, Limit: 10, ExclusiveStartTagKey: all.length ? all[all.length - 1] : undefined });
+      all.push(...r.Tags.map((t) => t.Key));
+    }
+    result.Count = all.length;
+    // In tens as well: kinesalite's TagKeys stop at 10 (Kinesis' at 50).
+    const doomed = all.filter((k) => k !== "team");
+    const removals = new Set();
+    for (let i = 0; i < doomed.length; i += 10) {
+      removals.add(await outcome(kinesis, RemoveTagsFromStreamCommand, { StreamName: stream, TagKeys: doomed.slice(i, i + 10) }));
+    }
+    result.Remove = [...removals];
+    result.RemoveMoreThan50 = await outcome(kinesis, RemoveTagsFromStreamCommand, { StreamName: stream, TagKeys: Array.from({ length: 51 }, (_, i) => `x${i}`) });
+    result.Left = await list();
+    await must(kinesis, RemoveTagsFromStreamCommand, { StreamName: stream, TagKeys: ["team"] });
+    result.Empty = await list();
+    result.NoTags = await outcome(kinesis, AddTagsToStreamCommand, { StreamName: stream, Tags: {} });
+    return result;
+  },
+
+  async listShardsFilter() {
+    const ids = async (input) => {
+      const r = await call(kinesis, ListShardsCommand, { StreamName: stream, ...input });
+      return r.ok ? r.value.Shards.map((s) => s.ShardId) : r.error.name;
+    };
+    const pages = [];
+    let token;
+    for (let i = 0; i < 6; i++) {
+      const r = await must(kinesis, ListShardsCommand, token ? { NextToken: token, MaxResults: 1 } : { StreamName: stream, MaxResults: 1 });
+      pages.push(r.Shards.map((s) => s.ShardId));
+      token = r.NextToken;
+      if (!token) break;
+    }
+    return {
+      AtLatest: await ids({ ShardFilter: { Type: "AT_LATEST" } }),
+      AfterShardId: await ids({ ShardFilter: { Type: "AFTER_SHARD_ID", ShardId: "shardId-000000000001" } }),
+      FromTrimHorizon: await ids({ ShardFilter: { Type: "FROM_TRIM_HORIZON" } }),
+      AtTimestamp: await ids({ ShardFilter: { Type: "AT_TIMESTAMP", Timestamp: new Date() } }),
+      AtTimestampWithoutTimestamp: await ids({ ShardFilter: { Type: "AT_TIMESTAMP" } }),
+      Pages: pages,
+      TokenWithStreamName: await outcome(kinesis, ListShardsCommand, { StreamName: stream, NextToken: "x" }),
+    };
+  },
+
+  async streamArnEverywhere() {
+    const StreamARN = arnOf(stream);
+    const shard = "shardId-000000000000";
+    const result = {
+      DescribeStream: await outcome(kinesis, DescribeStreamCommand, { StreamARN }),
+      ListShards: await outcome(kinesis, ListShardsCommand, { StreamARN }),
+      PutRecord: await outcome(kinesis, PutRecordCommand, { StreamARN, PartitionKey: "arn", Data: bytes("by-arn") }),
+      PutRecords: await outcome(kinesis, PutRecordsCommand, { StreamARN, Records: [{ PartitionKey: "arn", Data: bytes("by-arn") }] }),
+      GetShardIterator: await outcome(kinesis, GetShardIteratorCommand, { StreamARN, ShardId: shard, ShardIteratorType: "LATEST" }),
+      ListTagsForStream: await outcome(kinesis, ListTagsForStreamCommand, { StreamARN }),
+      IncreaseStreamRetentionPeriod: await outcome(kinesis, IncreaseStreamRetentionPeriodCommand, { StreamARN, RetentionPeriodHours: 24 }),
+      OtherAccount: await outcome(kinesis, DescribeStreamSummaryCommand, { StreamARN: arnOf(stream, "123456789012") }),
+      OtherAccountPut: await outcome(kinesis, PutRecordCommand, { StreamARN: arnOf(stream, "123456789012"), PartitionKey: "k", Data: bytes("x") }),
+      OtherRegion: await outcome(kinesis, DescribeStreamSummaryCommand, { StreamARN: arnOf(stream, "000000000000", "eu-west-1") }),
+      Malformed: await outcome(kinesis, DescribeStreamSummaryCommand, { StreamARN: `arn:aws:kinesis:us-east-1:123:stream/${stream}` }),
+      NotAStream: await outcome(kinesis, DescribeStreamSummaryCommand, { StreamARN: "arn:aws:sqs:us-east-1:000000000000:queue" }),
+      UnknownStream: await outcome(kinesis, DescribeStreamSummaryCommand, { StreamARN: arnOf("no-such-stream") }),
+      NameAndArnDiffer: await outcome(kinesis, DescribeStreamSummaryCommand, { StreamName: "other", StreamARN }),
+    };
+    const it = await call(kinesis, GetShardIteratorCommand, { StreamARN, ShardId: shard, ShardIteratorType: "LATEST" });
+    result.GetRecords = it.ok ? await outcome(kinesis, GetRecordsCommand, { StreamARN, ShardIterator: it.value.ShardIterator }) : "no iterator";
+    return result;
+  },
+
+  async resharding() {
+    const name = "fidelity-reshard";
+    await must(kinesis, CreateStreamCommand, { StreamName: name, ShardCount: 2 });
+    await settle(name);
+    const put = (key, data) => must(kinesis, PutRecordCommand, { StreamName: name, PartitionKey: key, ExplicitHashKey: key, Data: bytes(data) });
+    const it = async (ShardId) => (await must(kinesis, GetShardIteratorCommand, { StreamName: name, ShardId, ShardIteratorType: "TRIM_HORIZON" })).ShardIterator;
+    const quarter = (POW_128 / 4n);
+    await put("0", "before-split");
+    const split = await outcome(kinesis, SplitShardCommand, { StreamName: name, ShardToSplit: "shardId-000000000000", NewStartingHashKey: quarter.toString() });
+    // Kinesis (and we) refuse a second reshard while the first is under way; kinesalite at 0 ms may already be done.
+    await settle(name);
+    const shards = (await must(kinesis, ListShardsCommand, { StreamName: name })).Shards;
+    const afterSplit = await put("0", "after-split");
+    const parentPage = await must(kinesis, GetRecordsCommand, { ShardIterator: await it("shardId-000000000000") });
+    const childPage = await must(kinesis, GetRecordsCommand, { ShardIterator: await it(afterSplit.ShardId) });
+    const badKey = await outcome(kinesis, SplitShardCommand, { StreamName: name, ShardToSplit: "shardId-000000000001", NewStartingHashKey: "1" });
+    const closed = await outcome(kinesis, SplitShardCommand, { StreamName: name, ShardToSplit: "shardId-000000000000", NewStartingHashKey: (quarter / 2n).toString() });
+    // kinesalite takes the split of a closed shard and is UPDATING a moment: wait, so the next answer is not a race.
+    await settle(name);
+    const notAdjacent = await outcome(kinesis, MergeShardsCommand, { StreamName: name, ShardToMerge: "shardId-000000000002", AdjacentShardToMerge: "shardId-000000000001" });
+    const merge = await outcome(kinesis, MergeShardsCommand, { StreamName: name, ShardToMerge: "shardId-000000000002", AdjacentShardToMerge: "shardId-000000000003" });
+    await settle(name);
+    const merged = (await must(kinesis, ListShardsCommand, { StreamName: name })).Shards.find((s) => s.ShardId === "shardId-000000000004");
+    const update = await call(kinesis, UpdateShardCountCommand, { StreamName: name, TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" });
+    let open = null;
+    if (update.ok) {
+      await settle(name);
+      open = (await must(kinesis, ListShardsCommand, { StreamName: name, ShardFilter: { Type: "AT_LATEST" } })).Shards.map((s) => [s.HashKeyRange.StartingHashKey, s.HashKeyRange.EndingHashKey]);
+    }
+    const tooFar = await outcome(kinesis, UpdateShardCountCommand, { StreamName: name, TargetShardCount: 100, ScalingType: "UNIFORM_SCALING" });
+    await must(kinesis, DeleteStreamCommand, { StreamName: name });
+    await settle(name, { gone: true });
+    return {
+      Split: split,
+      Shards: shards.map((s) => [s.ShardId, s.ParentShardId ?? null, s.HashKeyRange.StartingHashKey, typeof s.SequenceNumberRange.EndingSequenceNumber === "string"]),
+      AfterSplitShard: afterSplit.ShardId,
+      ParentRead: parentPage.Records.map((r) => text(r.Data)),
+      ParentNextShardIterator: parentPage.NextShardIterator ? "present" : null,
+      ParentChildShards: (parentPage.ChildShards ?? []).map((c) => [c.ShardId, c.ParentShards]),
+      ChildRead: childPage.Records.map((r) => text(r.Data)),
+      SplitOutsideTheRange: badKey,
+      SplitClosedShard: closed,
+      MergeNotAdjacent: notAdjacent,
+      Merge: merge,
+      Merged: merged ? [merged.ParentShardId, merged.AdjacentParentShardId, merged.HashKeyRange.StartingHashKey, merged.HashKeyRange.EndingHashKey] : null,
+      UpdateShardCount: update.ok ? [update.value.CurrentShardCount, update.value.TargetShardCount] : update.error.name,
+      OpenAfterUpdate: open,
+      UpdateBeyondDouble: tooFar,
     };
   },
 

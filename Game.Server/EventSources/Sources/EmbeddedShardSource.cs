@@ -3,16 +3,18 @@ using Game.Server.Ingest;
 namespace Game.Server.EventSources.Sources;
 
 /// <summary>
-/// The embedded stream (<see cref="IngestStream"/>) as a shard source: a fixed set of shards that never end, read
-/// by position, with readers woken when a commit makes records durable (no polling).
+/// The embedded stream (<see cref="IngestStream"/>) as a shard source: its shards with their lineage (a reshard
+/// closes shards and opens children), read by position, with readers woken when a commit makes records durable
+/// (no polling) or when their shard closes.
 /// </summary>
 public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) : IShardSource
 {
     public string StreamName => stream.Name;
 
     public Task<IReadOnlyList<SourceShard>> ListShardsAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<SourceShard>>(
-            Enumerable.Range(0, stream.Map.ShardCount).Select(shard => new SourceShard(ShardMap.ShardId(shard), [])).ToList());
+        Task.FromResult<IReadOnlyList<SourceShard>>(stream.Map.Shards
+            .Select(shard => new SourceShard(ShardMap.ShardId(shard.Id), new[] { shard.ParentId, shard.AdjacentParentId }.OfType<int>().Select(ShardMap.ShardId).ToList()))
+            .ToList());
 
     public Task<IShardCursor> OpenAsync(string shardId, ShardPosition position, CancellationToken cancellationToken)
     {
@@ -33,6 +35,13 @@ public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) 
             return after;
         }
 
+        // A child shard continues its parents, which were read to their end: it is read from its start, whatever
+        // the mapping's starting position (a LATEST start would skip what arrived before its lease was taken).
+        if (stream.Map[shard].ParentId is not null && position.Start != StartingPosition.AT_TIMESTAMP)
+        {
+            return stream.TrimHorizon(shard);
+        }
+
         return position.Start switch
         {
             StartingPosition.LATEST => stream.LatestPosition(shard),
@@ -49,7 +58,7 @@ public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) 
 
         public async Task<bool> WaitForRecordsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
         {
-            if (Readable >= count)
+            if (Readable >= count || Ended)
             {
                 return true;
             }
@@ -65,7 +74,7 @@ public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) 
             var token = linked?.Token ?? cancellationToken;
             try
             {
-                while (Readable < count)
+                while (Readable < count && !Ended)
                 {
                     await stream.WaitForRecordsAsync(shard, stream.LatestPosition(shard), token);
                 }
@@ -93,9 +102,14 @@ public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) 
                 _position = latest;
             }
 
-            return Task.FromResult(new ShardRead(records));
+            return Task.FromResult(Ended
+                ? new ShardRead(records, ShardEnded: true, ChildShardIds: stream.Map.ChildrenOf(shard).Select(c => ShardMap.ShardId(c.Id)).ToList())
+                : new ShardRead(records));
         }
 
         private long Readable => stream.LatestPosition(shard) - _position;
+
+        /// <summary>The shard was closed by a reshard and every record of it has been read.</summary>
+        private bool Ended => stream.IsShardEnded(shard, _position);
     }
 }

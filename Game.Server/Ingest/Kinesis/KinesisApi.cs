@@ -20,7 +20,10 @@ public static partial class KinesisApi
     /// <summary>Registers the Kinesis operations and a SigV4 verifier over <see cref="IngestOptions"/>' credentials.</summary>
     public static IHostApplicationBuilder AddKinesisApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<KinesisOperations>();
+        // The catalog of embedded streams lives here because only the Kinesis API creates streams besides the primary.
+        builder.Services.AddSingleton<IngestStreams>();
+        builder.Services.AddSingleton(provider => new KinesisOperations(
+            provider.GetRequiredService<IngestStreams>(), provider.GetRequiredService<IOptions<IngestOptions>>(), provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddSigV4Verifier(SigningService);
         return builder;
     }

@@ -21,12 +21,12 @@ public sealed partial class KinesisOperations
         }
 
         request.Pattern(startingSequenceNumber, "startingSequenceNumber", SequenceNumber.IsWellFormed, "0|([1-9]\\d{0,128})");
-        ResolveStream(request);
-        request.ThrowIfInvalid();
+        var entry = ResolveStream(request);
+        var stream = entry.Stream;
 
-        if (!ShardMap.TryParseShardId(shardId!, out var shard) || shard >= _stream.Map.ShardCount)
+        if (!ShardMap.TryParseShardId(shardId!, out var shard) || shard >= stream.Map.ShardCount)
         {
-            throw KinesisException.ResourceNotFound($"Shard {shardId} in stream {_stream.Name} under account {AccountId} does not exist");
+            throw KinesisException.ResourceNotFound($"Shard {shardId} in stream {stream.Name} under account {AccountId} does not exist");
         }
 
         var withSequence = type is "AT_SEQUENCE_NUMBER" or "AFTER_SEQUENCE_NUMBER";
@@ -42,10 +42,10 @@ public sealed partial class KinesisOperations
         switch (type)
         {
             case "TRIM_HORIZON":
-                after = _stream.TrimHorizon(shard);
+                after = stream.TrimHorizon(shard);
                 break;
             case "LATEST":
-                after = _stream.LatestPosition(shard);
+                after = stream.LatestPosition(shard);
                 break;
             case "AT_TIMESTAMP":
                 if (timestamp is null)
@@ -67,13 +67,13 @@ public sealed partial class KinesisOperations
                         $"The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {millis}, currentTimestampInMillis: {now.ToUnixTimeMilliseconds()}");
                 }
 
-                after = _stream.PositionBefore(shard, DateTimeOffset.FromUnixTimeMilliseconds(millis));
+                after = stream.PositionBefore(shard, DateTimeOffset.FromUnixTimeMilliseconds(millis));
                 break;
             default:
                 if (!SequenceNumber.TryParse(startingSequenceNumber, out var sequenceShard, out var position))
                 {
                     throw KinesisException.InvalidArgument(
-                        $"StartingSequenceNumber {startingSequenceNumber} used in GetShardIterator on shard {shardId} in stream {_stream.Name} under account {AccountId} is invalid.");
+                        $"StartingSequenceNumber {startingSequenceNumber} used in GetShardIterator on shard {shardId} in stream {stream.Name} under account {AccountId} is invalid.");
                 }
 
                 if (sequenceShard != shard)
@@ -86,34 +86,34 @@ public sealed partial class KinesisOperations
                 break;
         }
 
-        writer.WriteString("ShardIterator", _iterators.Encode(new ShardIterator(shard, after, now)));
+        writer.WriteString("ShardIterator", Iterators(entry).Encode(new ShardIterator(shard, after, now)));
     }
 
     private void GetRecords(KinesisRequest request, Utf8JsonWriter writer)
     {
         var value = request.String("ShardIterator");
         var limit = request.Int("Limit");
+        var streamArn = request.String("StreamARN");
         request.Required(value, "shardIterator");
         request.Length(value, "shardIterator", 1, 512);
         request.Range(limit, "limit", 1, MaxGetRecordsLimit);
         request.ThrowIfInvalid();
+        var named = streamArn is null ? null : ResolveStream(request);
 
         var now = _time.GetUtcNow();
-        switch (_iterators.TryDecode(value, now, out var iterator))
+        var (entry, iterator, codec) = DecodeIterator(value!, now, named);
+        var stream = entry.Stream;
+        if (named is not null && named != entry)
         {
-            case ShardIteratorError.Invalid:
-                throw KinesisException.InvalidArgument("Invalid ShardIterator.");
-            case ShardIteratorError.Expired:
-                throw new KinesisException("ExpiredIteratorException",
-                    $"Iterator expired. The iterator was created at time {AmzTime(iterator.IssuedAt)} while right now it is {AmzTime(now)} which is further in the future than the tolerated delay of {(long)_iterators.Lifetime.TotalMilliseconds} milliseconds.");
+            throw KinesisException.InvalidArgument($"The shard iterator is not one of stream {named.Name}'s (StreamARN {streamArn}).");
         }
 
-        if (iterator.Shard >= _stream.Map.ShardCount)
+        if (iterator.Shard >= stream.Map.ShardCount)
         {
-            throw KinesisException.ResourceNotFound($"Shard {ShardMap.ShardId(iterator.Shard)} in stream {_stream.Name} under account {AccountId} does not exist");
+            throw KinesisException.ResourceNotFound($"Shard {ShardMap.ShardId(iterator.Shard)} in stream {stream.Name} under account {AccountId} does not exist");
         }
 
-        var records = _stream.Read(iterator.Shard, iterator.AfterPosition, limit ?? MaxGetRecordsLimit, MaxGetRecordsBytes);
+        var records = stream.Read(iterator.Shard, iterator.AfterPosition, limit ?? MaxGetRecordsLimit, MaxGetRecordsBytes);
         var next = iterator.AfterPosition;
         writer.WriteStartArray("Records");
         foreach (var record in records)
@@ -128,11 +128,67 @@ public sealed partial class KinesisOperations
         }
 
         writer.WriteEndArray();
-        writer.WriteString("NextShardIterator", _iterators.Encode(new ShardIterator(iterator.Shard, next, now)));
+        if (stream.IsShardEnded(iterator.Shard, next))
+        {
+            // SHARD_END: no iterator, and the shards that continue this one (Kinesis answers them only here).
+            WriteChildShards(writer, stream.Map, iterator.Shard);
+        }
+        else
+        {
+            writer.WriteString("NextShardIterator", codec.Encode(new ShardIterator(iterator.Shard, next, now)));
+        }
+
         // Behind by the age of the last record read, unless it was the newest one.
-        var behind = records.Count == 0 || next >= _stream.LatestPosition(iterator.Shard)
+        var behind = records.Count == 0 || next >= stream.LatestPosition(iterator.Shard)
             ? 0
             : Math.Max(0, (long)(now - records[^1].ArrivalTime).TotalMilliseconds);
         writer.WriteNumber("MillisBehindLatest", behind);
+    }
+
+    /// <summary>
+    /// The stream an iterator belongs to: its MAC is keyed per stream, so the one whose key verifies it issued it
+    /// (the stream the request names first, then the primary, then the others).
+    /// </summary>
+    private (StreamEntry Stream, ShardIterator Iterator, ShardIteratorCodec Codec) DecodeIterator(string value, DateTimeOffset now, StreamEntry? named)
+    {
+        IEnumerable<StreamEntry> candidates = [.. named is null ? [] : new[] { named }, _streams.Primary, .. _streams.All.Where(s => !s.IsPrimary && s != named)];
+        foreach (var entry in candidates)
+        {
+            var codec = Iterators(entry);
+            switch (codec.TryDecode(value, now, out var iterator))
+            {
+                case ShardIteratorError.None:
+                    return (entry, iterator, codec);
+                case ShardIteratorError.Expired:
+                    throw new KinesisException("ExpiredIteratorException",
+                        $"Iterator expired. The iterator was created at time {AmzTime(iterator.IssuedAt)} while right now it is {AmzTime(now)} which is further in the future than the tolerated delay of {(long)codec.Lifetime.TotalMilliseconds} milliseconds.");
+            }
+        }
+
+        throw KinesisException.InvalidArgument("Invalid ShardIterator.");
+    }
+
+    private static void WriteChildShards(Utf8JsonWriter writer, ShardMap map, int shard)
+    {
+        writer.WriteStartArray("ChildShards");
+        foreach (var child in map.ChildrenOf(shard))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("ShardId", ShardMap.ShardId(child.Id));
+            writer.WriteStartArray("ParentShards");
+            foreach (var parent in new[] { child.ParentId, child.AdjacentParentId }.OfType<int>())
+            {
+                writer.WriteStringValue(ShardMap.ShardId(parent));
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartObject("HashKeyRange");
+            writer.WriteString("StartingHashKey", child.StartingHashKey.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString("EndingHashKey", child.EndingHashKey.ToString(CultureInfo.InvariantCulture));
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 }

@@ -15,11 +15,11 @@ public sealed partial class KinesisOperations
         var explicitHashKey = request.String("ExplicitHashKey");
         request.String("SequenceNumberForOrdering");
         ValidateRecord(request, partitionKey, data, explicitHashKey, "");
-        ResolveStream(request);
+        var stream = ResolveStream(request);
         request.ThrowIfInvalid();
         var record = new AppendRequest(partitionKey!, data!, ParseHashKey(explicitHashKey));
 
-        var result = (await _stream.AppendAsync([record]))[0];
+        var result = (await stream.Stream.AppendAsync([record]))[0];
         if (!result.Succeeded)
         {
             throw result.ErrorCode == "ProvisionedThroughputExceededException"
@@ -68,7 +68,7 @@ public sealed partial class KinesisOperations
             }
         }
 
-        ResolveStream(request);
+        var stream = ResolveStream(request);
         request.ThrowIfInvalid();
         foreach (var entry in entries!.Value.EnumerateArray())
         {
@@ -81,7 +81,7 @@ public sealed partial class KinesisOperations
         }
 
         // One call keeps the request's order within each shard.
-        var results = await _stream.AppendAsync(records);
+        var results = await stream.Stream.AppendAsync(records);
         writer.WriteNumber("FailedRecordCount", results.Count(r => !r.Succeeded));
         writer.WriteStartArray("Records");
         foreach (var result in results)

@@ -1,13 +1,16 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Game.Server.Ingest.Kinesis;
 
 /// <summary>
-/// The Kinesis operations over the embedded stream, request JSON in, response JSON out. Every request is
-/// validated completely before the stream is touched, so a refused request changes nothing.
+/// The Kinesis operations over the embedded streams, request JSON in, response JSON out. Every request is
+/// validated completely before a stream is touched, so a refused request changes nothing. The operations are
+/// grouped by subject: streams (this file and .Streams), shards (.Shards), tags (.Tags), writes and reads.
 /// </summary>
 public sealed partial class KinesisOperations
 {
@@ -27,29 +30,35 @@ public sealed partial class KinesisOperations
 
     private static readonly string[] IteratorTypes = ["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"];
 
-    private readonly IngestStream _stream;
+    private readonly IngestStreams _streams;
     private readonly IngestOptions _options;
-    private readonly ShardIteratorCodec _iterators;
     private readonly TimeProvider _time;
-    private readonly DateTimeOffset _createdAt;
+    private readonly ConcurrentDictionary<StreamEntry, ShardIteratorCodec> _iterators = new(ReferenceEqualityComparer.Instance);
 
-    public KinesisOperations(IngestStream stream, IOptions<IngestOptions> options, TimeProvider time)
+    public KinesisOperations(IngestStreams streams, IOptions<IngestOptions> options, TimeProvider time)
     {
-        _stream = stream;
+        _streams = streams;
         _options = options.Value;
         _time = time;
-        _iterators = new ShardIteratorCodec(ShardIteratorCodec.DeriveKey(_options.SecretAccessKey, _options.StreamName), TimeSpan.FromSeconds(_options.IteratorLifetimeSeconds));
-        // The stream keeps no creation time; the server's start stands in for it.
-        _createdAt = time.GetUtcNow();
+    }
+
+    /// <summary>Over one stream alone (tests and fuzzing): a catalog is made around it, in the stream's own folder.</summary>
+    public KinesisOperations(IngestStream stream, IOptions<IngestOptions> options, TimeProvider time)
+        : this(new IngestStreams(stream, options, stream.Data, time, NullLoggerFactory.Instance), options, time)
+    {
     }
 
     public static IReadOnlyList<string> Operations { get; } =
-        ["ListStreams", "DescribeStreamSummary", "ListShards", "PutRecord", "PutRecords", "GetShardIterator", "GetRecords"];
+    [
+        "ListStreams", "DescribeStreamSummary", "ListShards", "PutRecord", "PutRecords", "GetShardIterator", "GetRecords",
+        "DescribeStream", "CreateStream", "DeleteStream", "IncreaseStreamRetentionPeriod", "DecreaseStreamRetentionPeriod",
+        "AddTagsToStream", "ListTagsForStream", "RemoveTagsFromStream", "SplitShard", "MergeShards", "UpdateShardCount",
+    ];
 
     /// <summary>Runs one operation; throws <see cref="KinesisException"/> for anything Kinesis answers as an error.</summary>
     public async Task<byte[]> InvokeAsync(string operation, JsonElement body, string region)
     {
-        var request = new KinesisRequest(body);
+        var request = new KinesisRequest(body) { Operation = operation, Region = region };
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -57,10 +66,43 @@ public sealed partial class KinesisOperations
             switch (operation)
             {
                 case "ListStreams":
-                    ListStreams(request, writer, region);
+                    ListStreams(request, writer);
                     break;
                 case "DescribeStreamSummary":
-                    DescribeStreamSummary(request, writer, region);
+                    DescribeStreamSummary(request, writer);
+                    break;
+                case "DescribeStream":
+                    DescribeStream(request, writer);
+                    break;
+                case "CreateStream":
+                    CreateStream(request);
+                    break;
+                case "DeleteStream":
+                    await DeleteStreamAsync(request);
+                    break;
+                case "IncreaseStreamRetentionPeriod":
+                    ChangeRetention(request, increase: true);
+                    break;
+                case "DecreaseStreamRetentionPeriod":
+                    ChangeRetention(request, increase: false);
+                    break;
+                case "AddTagsToStream":
+                    AddTags(request);
+                    break;
+                case "ListTagsForStream":
+                    ListTags(request, writer);
+                    break;
+                case "RemoveTagsFromStream":
+                    RemoveTags(request);
+                    break;
+                case "SplitShard":
+                    SplitShard(request);
+                    break;
+                case "MergeShards":
+                    MergeShards(request);
+                    break;
+                case "UpdateShardCount":
+                    UpdateShardCount(request, writer);
                     break;
                 case "ListShards":
                     ListShards(request, writer);
@@ -87,152 +129,74 @@ public sealed partial class KinesisOperations
         return buffer.WrittenSpan.ToArray();
     }
 
-    private void ListStreams(KinesisRequest request, Utf8JsonWriter writer, string region)
-    {
-        var limit = request.Int("Limit");
-        var exclusiveStart = request.String("ExclusiveStartStreamName");
-        request.Range(limit, "limit", 1, 10_000);
-        request.ThrowIfInvalid();
-
-        var listed = exclusiveStart is null || string.CompareOrdinal(exclusiveStart, _stream.Name) < 0;
-        writer.WriteStartArray("StreamNames");
-        if (listed)
-        {
-            writer.WriteStringValue(_stream.Name);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteBoolean("HasMoreStreams", false);
-        writer.WriteStartArray("StreamSummaries");
-        if (listed)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("StreamName", _stream.Name);
-            writer.WriteString("StreamARN", Arn(region));
-            writer.WriteString("StreamStatus", "ACTIVE");
-            WriteStreamMode(writer);
-            writer.WriteNumber("StreamCreationTimestamp", EpochSeconds(_createdAt));
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-    }
-
-    private void DescribeStreamSummary(KinesisRequest request, Utf8JsonWriter writer, string region)
-    {
-        ResolveStream(request);
-        writer.WriteStartObject("StreamDescriptionSummary");
-        writer.WriteString("StreamName", _stream.Name);
-        writer.WriteString("StreamARN", Arn(region));
-        writer.WriteString("StreamStatus", "ACTIVE");
-        WriteStreamMode(writer);
-        writer.WriteNumber("RetentionPeriodHours", _options.RetentionHours);
-        writer.WriteNumber("StreamCreationTimestamp", EpochSeconds(_createdAt));
-        writer.WriteStartArray("EnhancedMonitoring");
-        writer.WriteStartObject();
-        writer.WriteStartArray("ShardLevelMetrics");
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        writer.WriteEndArray();
-        writer.WriteString("EncryptionType", "NONE");
-        writer.WriteNumber("OpenShardCount", _stream.Map.ShardCount);
-        writer.WriteNumber("ConsumerCount", 0);
-        writer.WriteEndObject();
-    }
-
-    private void ListShards(KinesisRequest request, Utf8JsonWriter writer)
-    {
-        var streamName = request.String("StreamName");
-        var nextToken = request.String("NextToken");
-        var exclusiveStart = request.String("ExclusiveStartShardId");
-        var maxResults = request.Int("MaxResults");
-        request.Range(maxResults, "maxResults", 1, 10_000);
-        request.Length(nextToken, "nextToken", 1, 1048576);
-        request.ThrowIfInvalid();
-
-        int first;
-        if (nextToken is not null)
-        {
-            if (streamName is not null)
-            {
-                throw KinesisException.InvalidArgument("NextToken and StreamName cannot be provided together.");
-            }
-
-            // The token only says where the listing resumes; forging one reveals nothing.
-            if (!int.TryParse(nextToken, NumberStyles.None, CultureInfo.InvariantCulture, out first) || first > _stream.Map.ShardCount)
-            {
-                throw KinesisException.InvalidArgument("Invalid NextToken.");
-            }
-        }
-        else
-        {
-            if (streamName is null && request.String("StreamARN") is null)
-            {
-                throw KinesisException.InvalidArgument("Either NextToken or StreamName should be provided.");
-            }
-
-            ResolveStream(request);
-            // In long: the shard after shardId-2147483647 must not wrap around to a negative one.
-            first = exclusiveStart is not null && ShardMap.TryParseShardId(exclusiveStart, out var after)
-                ? (int)Math.Min(after + 1L, _stream.Map.ShardCount)
-                : 0;
-        }
-
-        var last = Math.Min(_stream.Map.ShardCount, first + (maxResults ?? 1000));
-        writer.WriteStartArray("Shards");
-        for (var shard = first; shard < last; shard++)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("ShardId", ShardMap.ShardId(shard));
-            writer.WriteStartObject("HashKeyRange");
-            writer.WriteString("StartingHashKey", _stream.Map.StartingHashKey(shard).ToString(CultureInfo.InvariantCulture));
-            writer.WriteString("EndingHashKey", _stream.Map.EndingHashKey(shard).ToString(CultureInfo.InvariantCulture));
-            writer.WriteEndObject();
-            writer.WriteStartObject("SequenceNumberRange");
-            writer.WriteString("StartingSequenceNumber", SequenceNumber.Format(shard, 0));
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        if (last < _stream.Map.ShardCount)
-        {
-            writer.WriteString("NextToken", last.ToString(CultureInfo.InvariantCulture));
-        }
-    }
-
-    /// <summary>Resolves StreamName or StreamARN to our one stream; anything else does not exist.</summary>
-    private void ResolveStream(KinesisRequest request)
+    /// <summary>
+    /// Resolves StreamName or StreamARN to a stream. An ARN must have Kinesis' form; one of another account is
+    /// refused as Kinesis refuses a stream it has no resource policy for (AccessDeniedException), and one of another
+    /// region, or naming another stream than StreamName, is InvalidArgumentException.
+    /// </summary>
+    private StreamEntry ResolveStream(KinesisRequest request)
     {
         var name = request.String("StreamName");
         var arn = request.String("StreamARN");
-        if (name is null && arn is not null)
+        request.Length(arn, "streamARN", 1, 2048);
+        StreamArn? parsed = null;
+        if (arn is not null)
         {
-            var slash = arn.LastIndexOf(":stream/", StringComparison.Ordinal);
-            name = slash < 0 ? null : arn[(slash + ":stream/".Length)..];
-            if (name is null)
+            parsed = StreamArn.Parse(arn);
+            if (parsed is null)
             {
                 request.Fail(arn, "streamARN", "Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+");
-                return;
             }
         }
 
-        request.Required(name, "streamName");
-        request.Length(name, "streamName", 1, 128);
-        request.Pattern(name, "streamName", n => n.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'), "[a-zA-Z0-9_.-]+");
-        request.ThrowIfInvalid();
-        if (name != _stream.Name)
+        if (arn is null)
         {
-            throw KinesisException.ResourceNotFound($"Stream {name} under account {AccountId} not found.");
+            request.Required(name, "streamName");
         }
+
+        ValidateStreamName(request, name);
+        request.ThrowIfInvalid();
+        if (parsed is { } streamArn)
+        {
+            if (streamArn.Account != AccountId)
+            {
+                throw new KinesisException("AccessDeniedException",
+                    $"User: arn:aws:iam::{AccountId}:root is not authorized to perform: kinesis:{request.Operation} on resource: {arn} because no resource-based policy allows the kinesis:{request.Operation} action");
+            }
+
+            if (streamArn.Region != request.Region)
+            {
+                throw KinesisException.InvalidArgument($"The region in StreamARN {arn} is not the region the request was signed for ({request.Region}).");
+            }
+
+            if (name is not null && name != streamArn.Name)
+            {
+                throw KinesisException.InvalidArgument($"StreamARN {arn} and StreamName {name} name different streams.");
+            }
+
+            name = streamArn.Name;
+        }
+
+        return _streams.Find(name!) ?? throw KinesisException.ResourceNotFound($"Stream {name} under account {AccountId} not found.");
     }
 
-    private string Arn(string region) => $"arn:aws:kinesis:{region}:{AccountId}:stream/{_stream.Name}";
+    private static void ValidateStreamName(KinesisRequest request, string? name, string member = "streamName")
+    {
+        request.Length(name, member, 1, 128);
+        request.Pattern(name, member, IsStreamName, "[a-zA-Z0-9_.-]+");
+    }
 
-    private static void WriteStreamMode(Utf8JsonWriter writer)
+    private static bool IsStreamName(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    private static string Arn(StreamEntry stream, string region) => $"arn:aws:kinesis:{region}:{AccountId}:stream/{stream.Name}";
+
+    private ShardIteratorCodec Iterators(StreamEntry stream) => _iterators.GetOrAdd(stream, s => new ShardIteratorCodec(
+        ShardIteratorCodec.DeriveKey(_options.SecretAccessKey, s.Name + s.Incarnation), TimeSpan.FromSeconds(_options.IteratorLifetimeSeconds)));
+
+    private static void WriteStreamMode(Utf8JsonWriter writer, StreamEntry stream)
     {
         writer.WriteStartObject("StreamModeDetails");
-        writer.WriteString("StreamMode", "PROVISIONED");
+        writer.WriteString("StreamMode", stream.Mode.ToString());
         writer.WriteEndObject();
     }
 
@@ -241,4 +205,21 @@ public sealed partial class KinesisOperations
     /// <summary>Kinesis' format in iterator messages: <c>Thu Jan 22 01:22:02 UTC 2015</c>.</summary>
     private static string AmzTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("ddd MMM dd HH:mm:ss 'UTC' yyyy", CultureInfo.InvariantCulture);
+
+    /// <summary>A stream ARN's parts: <c>arn:partition:kinesis:region:account:stream/name</c>.</summary>
+    private readonly record struct StreamArn(string Region, string Account, string Name)
+    {
+        public static StreamArn? Parse(string arn)
+        {
+            var parts = arn.Split(':', 6);
+            if (parts.Length != 6 || parts[0] != "arn" || !parts[1].StartsWith("aws", StringComparison.Ordinal) || parts[2] != "kinesis"
+                || parts[4].Length != 12 || !parts[4].All(char.IsAsciiDigit) || !parts[5].StartsWith("stream/", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var name = parts[5]["stream/".Length..];
+            return name.Length == 0 || name.Any(char.IsWhiteSpace) ? null : new StreamArn(parts[3], parts[4], name);
+        }
+    }
 }

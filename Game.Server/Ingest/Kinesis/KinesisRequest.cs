@@ -26,27 +26,18 @@ internal sealed class KinesisRequest
 
     public JsonElement Root => _root;
 
+    /// <summary>The operation the request is for (messages name it).</summary>
+    public string Operation { get; init; } = "";
+
+    /// <summary>The region the request was signed for (ARNs carry it).</summary>
+    public string Region { get; init; } = "us-east-1";
+
     public string? String(string name) => String(_root, name);
 
     public int? Int(string name) => Int(_root, name);
 
-    public double? Number(string name)
-    {
-        if (!TryGet(_root, name, out var value))
-        {
-            return null;
-        }
-
-        // Timestamps may come as epoch seconds or, as some SDKs send them, as an ISO-8601 string.
-        if (value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(ReadString(value, name), System.Globalization.CultureInfo.InvariantCulture, out var time))
-        {
-            return time.ToUnixTimeMilliseconds() / 1000.0;
-        }
-
-        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number)
-            ? number
-            : throw KinesisException.Serialization($"'{name}' must be a number (epoch seconds).");
-    }
+    /// <summary>A timestamp: epoch seconds, or an ISO-8601 string as some SDKs send it.</summary>
+    public double? Number(string name) => Number(_root, name);
 
     public JsonElement? Array(string name)
     {
@@ -56,6 +47,82 @@ internal sealed class KinesisRequest
         }
 
         return value.ValueKind == JsonValueKind.Array ? value : throw KinesisException.Serialization($"'{name}' must be a list.");
+    }
+
+    /// <summary>A structure member (a JSON object); anything else is a SerializationException.</summary>
+    public JsonElement? Object(string name) => Object(_root, name);
+
+    public static JsonElement? Object(JsonElement parent, string name)
+    {
+        if (!TryGet(parent, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Object ? value : throw KinesisException.Serialization($"'{name}' must be a structure.");
+    }
+
+    /// <summary>A map of strings to strings (tags), in the request's order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? StringMap(string name)
+    {
+        if (Object(name) is not { } map)
+        {
+            return null;
+        }
+
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (var property in map.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.String)
+            {
+                throw KinesisException.Serialization($"Each value of '{name}' must be a string.");
+            }
+
+            pairs.Add(new(property.Name, ReadString(property.Value, name)));
+        }
+
+        return pairs;
+    }
+
+    /// <summary>A list of strings.</summary>
+    public IReadOnlyList<string>? StringList(string name)
+    {
+        if (Array(name) is not { } list)
+        {
+            return null;
+        }
+
+        return list.EnumerateArray()
+            .Select(item => item.ValueKind == JsonValueKind.String ? ReadString(item, name) : throw KinesisException.Serialization($"Each of '{name}' must be a string."))
+            .ToList();
+    }
+
+    public bool? Bool(string name)
+    {
+        if (!TryGet(_root, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw KinesisException.Serialization($"'{name}' must be a boolean.");
+    }
+
+    /// <summary>A timestamp member of a structure: epoch seconds, or an ISO-8601 string.</summary>
+    public static double? Number(JsonElement parent, string name)
+    {
+        if (!TryGet(parent, name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(ReadString(value, name), System.Globalization.CultureInfo.InvariantCulture, out var time))
+        {
+            return time.ToUnixTimeMilliseconds() / 1000.0;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number)
+            ? number
+            : throw KinesisException.Serialization($"'{name}' must be a number (epoch seconds).");
     }
 
     public static string? String(JsonElement parent, string name)

@@ -169,6 +169,138 @@ public abstract class KinesisSdkCases(KinesisSdkFixture fixture)
             IsKinesalite ? "kinesalite's iterator lifetime is a fixed 5 minutes, too long for a test; the case is not run there" : null);
 
     [Fact]
+    public void DescribeStream_LimitAndExclusiveStart_PagesThroughTheShards() =>
+        AssertCase("describeStream", $$"""
+            {"StreamName":"motion","StreamStatus":"ACTIVE","StreamMode":{{(IsKinesalite ? "null" : "\"PROVISIONED\"")}},"ArnEndsWithStream":true,
+             "RetentionPeriodHours":24,"EncryptionType":"NONE","HasCreationTimestamp":true,
+             "FirstPage":{{(IsKinesalite ? """["shardId-000000000000","shardId-000000000001","shardId-000000000002","shardId-000000000003"]""" : """["shardId-000000000000","shardId-000000000001","shardId-000000000002"]""")}},
+             "FirstHasMoreShards":{{(IsKinesalite ? "false" : "true")}},
+             "SecondPage":{{(IsKinesalite ? """["shardId-000000000000","shardId-000000000001","shardId-000000000002","shardId-000000000003"]""" : """["shardId-000000000003"]""")}},
+             "SecondHasMoreShards":false,"OpenShardsHaveNoEnd":true,"NoParents":true,"Limit0":"ValidationException","UnknownStream":"ResourceNotFoundException"}
+            """,
+            IsKinesalite ? "kinesalite ignores Limit and ExclusiveStartShardId (every shard, every time) and answers no StreamModeDetails" : null);
+
+    [Fact]
+    public void CreateStream_ThenDeleteStream_IsListedReadableApartAndGone() =>
+        AssertCase("createAndDeleteStream", """
+            {"Created":"ok","Status":"ACTIVE",
+             "Shards":[["shardId-000000000000","0","170141183460469231731687303715884105727"],["shardId-000000000001","170141183460469231731687303715884105728","340282366920938463463374607431768211455"]],
+             "RetentionPeriodHours":24,"Listed":["fidelity-created","motion"],"CreatedAgain":"ResourceInUseException","ReadBack":["in-created"],
+             "NotInTheOtherStream":true,"Deleted":"ok","DescribeAfterDelete":"ResourceNotFoundException","DeleteAgain":"ResourceNotFoundException",
+             "ListedAfterDelete":["motion"],"ShardCount0":"ValidationException","BadName":"ValidationException"}
+            """);
+
+    [Fact]
+    public void CreateStream_OnDemandAndProvisioned_AreAcceptedWithTheirMode()
+    {
+        if (IsKinesalite)
+        {
+            AssertCase("createStreamModes", """
+                {"OnDemand":"ValidationException","OnDemandDescribed":null,"Provisioned":"ok","ProvisionedMode":null,"ProvisionedWithoutShardCount":"ValidationException"}
+                """, "kinesalite predates on-demand streams: ShardCount is required, StreamModeDetails ignored and never answered");
+            return;
+        }
+
+        // Kinesis starts an on-demand stream with 4 shards; a provisioned one needs its ShardCount.
+        AssertCase("createStreamModes", """
+            {"OnDemand":"ok","OnDemandDescribed":{"StreamMode":"ON_DEMAND","OpenShardCount":4},"Provisioned":"ok","ProvisionedMode":"PROVISIONED",
+             "ProvisionedWithoutShardCount":"InvalidArgumentException"}
+            """);
+    }
+
+    [Fact]
+    public void RetentionPeriod_IncreaseAndDecrease_MoveOnlyTheirWayWithinKinesisBounds() =>
+        AssertCase("retentionPeriod", """
+            {"Increase48":"ok","After48":48,"IncreaseTo30":"InvalidArgumentException","DecreaseTo100":"InvalidArgumentException",
+             "DecreaseTo10":"InvalidArgumentException","IncreaseTo9000":"ValidationException","Decrease24":"ok","After24":24,
+             "UnknownStream":"ResourceNotFoundException"}
+            """);
+
+    [Fact]
+    public void Tags_AddListRemove_PageInKeyOrderAndKeepKinesisLimits() =>
+        AssertCase("tags", """
+            {"Add":"ok","Listed":{"Tags":["env=test","team=blue"],"HasMoreTags":false},"Limit1":{"Tags":["env=test"],"HasMoreTags":true},
+             "AfterEnv":{"Tags":["team=blue"],"HasMoreTags":false},"Overwrite":"ok","Eleven":"ValidationException","BadCharacter":"InvalidArgumentException",
+             "Batches":["ok","ok","ok","ok","InvalidArgumentException"],"Count":42,"Remove":["ok"],"RemoveMoreThan50":"ValidationException",
+             "Left":{"Tags":["team=red"],"HasMoreTags":false},"Empty":{"Tags":[],"HasMoreTags":false},"NoTags":"ValidationException"}
+            """);
+
+    [Fact]
+    public void ListShards_ShardFilterAndNextToken_SelectAndPage()
+    {
+        const string all = """["shardId-000000000000","shardId-000000000001","shardId-000000000002","shardId-000000000003"]""";
+        if (IsKinesalite)
+        {
+            AssertCase("listShardsFilter", $$"""
+                {"AtLatest":{{all}},"AfterShardId":{{all}},"FromTrimHorizon":{{all}},"AtTimestamp":{{all}},"AtTimestampWithoutTimestamp":{{all}},
+                 "Pages":[{{all}}],"TokenWithStreamName":"InvalidArgumentException"}
+                """, "kinesalite ignores ShardFilter and MaxResults: every shard, one page");
+            return;
+        }
+
+        AssertCase("listShardsFilter", $$"""
+            {"AtLatest":{{all}},"AfterShardId":["shardId-000000000002","shardId-000000000003"],"FromTrimHorizon":{{all}},"AtTimestamp":{{all}},
+             "AtTimestampWithoutTimestamp":"InvalidArgumentException",
+             "Pages":[["shardId-000000000000"],["shardId-000000000001"],["shardId-000000000002"],["shardId-000000000003"]],
+             "TokenWithStreamName":"InvalidArgumentException"}
+            """);
+    }
+
+    [Fact]
+    public void StreamArn_EveryOperationTakingIt_FindsTheStreamAndRefusesForeignOrMalformedArns()
+    {
+        if (IsKinesalite)
+        {
+            AssertCase("streamArnEverywhere", """
+                {"DescribeStream":"ValidationException","ListShards":"InvalidArgumentException","PutRecord":"ValidationException","PutRecords":"ValidationException",
+                 "GetShardIterator":"ValidationException","ListTagsForStream":"ValidationException","IncreaseStreamRetentionPeriod":"ValidationException",
+                 "OtherAccount":"ValidationException","OtherAccountPut":"ValidationException","OtherRegion":"ValidationException","Malformed":"ValidationException",
+                 "NotAStream":"ValidationException","UnknownStream":"ValidationException","NameAndArnDiffer":"ResourceNotFoundException","GetRecords":"no iterator"}
+                """, "kinesalite predates StreamARN parameters: it requires StreamName and ignores StreamARN");
+            return;
+        }
+
+        AssertCase("streamArnEverywhere", """
+            {"DescribeStream":"ok","ListShards":"ok","PutRecord":"ok","PutRecords":"ok","GetShardIterator":"ok","ListTagsForStream":"ok",
+             "IncreaseStreamRetentionPeriod":"ok","OtherAccount":"AccessDeniedException","OtherAccountPut":"AccessDeniedException",
+             "OtherRegion":"InvalidArgumentException","Malformed":"ValidationException","NotAStream":"ValidationException",
+             "UnknownStream":"ResourceNotFoundException","NameAndArnDiffer":"InvalidArgumentException","GetRecords":"ok"}
+            """);
+    }
+
+    [Fact]
+    public void Resharding_SplitMergeUpdateShardCount_CloseParentsAndHandOnToChildren()
+    {
+        const string shards = """
+            [["shardId-000000000000",null,"0",true],["shardId-000000000001",null,"170141183460469231731687303715884105728",false],
+             ["shardId-000000000002","shardId-000000000000","0",false],["shardId-000000000003","shardId-000000000000","85070591730234615865843651857942052864",false]]
+            """;
+        if (IsKinesalite)
+        {
+            AssertCase("resharding", $$"""
+                {"Split":"ok","Shards":{{shards}},"AfterSplitShard":"shardId-000000000002","ParentRead":["before-split"],
+                 "ParentNextShardIterator":"present","ParentChildShards":[],"ChildRead":["after-split"],"SplitOutsideTheRange":"InvalidArgumentException",
+                 "SplitClosedShard":"ok","MergeNotAdjacent":"InvalidArgumentException","Merge":"ok",
+                 "Merged":["shardId-000000000000",null,"0","42535295865117307932921825928971026431"],
+                 "UpdateShardCount":"UnknownOperationException","OpenAfterUpdate":null,"UpdateBeyondDouble":"UnknownOperationException"}
+                """, "kinesalite: a closed shard's GetRecords keeps a NextShardIterator and answers no ChildShards, a closed shard can be split again, and UpdateShardCount does not exist");
+            return;
+        }
+
+        AssertCase("resharding", $$"""
+            {"Split":"ok","Shards":{{shards}},"AfterSplitShard":"shardId-000000000002","ParentRead":["before-split"],
+             "ParentNextShardIterator":null,"ParentChildShards":[["shardId-000000000002",["shardId-000000000000"]],["shardId-000000000003",["shardId-000000000000"]]],
+             "ChildRead":["after-split"],"SplitOutsideTheRange":"InvalidArgumentException","SplitClosedShard":"ResourceInUseException",
+             "MergeNotAdjacent":"InvalidArgumentException","Merge":"ok",
+             "Merged":["shardId-000000000002","shardId-000000000003","0","170141183460469231731687303715884105727"],
+             "UpdateShardCount":[2,4],
+             "OpenAfterUpdate":[["0","85070591730234615865843651857942052863"],["85070591730234615865843651857942052864","170141183460469231731687303715884105727"],
+                                ["170141183460469231731687303715884105728","255211775190703847597530955573826158591"],["255211775190703847597530955573826158592","340282366920938463463374607431768211455"]],
+             "UpdateBeyondDouble":"LimitExceededException"}
+            """);
+    }
+
+    [Fact]
     public async Task Cbor_PutRecordThenGetRecords_AnswersInCbor()
     {
         var requests = new SignedKinesisRequests(fixture.Endpoint, KinesisSdkFixture.AccessKeyId, KinesisSdkFixture.SecretAccessKey);
@@ -203,6 +335,30 @@ public abstract class KinesisSdkCases(KinesisSdkFixture fixture)
         var arrival = Assert.IsType<CborTagged>(record["ApproximateArrivalTimestamp"]);
         Assert.Equal(CborTag.UnixTimeSeconds, arrival.Tag);
         Assert.InRange(Assert.IsType<double>(arrival.Value), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public async Task Cbor_DescribeStream_AnswersItsShardsInCbor()
+    {
+        var requests = new SignedKinesisRequests(fixture.Endpoint, KinesisSdkFixture.AccessKeyId, KinesisSdkFixture.SecretAccessKey);
+
+        var answer = await requests.SendCborAsync("DescribeStream", w => WriteMap(w, ("StreamName", "motion"), ("Limit", 2)));
+
+        Assert.True(answer.Status == 200, $"DescribeStream answered {answer.Status}: {Describe(answer.Body)}");
+        Assert.Equal(KinesisCbor.ContentType, answer.ContentType);
+        var description = Assert.IsType<Dictionary<string, object?>>(Assert.IsType<Dictionary<string, object?>>(answer.Body)["StreamDescription"]);
+        var shards = Assert.IsType<List<object?>>(description["Shards"]);
+        if (IsKinesalite)
+        {
+            // Not faithful: kinesalite ignores Limit, and answers the creation time as a bare number.
+            Assert.Equal(4, shards.Count);
+            Assert.True(description["StreamCreationTimestamp"] is long or double, $"kinesalite deviation changed: {Describe(description["StreamCreationTimestamp"])}");
+            return;
+        }
+
+        Assert.Equal(["shardId-000000000000", "shardId-000000000001"], shards.Select(s => Assert.IsType<Dictionary<string, object?>>(s)["ShardId"]));
+        Assert.Equal(true, description["HasMoreShards"]);
+        Assert.Equal(CborTag.UnixTimeSeconds, Assert.IsType<CborTagged>(description["StreamCreationTimestamp"]).Tag);
     }
 
     [Fact]
