@@ -68,7 +68,7 @@ public static class FunctionsApi
                 return LambdaRequests.InvalidParameter("The request body must be a JSON object.");
             }
 
-            if (body.EnumerateObject().FirstOrDefault(p => !UpdatableFields.Contains(p.Name)) is { Name: { Length: > 0 } unsupported })
+            if (body.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => !UpdatableFields.Contains(n)) is { } unsupported)
             {
                 return LambdaRequests.InvalidParameter($"{unsupported} cannot be changed here: this server updates Timeout, MemorySize and Environment (docs/functions.md).");
             }
