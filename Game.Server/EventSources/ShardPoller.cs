@@ -95,6 +95,10 @@ public sealed partial class ShardPoller(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var changed = configurations.Changed;
+                // The next round is due a renew interval after this one starts, however long this one takes: on a
+                // slow store, waiting a full interval after each round stretched the time between renewals (and
+                // between the scans that notice a dead node) by the round's own duration.
+                var next = Task.Delay(options.RenewInterval, time, stoppingToken);
                 try
                 {
                     var changes = await coordinator.SyncAsync(await source.ListShardsAsync(stoppingToken), stoppingToken);
@@ -143,7 +147,6 @@ public sealed partial class ShardPoller(
 
                 // The next round, or sooner when a reader ends (a finished parent lets its children start) or the
                 // mapping changes.
-                var next = Task.Delay(options.RenewInterval, time, stoppingToken);
                 await Task.WhenAny(readers.Values.Select(r => (Task)r.Run).Append(next).Append(changed));
                 if (configurations.MappingOf(functionName) is not { Reads: true })
                 {
@@ -249,10 +252,11 @@ public sealed partial class ShardPoller(
         var mapping = configurations.MappingOf(functionName) ?? throw new InvalidOperationException($"Function {functionName} has no event source mapping.");
         var options = JsonSerializer.Deserialize<EventSourceMappingOptions>(mapping.OptionsJson, ControlPlaneJson.Options)!;
         options.ReservedConcurrentExecutions = configurations.Function(functionName)?.ReservedConcurrentExecutions ?? 0;
+        var lag = new ShardReadLag(time);
         var target = new FunctionShardTarget(
             functionName, source.StreamName, lease.ShardId, options, grains, concurrency,
-            services.GetRequiredService<IDeadLetterStore>, metrics, time, logger);
-        return new ShardReader(functionName, lease.ShardId, owner, source, leases, options, target, metrics, time, logger, lease);
+            services.GetRequiredService<IDeadLetterStore>, metrics, time, logger, lag);
+        return new ShardReader(functionName, lease.ShardId, owner, source, leases, options, target, metrics, time, logger, lease, lag);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} lost the lease of {ShardId} (held with counter {LeaseCounter}) to another processor; this reader stops")]
