@@ -247,6 +247,12 @@ public sealed record LoadReport
     /// <summary>The server's CPU (cores) and working set while phones sent, from its /metrics; null when it had none.</summary>
     public ServerResources? Server { get; init; }
 
+    /// <summary>With several <c>--url</c>: each node's CPU and memory, and all nodes' CPU per sample.</summary>
+    public ClusterResources? Cluster { get; init; }
+
+    /// <summary>With <c>--redis</c>: Redis' command and PUBLISH rates while phones sent.</summary>
+    public RedisRates? Redis { get; init; }
+
     /// <summary>Per second while phones sent: samples acknowledged and the end-to-end p99 of that second.</summary>
     public IReadOnlyList<TimelinePoint> Timeline { get; init; } = [];
 
