@@ -94,6 +94,12 @@ public sealed class Scoreboard
         }
     }
 
+    /// <summary>The sum of every player's score.</summary>
+    public long TotalScore { get; private set; }
+
+    /// <summary>Every player's id, in no particular order.</summary>
+    public IEnumerable<string> PlayerIds => _players.Keys;
+
     /// <summary>How many players have joined.</summary>
     public int PlayerCount => _players.Count;
 
@@ -114,8 +120,10 @@ public sealed class Scoreboard
     }
 
     /// <summary>
-    /// Applies a ledger as the scoring function wrote it. An update older than what the board shows (a lower phone
-    /// seq) or for a player who never joined changes nothing. Counted samples feed <see cref="SamplesPerSecond"/>.
+    /// Applies a ledger as the scoring function wrote it. An update that is not newer than what the board shows (a
+    /// phone seq not above the board's) or for a player who never joined changes nothing: a ledger changes its score
+    /// only together with its seq, except when scores are reset, and a report written before a reset (same seq, the
+    /// old score) may arrive after it. Counted samples feed <see cref="SamplesPerSecond"/>.
     /// </summary>
     /// <returns>True when the player's score or seq was taken.</returns>
     public bool Apply(IReadOnlyList<ScoreUpdate> updates, DateTimeOffset now)
@@ -125,7 +133,7 @@ public sealed class Scoreboard
         foreach (var update in updates)
         {
             counted += update.CountedSamples;
-            if (_players.TryGetValue(update.PlayerId, out var entry) && update.AppliedSeq >= entry.AppliedSeq)
+            if (_players.TryGetValue(update.PlayerId, out var entry) && update.AppliedSeq > entry.AppliedSeq)
             {
                 Untally(entry);
                 var updated = entry with { Score = update.Score, AppliedSeq = update.AppliedSeq };
@@ -249,6 +257,8 @@ public sealed class Scoreboard
             ServerTime = now.ToUnixTimeMilliseconds(),
             SamplesPerSecond = SamplesPerSecond(now),
             Applied = applied,
+            Round = game.Round,
+            Scoring = game.Scoring,
         };
     }
 
@@ -294,6 +304,7 @@ public sealed class Scoreboard
 
     private void Tally(ScoreboardEntry entry)
     {
+        TotalScore += entry.Score;
         _nicknames[entry.Profile.Nickname] = _nicknames.GetValueOrDefault(entry.Profile.Nickname) + 1;
         if (entry.Profile.Team.Length > 0)
         {
@@ -304,6 +315,7 @@ public sealed class Scoreboard
 
     private void Untally(ScoreboardEntry entry)
     {
+        TotalScore -= entry.Score;
         if (_nicknames[entry.Profile.Nickname] == 1)
         {
             _nicknames.Remove(entry.Profile.Nickname);

@@ -1,4 +1,5 @@
 using HdrHistogram;
+using LoadTest.Junk;
 
 namespace LoadTest.Reporting;
 
@@ -252,6 +253,12 @@ public sealed record LoadReport
 
     /// <summary>With <c>--redis</c>: Redis' command and PUBLISH rates while phones sent.</summary>
     public RedisRates? Redis { get; init; }
+
+    /// <summary>The server's CPU, memory, collections and threads every <c>--series-every</c> while phones sent (from /metrics).</summary>
+    public IReadOnlyList<ServerSeriesPoint> Series { get; init; } = [];
+
+    /// <summary>With <c>--junk-rate</c>: the junk flood beside the phones, per shape, with how the server answered.</summary>
+    public JunkReport? Junk { get; init; }
 
     /// <summary>Per second while phones sent: samples acknowledged and the end-to-end p99 of that second.</summary>
     public IReadOnlyList<TimelinePoint> Timeline { get; init; } = [];
