@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Game.Functions.Contracts;
 
 namespace Game.Functions.Games;
@@ -133,12 +135,20 @@ public sealed class Scoreboard
         foreach (var update in updates)
         {
             counted += update.CountedSamples;
-            if (_players.TryGetValue(update.PlayerId, out var entry) && update.AppliedSeq > entry.AppliedSeq)
+            // One lookup per update, and only the totals move: the profile (nickname, team) is the same, so
+            // untallying and tallying it again (four dictionary writes) would change nothing. This runs in the grain's
+            // turn for every player of every scoring invocation (docs/performance.md, 2026-12-02).
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_players, update.PlayerId);
+            if (!Unsafe.IsNullRef(ref entry) && update.AppliedSeq > entry.AppliedSeq)
             {
-                Untally(entry);
-                var updated = entry with { Score = update.Score, AppliedSeq = update.AppliedSeq };
-                _players[update.PlayerId] = updated;
-                Tally(updated);
+                if (entry.Profile.Team.Length > 0 && update.Score != entry.Score)
+                {
+                    ref var team = ref CollectionsMarshal.GetValueRefOrNullRef(_teams, entry.Profile.Team);
+                    team.Score += update.Score - entry.Score;
+                }
+
+                TotalScore += update.Score - entry.Score;
+                entry = entry with { Score = update.Score, AppliedSeq = update.AppliedSeq };
                 _appliedSinceLastFrame[update.PlayerId] = update.AppliedSeq;
                 changed = true;
             }
