@@ -159,6 +159,9 @@ public sealed partial class GameGrain(
         return Task.FromResult<ScoreboardFrame?>(_board.Frame(game, PhaseAt(game, now), ++_version, now, includeApplied: false));
     }
 
+    public Task<HallFrame?> HallSnapshot() =>
+        Task.FromResult(KnownGame() is { } game ? _board.Hall.Full(game.GameId, ++_version, _board.ScoreOf) : null);
+
     public Task ScoresChanged(IReadOnlyList<ScoreUpdate> updates)
     {
         if (KnownGame() is not null && _board.Apply(updates, time.GetUtcNow()))
@@ -211,9 +214,12 @@ public sealed partial class GameGrain(
         if ((_dirty || (phase == GamePhase.Running && _board.HasRecentSamples)) && _frameInFlight.IsCompleted)
         {
             var frame = _board.Frame(_game, phase, ++_version, now, includeApplied: true);
+            var hall = _board.Hall.Delta(_game.GameId, frame.Version, _board.ScoreOf);
             _dirty = false;
             _standingsPending = true;
-            _frameInFlight = SendOffTurn(() => publisher.PublishAsync(frame, CancellationToken.None));
+            _frameInFlight = SendOffTurn(() => Task.WhenAll(
+                publisher.PublishAsync(frame, CancellationToken.None),
+                hall is null ? Task.CompletedTask : publisher.PublishHallAsync(hall, CancellationToken.None)));
         }
 
         // Pending until sent: a change that falls inside the standings' rate limit goes out on a later tick.

@@ -320,6 +320,8 @@ public sealed class GameGrainTests : IAsyncLifetime
 
         public ConcurrentQueue<IReadOnlyList<PhoneStanding>> Standings { get; } = new();
 
+        public ConcurrentQueue<HallFrame> Halls { get; } = new();
+
         public Task PublishAsync(ScoreboardFrame frame, CancellationToken cancellationToken)
         {
             Frames.Enqueue(frame);
@@ -329,6 +331,12 @@ public sealed class GameGrainTests : IAsyncLifetime
         public Task PublishStandingsAsync(IReadOnlyList<PhoneStanding> standings, CancellationToken cancellationToken)
         {
             Standings.Enqueue(standings);
+            return Task.CompletedTask;
+        }
+
+        public Task PublishHallAsync(HallFrame frame, CancellationToken cancellationToken)
+        {
+            Halls.Enqueue(frame);
             return Task.CompletedTask;
         }
     }
