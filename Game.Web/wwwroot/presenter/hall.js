@@ -13,7 +13,7 @@ const TEXT = {
 const say = (key, vars = {}) => (TEXT[lang][key] ?? TEXT.en[key]).replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
 
 const LABEL_BAND = 56; // room above each cluster for its team's mark, name, size and total
-const GLOW_FROM = 0.6; // dots above this share of the top score glow
+const GLOW_FROM = 0.85; // dots above this share of the top score wear a halo: the leaders, not a crowd
 
 /**
  * The hall on `canvas`. `show(hub, gameId)` starts it (asks for a full frame, then applies the pushed deltas, and
@@ -99,7 +99,8 @@ export function createHall(canvas) {
       const row = y + spans[k];
       if (row < 0 || row >= deviceHeight) continue;
       const from = Math.max(0, x + spans[k + 1]), to = Math.min(deviceWidth, x + spans[k + 2]);
-      if (from < to) pixels.fill(color, row * deviceWidth + from, row * deviceWidth + to);
+      // A dot's rows are a few pixels long: a plain loop beats a call to fill() for each.
+      for (let p = row * deviceWidth + from, end = row * deviceWidth + to; p < end; p++) pixels[p] = color;
     }
   }
 
@@ -198,7 +199,7 @@ export function createHall(canvas) {
       for (const i of members[gi]) {
         const lead = score[i] / top;
         if (lead < GLOW_FROM) continue;
-        const r = base * (0.4 + 0.6 * Math.sqrt(lead)) * (1.5 + (lead - GLOW_FROM) * 2);
+        const r = base * (0.4 + 0.6 * Math.sqrt(lead)) * (1.4 + (lead - GLOW_FROM) * 4);
         stampSpans(stampOf("circle", r), Math.round(xs[i] * ratio), Math.round(ys[i] * ratio), halo, deviceWidth, deviceHeight);
       }
     }
