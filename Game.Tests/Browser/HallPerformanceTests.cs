@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Games;
+using Game.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Playwright;
@@ -60,7 +61,7 @@ public sealed class HallPerformanceTests(BrowserFixture fixture, ITestOutputHelp
         }
         """;
 
-    [Fact]
+    [BenchmarkFact]
     public async Task HallView_FiveThousandPlayersTenPercentChangingTwentyTimesASecond_AtLeastThirtyFramesPerSecond()
     {
         var random = new Random(13);

@@ -187,7 +187,8 @@ export function createHall(canvas) {
       pixels = new Uint32Array(image.data.buffer);
     }
     if (layoutDirty) placeDots(width, height);
-    const g = canvas.getContext("2d");
+    // Opaque: the compositor copies the canvas instead of blending it over the page, every frame.
+    const g = canvas.getContext("2d", { alpha: false });
     pixels.fill(BACKGROUND);
     const still = reducedMotion.matches;
     const top = Math.max(1, maxScore), base = spacing * 0.5 * ratio;
