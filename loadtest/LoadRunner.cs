@@ -2,6 +2,7 @@
 // settle, verify) that reads best top to bottom; metrics, reports and phones live in their own folders.
 using Game.Functions.Contracts;
 using LoadTest.Api;
+using LoadTest.Junk;
 using LoadTest.Kinesis;
 using LoadTest.Options;
 using LoadTest.Phones;
@@ -88,6 +89,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var steadyCpu = new List<CpuReading>();
         var timeline = new List<TimelinePoint>();
         Dictionary<string, long>? actual = null;
+        JunkFlood? junk = null;
         await using var producer = options.Via == Via.Kinesis
             ? new KinesisProducer(new KinesisTarget(options.Url, options.StreamName, options.AccessKeyId, options.SecretAccessKey), time)
             : null;
@@ -119,6 +121,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
 
             sendStart = time.GetTimestamp();
             metrics.BeginWindow(sendStart.Value, options.RampUp, time.TimestampFrequency);
+            // Junk beside the honest phones, for as long as they send (it stops before the scores are read).
+            junk = options.JunkRate > 0 ? JunkFlood.Start(options.Url, options.JunkRate, options.JunkSource, gameId, options.AccessKeyId, options.Seed, time, logger) : null;
             using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sampler = SampleServerAsync(http, serverReadings, sampling.Token);
             var cpuMeter = ReadSteadyCpuAsync(http, sendStart.Value, steadyCpu, cancellationToken);
@@ -138,6 +142,17 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             aborted = true;
             failures.Add($"Aborted: {ex.GetType().Name}: {ex.Message}");
             LogAborted(logger, ex);
+        }
+
+        var junkReport = junk is null ? null : await junk.StopAsync();
+        if (junk is not null)
+        {
+            await junk.DisposeAsync();
+        }
+
+        if (junkReport is { Unexpected: > 0 })
+        {
+            failures.Add($"{junkReport.Unexpected:N0} of {junkReport.Sent:N0} junk requests were not answered with the expected refusal (see the junk table).");
         }
 
         // Full load lasts from the ramp-up's end to the send end, or to a cancel: the achieved rate is over that time.
@@ -168,7 +183,15 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var cpu = steadyCpu is [var cpuStart, var cpuEnd]
             ? SteadyCpu.From(cpuStart, cpuEnd, report.Throughput.AchievedMessagesPerSecond, report.Throughput.AchievedSamplesPerSecond)
             : null;
-        return report with { Server = ServerReading.Summarize(serverReadings), Cpu = cpu, Timeline = timeline, KinesisRequests = producer?.Requests };
+        return report with
+        {
+            Server = ServerReading.Summarize(serverReadings),
+            Series = ServerSeries.From(serverReadings, options.SeriesEvery),
+            Junk = junkReport,
+            Cpu = cpu,
+            Timeline = timeline,
+            KinesisRequests = producer?.Requests,
+        };
     }
 
     /// <summary>
@@ -374,7 +397,9 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var running = Task.WhenAll(phones.Select(p => p.RunAsync(window, options.RampUp * p.Index / phones.Count, clock, cancellationToken)));
         await using var view = _progress.Begin();
         var reported = (Sent: 0L, Samples: 0L, Batches: 0L, At: start);
-        while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running)
+        // Stops reporting at Ctrl+C: the delay then ends at once, and the loop would spin until the phones finish.
+        while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)) != running
+            && !cancellationToken.IsCancellationRequested)
         {
             var now = time.GetTimestamp();
             var (sent, samples, batches) = (metrics.SamplesSent, metrics.SamplesAcked, metrics.BatchesAcked);

@@ -24,6 +24,10 @@ public sealed partial class GameGrain(
 {
     private static readonly TimeSpan StandingsInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The live chart's past that a snapshot carries: the minute a display draws, a point every 500 ms.</summary>
+    private static readonly TimeSpan HistorySpan = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan HistoryStep = TimeSpan.FromMilliseconds(500);
+
     private Scoreboard _board = new();
     private GameRecord? _game;
     private IGrainTimer? _ticker;
@@ -32,6 +36,10 @@ public sealed partial class GameGrain(
     private bool _dirty;
     private DateTimeOffset _standingsSentAt;
     private bool _standingsPending;
+    private readonly Queue<RatePoint> _history = new();
+
+    // Everyone's points when the current round started; null when this activation did not see the start.
+    private long? _totalAtRoundStart;
 
     // What the transport is still sending: the next frame (or standings) waits for it, so a slow connection
     // coalesces frames instead of queueing them, and never holds up the grain.
@@ -110,6 +118,13 @@ public sealed partial class GameGrain(
             return game with { Phase = PhaseAt(game, now) };
         }
 
+        if (game.Scoring == ScoreMode.PerRound && game.Round > 0)
+        {
+            await ResetLedgersAsync(game);
+            // The reset wrote every ledger: the countdown starts after it, as the presenter sees it.
+            now = time.GetUtcNow();
+        }
+
         var startsAt = now.AddSeconds(options.Value.CountdownSeconds);
         var started = game with
         {
@@ -123,8 +138,46 @@ public sealed partial class GameGrain(
         };
         await store.SaveGameAsync(started, CancellationToken.None);
         _game = started;
+        _totalAtRoundStart = _board.TotalScore;
         Changed();
         return started with { Phase = PhaseAt(started, now) };
+    }
+
+    public async Task<GameRecord?> Configure(ScoreMode scoring)
+    {
+        if (KnownGame() is not { } game)
+        {
+            return null;
+        }
+
+        if (game.Scoring != scoring)
+        {
+            var configured = game with { Scoring = scoring };
+            await store.SaveGameAsync(configured, CancellationToken.None);
+            _game = game = configured;
+            LogScoring(logger, game.GameId, scoring);
+            Changed();
+        }
+
+        return game with { Phase = PhaseAt(game, time.GetUtcNow()) };
+    }
+
+    public async Task<GameRecord?> ResetScores()
+    {
+        if (KnownGame() is not { } game)
+        {
+            return null;
+        }
+
+        if (!IsLive(PhaseAt(game, time.GetUtcNow())))
+        {
+            await ResetLedgersAsync(game);
+            // The last round's points are history now: its result is not "nobody shook".
+            _totalAtRoundStart = null;
+            Changed();
+        }
+
+        return game with { Phase = PhaseAt(game, time.GetUtcNow()) };
     }
 
     public async Task<GameRecord?> Stop()
@@ -156,7 +209,11 @@ public sealed partial class GameGrain(
         }
 
         var now = time.GetUtcNow();
-        return Task.FromResult<ScoreboardFrame?>(_board.Frame(game, PhaseAt(game, now), ++_version, now, includeApplied: false));
+        TrimHistory(now);
+        return Task.FromResult<ScoreboardFrame?>(WithRound(_board.Frame(game, PhaseAt(game, now), ++_version, now, includeApplied: false)) with
+        {
+            History = [.. _history],
+        });
     }
 
     public Task<HallFrame?> HallSnapshot() =>
@@ -213,7 +270,8 @@ public sealed partial class GameGrain(
 
         if ((_dirty || (phase == GamePhase.Running && _board.HasRecentSamples)) && _frameInFlight.IsCompleted)
         {
-            var frame = _board.Frame(_game, phase, ++_version, now, includeApplied: true);
+            var frame = WithRound(_board.Frame(_game, phase, ++_version, now, includeApplied: true));
+            RecordRate(now, frame.SamplesPerSecond);
             var hall = _board.Hall.Delta(_game.GameId, frame.Version, _board.ScoreOf);
             _dirty = false;
             _standingsPending = true;
@@ -237,6 +295,59 @@ public sealed partial class GameGrain(
         {
             // Everything is out and the clock is not running: nothing for the next tick to do until the next change.
             StopTicking();
+        }
+    }
+
+    /// <summary>
+    /// Sets every player's score to 0 in the store (a conditional write per ledger, so a batch the scoring function
+    /// writes meanwhile is neither lost nor doubled; seqs and device times stay, so nothing is counted twice), then
+    /// on the board. Every player, not only those the board shows with points: a score the scoring function has
+    /// written but not yet reported must be reset too. One write per player: for a hall of thousands this takes a
+    /// moment, which is why it happens only between rounds.
+    /// </summary>
+    private async Task ResetLedgersAsync(GameRecord game)
+    {
+        var updates = _board.PlayerIds
+            .Select(id => (id, (Func<PlayerLedger, PlayerLedger>)(static ledger => ledger with { Score = 0 })))
+            .ToList();
+        if (updates.Count == 0)
+        {
+            return;
+        }
+
+        var written = await store.UpdateLedgersAsync(game.GameId, updates, CancellationToken.None);
+        foreach (var (playerId, ledger) in written)
+        {
+            if (_board.Find(playerId) is { } player)
+            {
+                _board.Add(player.Profile, ledger.Score, ledger.LastSeq);
+            }
+        }
+
+        LogReset(logger, game.GameId, written.Count);
+    }
+
+    private ScoreboardFrame WithRound(ScoreboardFrame frame) =>
+        frame with { RoundPoints = _totalAtRoundStart is { } start ? _board.TotalScore - start : -1 };
+
+    /// <summary>Keeps a point of the live chart at most every <see cref="HistoryStep"/>, for the next snapshot.</summary>
+    private void RecordRate(DateTimeOffset now, long samplesPerSecond)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        if (_history.Count == 0 || at - _history.Last().Time >= HistoryStep.TotalMilliseconds)
+        {
+            _history.Enqueue(new RatePoint { Time = at, SamplesPerSecond = samplesPerSecond });
+        }
+
+        TrimHistory(now);
+    }
+
+    private void TrimHistory(DateTimeOffset now)
+    {
+        var oldest = (now - HistorySpan).ToUnixTimeMilliseconds();
+        while (_history.TryPeek(out var point) && point.Time < oldest)
+        {
+            _history.Dequeue();
         }
     }
 
@@ -305,6 +416,12 @@ public sealed partial class GameGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Game {GameId}: a frame or standings push failed; the next one replaces it")]
     private static partial void LogPublishFailed(ILogger logger, string gameId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId}: scores now count {Scoring}")]
+    private static partial void LogScoring(ILogger logger, string gameId, ScoreMode scoring);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId}: {Players} players' scores reset to 0")]
+    private static partial void LogReset(ILogger logger, string gameId, int players);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Game {GameId} created with {RoundSeconds} s rounds")]
     private static partial void LogCreated(ILogger logger, string gameId, int roundSeconds);

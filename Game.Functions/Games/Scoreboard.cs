@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Game.Functions.Contracts;
 
 namespace Game.Functions.Games;
@@ -100,6 +102,12 @@ public sealed class Scoreboard
     /// <summary>A player's score, 0 for one who never joined.</summary>
     public long ScoreOf(string playerId) => _players.TryGetValue(playerId, out var entry) ? entry.Score : 0;
 
+    /// <summary>The sum of every player's score.</summary>
+    public long TotalScore { get; private set; }
+
+    /// <summary>Every player's id, in no particular order.</summary>
+    public IEnumerable<string> PlayerIds => _players.Keys;
+
     /// <summary>How many players have joined.</summary>
     public int PlayerCount => _players.Count;
 
@@ -121,8 +129,10 @@ public sealed class Scoreboard
     }
 
     /// <summary>
-    /// Applies a ledger as the scoring function wrote it. An update older than what the board shows (a lower phone
-    /// seq) or for a player who never joined changes nothing. Counted samples feed <see cref="SamplesPerSecond"/>.
+    /// Applies a ledger as the scoring function wrote it. An update that is not newer than what the board shows (a
+    /// phone seq not above the board's) or for a player who never joined changes nothing: a ledger changes its score
+    /// only together with its seq, except when scores are reset, and a report written before a reset (same seq, the
+    /// old score) may arrive after it. Counted samples feed <see cref="SamplesPerSecond"/>.
     /// </summary>
     /// <returns>True when the player's score or seq was taken.</returns>
     public bool Apply(IReadOnlyList<ScoreUpdate> updates, DateTimeOffset now)
@@ -132,12 +142,20 @@ public sealed class Scoreboard
         foreach (var update in updates)
         {
             counted += update.CountedSamples;
-            if (_players.TryGetValue(update.PlayerId, out var entry) && update.AppliedSeq >= entry.AppliedSeq)
+            // One lookup per update, and only the totals move: the profile (nickname, team) is the same, so
+            // untallying and tallying it again (four dictionary writes) would change nothing. This runs in the grain's
+            // turn for every player of every scoring invocation (docs/performance.md, 2026-12-02).
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_players, update.PlayerId);
+            if (!Unsafe.IsNullRef(ref entry) && update.AppliedSeq > entry.AppliedSeq)
             {
-                Untally(entry);
-                var updated = entry with { Score = update.Score, AppliedSeq = update.AppliedSeq };
-                _players[update.PlayerId] = updated;
-                Tally(updated);
+                if (entry.Profile.Team.Length > 0 && update.Score != entry.Score)
+                {
+                    ref var team = ref CollectionsMarshal.GetValueRefOrNullRef(_teams, entry.Profile.Team);
+                    team.Score += update.Score - entry.Score;
+                }
+
+                TotalScore += update.Score - entry.Score;
+                entry = entry with { Score = update.Score, AppliedSeq = update.AppliedSeq };
                 _appliedSinceLastFrame[update.PlayerId] = update.AppliedSeq;
                 changed = true;
             }
@@ -256,6 +274,8 @@ public sealed class Scoreboard
             ServerTime = now.ToUnixTimeMilliseconds(),
             SamplesPerSecond = SamplesPerSecond(now),
             Applied = applied,
+            Round = game.Round,
+            Scoring = game.Scoring,
         };
     }
 
@@ -302,6 +322,7 @@ public sealed class Scoreboard
 
     private void Tally(ScoreboardEntry entry)
     {
+        TotalScore += entry.Score;
         _nicknames[entry.Profile.Nickname] = _nicknames.GetValueOrDefault(entry.Profile.Nickname) + 1;
         if (entry.Profile.Team.Length > 0)
         {
@@ -312,6 +333,7 @@ public sealed class Scoreboard
 
     private void Untally(ScoreboardEntry entry)
     {
+        TotalScore -= entry.Score;
         if (_nicknames[entry.Profile.Nickname] == 1)
         {
             _nicknames.Remove(entry.Profile.Nickname);

@@ -75,22 +75,22 @@ public static class ScoreLedger
             return (ledger, default);
         }
 
-        // The samples that pass the per-sample rules, in order; each is judged against the last one accepted before it.
-        var accepted = new List<MotionSample>(batch.Samples.Count);
-        int notFinite = 0, tooStrong = 0, notIncreasing = 0, tooFrequent = 0;
+        // One pass judges every sample against the last one accepted before it and scores what passes, without keeping
+        // the accepted samples: this runs for every record (docs/performance.md, 2026-12-02 profile), so it allocates nothing.
+        int acceptedCount = 0, acceptedPoints = 0, notFinite = 0, tooStrong = 0, notIncreasing = 0, tooFrequent = 0;
         var lastTime = ledger.LastSampleTime;
-        foreach (var sample in batch.Samples)
+        var samples = batch.Samples;
+        // Indexed, not foreach: Samples is an interface, and its enumerator would be one more object per record.
+        for (var i = 0; i < samples.Count; i++)
         {
-            switch (Judge(sample, lastTime))
+            var sample = samples[i];
+            if (!Accept(sample, ref lastTime, ref notFinite, ref tooStrong, ref notIncreasing, ref tooFrequent))
             {
-                case SampleVerdict.NotFinite: notFinite++; continue;
-                case SampleVerdict.TooStrong: tooStrong++; continue;
-                case SampleVerdict.TimeNotIncreasing: notIncreasing++; continue;
-                case SampleVerdict.TooFrequent: tooFrequent++; continue;
+                continue;
             }
 
-            lastTime = sample.T;
-            accepted.Add(sample);
+            acceptedCount++;
+            acceptedPoints += counts ? MotionScoring.Points(sample) : 0;
         }
 
         // Ahead of the server clock: at 10 ms each from the round's start, the counted samples may not reach more than
@@ -102,33 +102,56 @@ public static class ScoreLedger
         {
             var from = Math.Max(countedUntil, server.RoundStart);
             var room = Math.Max(0, (server.Arrival + ServerClockToleranceMs - from) / CountedSampleMs);
-            ahead = (int)Math.Max(0, accepted.Count - room);
-            countedUntil = from + (accepted.Count - ahead) * CountedSampleMs;
+            ahead = (int)Math.Max(0, acceptedCount - room);
+            countedUntil = from + (acceptedCount - ahead) * CountedSampleMs;
         }
 
-        int points = 0, counted = 0, outside = 0;
-        foreach (var sample in accepted.Skip(ahead))
-        {
-            if (counts)
-            {
-                points += MotionScoring.Points(sample);
-                counted++;
-            }
-            else
-            {
-                outside++;
-            }
-        }
+        // Rare (a phone whose samples outrun the server's clock): take back the points of the first `ahead` accepted
+        // samples, found by judging the batch again the same way.
+        var points = acceptedPoints - (ahead > 0 ? PointsOfFirstAccepted(batch, ledger.LastSampleTime, ahead) : 0);
+        var counted = counts ? acceptedCount - ahead : 0;
+        var outside = counts ? 0 : acceptedCount;
 
         // A dropped sample changes nothing: when the clock's rule dropped all of them, the device time stays where it was.
         var next = new PlayerLedger
         {
             Score = ledger.Score + points,
             LastSeq = batch.Seq,
-            LastSampleTime = accepted.Count > ahead ? accepted[^1].T : ledger.LastSampleTime,
+            LastSampleTime = acceptedCount > ahead ? lastTime : ledger.LastSampleTime,
             CountedUntil = countedUntil,
         };
         return (next, new BatchOutcome(true, points, counted, outside, notFinite, tooStrong, notIncreasing, tooFrequent, ahead));
+    }
+
+    /// <summary>Judges one sample; counts a drop by its rule, or moves the device time to an accepted sample's.</summary>
+    private static bool Accept(MotionSample sample, ref double lastTime, ref int notFinite, ref int tooStrong, ref int notIncreasing, ref int tooFrequent)
+    {
+        switch (Judge(sample, lastTime))
+        {
+            case SampleVerdict.NotFinite: notFinite++; return false;
+            case SampleVerdict.TooStrong: tooStrong++; return false;
+            case SampleVerdict.TimeNotIncreasing: notIncreasing++; return false;
+            case SampleVerdict.TooFrequent: tooFrequent++; return false;
+            default: lastTime = sample.T; return true;
+        }
+    }
+
+    /// <summary>The points of the first <paramref name="count"/> samples of the batch that the per-sample rules accept.</summary>
+    private static int PointsOfFirstAccepted(MotionBatch batch, double lastTime, int count)
+    {
+        int points = 0, ignored = 0;
+        var samples = batch.Samples;
+        for (var i = 0; i < samples.Count && count > 0; i++)
+        {
+            var sample = samples[i];
+            if (Accept(sample, ref lastTime, ref ignored, ref ignored, ref ignored, ref ignored))
+            {
+                points += MotionScoring.Points(sample);
+                count--;
+            }
+        }
+
+        return points;
     }
 
     /// <summary>The per-sample fairness verdict, given the device time of the last accepted sample.</summary>

@@ -19,7 +19,8 @@ public sealed partial class FunctionShardTarget(
     Func<IDeadLetterStore> deadLetters,
     FunctionMetrics metrics,
     TimeProvider time,
-    ILogger logger) : IWindowedShardTarget
+    ILogger logger,
+    ShardReadLag? lag = null) : IWindowedShardTarget
 {
     private readonly TagList _tags = new() { { "function", functionName }, { "shard", shardId } };
 
@@ -71,13 +72,15 @@ public sealed partial class FunctionShardTarget(
 
     /// <summary>
     /// Lambda's IteratorAge: at each invocation, retries included, how old the batch's last record is. It climbs
-    /// while a failing batch (for example during a store outage) holds the shard.
+    /// while a failing batch (for example during a store outage) holds the shard. With a Kinesis source it is never
+    /// less than the read's MillisBehindLatest plus the time since (<see cref="ShardReadLag"/>).
     /// </summary>
     private void RecordIteratorAge(IReadOnlyList<StreamRecord> records)
     {
         if (records.Count > 0)
         {
-            metrics.IteratorAge.Record((time.GetUtcNow() - records[^1].ArrivalTime).TotalMilliseconds, _tags);
+            var age = lag?.AgeOf(records[^1].ArrivalTime) ?? time.GetUtcNow() - records[^1].ArrivalTime;
+            metrics.IteratorAge.Record(age.TotalMilliseconds, _tags);
         }
     }
 

@@ -55,6 +55,10 @@ public sealed partial class ShardPoller(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                // The next round is due a renew interval after this one starts, however long this one takes: on a
+                // slow store, waiting a full interval after each round stretched the time between renewals (and
+                // between the scans that notice a dead node) by the round's own duration.
+                var next = Task.Delay(options.RenewInterval, time, stoppingToken);
                 try
                 {
                     var changes = await coordinator.SyncAsync(await source.ListShardsAsync(stoppingToken), stoppingToken);
@@ -95,7 +99,6 @@ public sealed partial class ShardPoller(
                 }
 
                 // The next round, or sooner when a reader ends (a finished parent lets its children start).
-                var next = Task.Delay(options.RenewInterval, time, stoppingToken);
                 await Task.WhenAny(readers.Values.Select(r => (Task)r.Run).Append(next));
                 foreach (var (shardId, reader) in readers.Where(r => r.Value.Run.IsCompleted).ToList())
                 {
@@ -137,10 +140,11 @@ public sealed partial class ShardPoller(
     private ShardReader ReaderFor(Lease lease, string owner)
     {
         var options = optionsMonitor.Get(functionName);
+        var lag = new ShardReadLag(time);
         var target = new FunctionShardTarget(
             functionName, source.StreamName, lease.ShardId, options, grains, concurrency,
-            services.GetRequiredService<IDeadLetterStore>, metrics, time, logger);
-        return new ShardReader(functionName, lease.ShardId, owner, source, leases, options, target, metrics, time, logger, lease);
+            services.GetRequiredService<IDeadLetterStore>, metrics, time, logger, lag);
+        return new ShardReader(functionName, lease.ShardId, owner, source, leases, options, target, metrics, time, logger, lease, lag);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} lost the lease of {ShardId} (held with counter {LeaseCounter}) to another processor; this reader stops")]

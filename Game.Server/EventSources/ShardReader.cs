@@ -46,6 +46,7 @@ public sealed partial class ShardReader
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TagList _tags;
+    private readonly ShardReadLag? _lag;
 
     private Lease? _lease;
     private CheckpointPipeline? _checkpoints;
@@ -63,6 +64,7 @@ public sealed partial class ShardReader
     /// <param name="time">Waits and record ages run on it.</param>
     /// <param name="logger">Where lost leases and read failures are told.</param>
     /// <param name="lease">The lease already taken for this reader (by the <see cref="LeaseCoordinator"/>); null to acquire it on the first read.</param>
+    /// <param name="lag">Where each read's distance from the shard's tip goes, for the target's IteratorAge; null when nobody asks.</param>
     public ShardReader(
         string functionName,
         string shardId,
@@ -74,7 +76,8 @@ public sealed partial class ShardReader
         FunctionMetrics metrics,
         TimeProvider time,
         ILogger logger,
-        Lease? lease = null)
+        Lease? lease = null,
+        ShardReadLag? lag = null)
     {
         _functionName = functionName;
         _shardId = shardId;
@@ -90,6 +93,7 @@ public sealed partial class ShardReader
         _logger = logger;
         _tags = new TagList { { "function", functionName }, { "shard", shardId } };
         _lease = lease;
+        _lag = lag;
     }
 
     /// <summary>The lease of one shard of one mapping: <c>{function}/{stream}/{shardId}</c>.</summary>
@@ -208,6 +212,7 @@ public sealed partial class ShardReader
         }
 
         _metrics.PolledEventCount.Add(read.Records.Count, _tags);
+        _lag?.Observe(read.BehindLatest);
         var summary = _windows is null
             ? await _processor.ProcessAsync(read.Records, cancellationToken)
             : await _windows.ProcessAsync(read.Records, cancellationToken);

@@ -9,7 +9,7 @@ namespace Game.Server.FunctionLogs;
 /// Each function's own log, as Lambda keeps one log group per function: every invocation's START … END and REPORT
 /// lines, appended to <c>logs/functions/&lt;name&gt;.log</c> in the data directory. A file that passes
 /// <see cref="MaxFileBytes"/> becomes <c>&lt;name&gt;.1.log</c> (replacing the previous one), so a function never holds
-/// more than twice that on disk. Invocations hand their log to a queue and go on; one background writer appends.
+/// more than twice that on disk. Invocations hand their log to a queue and go on; one background writer appends, keeping each file open.
 /// </summary>
 public sealed partial class FunctionLogFiles : BackgroundService, IFunctionLogSink
 {
@@ -65,29 +65,75 @@ public sealed partial class FunctionLogFiles : BackgroundService, IFunctionLogSi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // One open file per function, flushed whenever the queue runs dry: at full load a batch function is invoked
+        // hundreds of times a second, and opening, appending and closing the file for each invocation kept a
+        // thread-pool thread in file-system calls the stream's and the store's writers were waiting for.
+        var open = new Dictionary<string, StreamWriter>(StringComparer.Ordinal);
         try
         {
-            await foreach (var (function, log) in _queue.Reader.ReadAllAsync(stoppingToken))
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                Append(function, log);
+                while (_queue.Reader.TryRead(out var entry))
+                {
+                    Append(open, entry.Function, entry.Log);
+                }
+
+                foreach (var (function, writer) in open)
+                {
+                    Flush(function, writer);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            foreach (var (function, writer) in open)
+            {
+                Flush(function, writer);
+                writer.Dispose();
+            }
+        }
     }
 
-    private void Append(string function, string log)
+    private void Append(Dictionary<string, StreamWriter> open, string function, string log)
     {
         try
         {
-            var path = CurrentPath(function);
-            if (new FileInfo(path) is { Exists: true, Length: >= MaxFileBytes })
+            if (open.TryGetValue(function, out var writer) && writer.BaseStream.Length >= MaxFileBytes)
             {
-                File.Move(path, RotatedPath(function), overwrite: true);
+                writer.Dispose();
+                open.Remove(function);
+                File.Move(CurrentPath(function), RotatedPath(function), overwrite: true);
             }
 
-            File.AppendAllText(path, log, Encoding.UTF8);
+            if (!open.TryGetValue(function, out writer))
+            {
+                var path = CurrentPath(function);
+                if (new FileInfo(path) is { Exists: true, Length: >= MaxFileBytes })
+                {
+                    File.Move(path, RotatedPath(function), overwrite: true);
+                }
+
+                // Readers (Tail) may read it meanwhile, and rotation renames it.
+                var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                writer = open[function] = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            }
+
+            writer.Write(log);
+        }
+        catch (IOException ex)
+        {
+            LogWriteFailed(_logger, ex, function);
+        }
+    }
+
+    private void Flush(string function, StreamWriter writer)
+    {
+        try
+        {
+            writer.Flush();
         }
         catch (IOException ex)
         {

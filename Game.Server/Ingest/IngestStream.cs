@@ -278,6 +278,21 @@ public sealed partial class IngestStream : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes up to <see cref="TrimChunk"/> expired records of one shard. A seek on <c>records_by_arrival</c> by
+    /// shard and arrival, never a scan: a delete holds the stream's write lock while it runs, and one statement over
+    /// all shards (<c>WHERE arrival &lt; $cutoff</c>) scanned every retained record each minute — at half load,
+    /// millions after minutes — while the writer's commits waited, then failed ("database is locked"; the soak in
+    /// docs/performance.md).
+    /// </summary>
+    internal const string TrimSql = """
+        DELETE FROM records WHERE shard = $shard AND position IN
+            (SELECT position FROM records WHERE shard = $shard AND arrival < $cutoff LIMIT $chunk)
+        """;
+
+    /// <summary>Records one trim statement deletes at most, so the writer never waits long behind it.</summary>
+    internal const int TrimChunk = 5_000;
+
     private void TrimExpired()
     {
         try
@@ -285,9 +300,24 @@ public sealed partial class IngestStream : IAsyncDisposable
             var cutoff = _time.GetUtcNow().AddHours(-_options.RetentionHours).ToUnixTimeMilliseconds();
             using var connection = Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM records WHERE arrival < $cutoff";
+            command.CommandText = TrimSql;
+            var shardParameter = command.Parameters.Add("$shard", SqliteType.Integer);
             command.Parameters.AddWithValue("$cutoff", cutoff);
-            var trimmed = command.ExecuteNonQuery();
+            command.Parameters.AddWithValue("$chunk", TrimChunk);
+            var trimmed = 0;
+            for (var shard = 0; shard < Map.ShardCount; shard++)
+            {
+                shardParameter.Value = shard;
+                int deleted;
+                do
+                {
+                    // Each statement its own short transaction: the writer's commits go between them.
+                    deleted = command.ExecuteNonQuery();
+                    trimmed += deleted;
+                }
+                while (deleted == TrimChunk);
+            }
+
             if (trimmed > 0)
             {
                 LogTrimmed(_logger, trimmed);

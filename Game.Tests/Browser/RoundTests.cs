@@ -138,6 +138,8 @@ public sealed class RoundTests(BrowserFixture fixture)
         var shakes = await phone.EvaluateAsync<int>(StopShaking);
         await Expect(phone.GetByTestId("pending")).ToHaveTextAsync("0");
         var lastSeq = long.Parse((await phone.GetByTestId("last-seq").TextContentAsync())!, CultureInfo.InvariantCulture);
+        // The host's buttons fold away during a round; the small handle brings them back.
+        await display.GetByTestId("host-toggle").ClickAsync();
         await display.GetByTestId("stop-round").ClickAsync();
         await Expect(phase).ToHaveAttributeAsync("data-phase", "finished");
         // Shards are read independently: wait for every player's last batch, not only the phone's.

@@ -25,8 +25,8 @@ public sealed class ShardReaderTests : IDisposable
 
     public void Dispose() => _metrics.Dispose();
 
-    private ShardReader Reader(ScriptedSource source, int batchSize = 2, Lease? lease = null) => new(
-        "fn", ShardId, "me", source, _leases, new EventSourceMappingOptions { BatchSize = batchSize }, _target, _metrics, _time, NullLogger.Instance, lease);
+    private ShardReader Reader(ScriptedSource source, int batchSize = 2, Lease? lease = null, ShardReadLag? lag = null) => new(
+        "fn", ShardId, "me", source, _leases, new EventSourceMappingOptions { BatchSize = batchSize }, _target, _metrics, _time, NullLogger.Instance, lease, lag);
 
     private static string Seq(int n) => (1000 + n).ToString(CultureInfo.InvariantCulture);
 
@@ -116,6 +116,20 @@ public sealed class ShardReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_ReadsBehindTheTip_TheTargetsIteratorAgeCountsFromTheReadsLag()
+    {
+        // Every read says it is 4 s behind the tip (Kinesis' MillisBehindLatest), while the records' arrival stamps
+        // (another clock's) look as new as now: the age at each invocation is the lag, not zero.
+        var lag = new ShardReadLag(_time);
+        var ages = new List<TimeSpan>();
+        _target.OnInvoke = _ => ages.Add(lag.AgeOf(_time.GetUtcNow()));
+
+        Assert.Equal(ShardReaderOutcome.ShardEnded, await RunAsync(Reader(new ScriptedSource(4, closed: true, behind: TimeSpan.FromSeconds(4)), lag: lag)));
+
+        Assert.Equal([TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(4)], ages);
+    }
+
+    [Fact]
     public async Task Run_HostStops_LandsTheLastCheckpointAndAnswersStopped()
     {
         var source = new ScriptedSource(2, closed: false);
@@ -133,11 +147,13 @@ public sealed class ShardReaderTests : IDisposable
     /// One shard of records 1..count with sequence numbers 1001.., Kinesis-style: positions are sequence numbers,
     /// and a closed shard answers SHARD_END with its children once read to the end.
     /// </summary>
-    private sealed class ScriptedSource(int count, bool closed) : IShardSource
+    private sealed class ScriptedSource(int count, bool closed, TimeSpan? behind = null) : IShardSource
     {
         public int Count => count;
 
         public bool Closed => closed;
+
+        public TimeSpan? Behind => behind;
 
         public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -184,7 +200,7 @@ public sealed class ShardReaderTests : IDisposable
                     .ToList();
                 next += records.Count;
                 var ended = source.Closed && Readable == 0;
-                return Task.FromResult(new ShardRead(records, ended, ended ? ["shardId-000000000009"] : null));
+                return Task.FromResult(new ShardRead(records, ended, ended ? ["shardId-000000000009"] : null, source.Behind));
             }
         }
     }
@@ -194,8 +210,11 @@ public sealed class ShardReaderTests : IDisposable
     {
         public List<int[]> Batches { get; } = [];
 
+        public Action<IReadOnlyList<StreamRecord>>? OnInvoke { get; set; }
+
         public Task<InvocationResult> InvokeAsync(int lane, IReadOnlyList<StreamRecord> records, CancellationToken cancellationToken)
         {
+            OnInvoke?.Invoke(records);
             Batches.Add(records.Select(r => int.Parse(r.SequenceNumber, CultureInfo.InvariantCulture) - 1000).ToArray());
             return Task.FromResult(new InvocationResult { Succeeded = true });
         }

@@ -327,6 +327,121 @@ public sealed class GameApiTests(GameApiFixture fixture) : IClassFixture<GameApi
     }
 
     [Fact]
+    public async Task Scoring_CreatedPerRoundThenChanged_EveryAnswerSaysWhich()
+    {
+        var created = await _presenter.PostAsync("/api/games", Json("""{"roundSeconds":30,"scoring":"perRound"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var game = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var gameId = game.GetProperty("gameId").GetString();
+        Assert.Equal("perRound", game.GetProperty("scoring").GetString());
+        Assert.Equal("perRound", (await _anonymous.GetFromJsonAsync<JsonElement>($"/api/games/{gameId}/scoreboard")).GetProperty("scoring").GetString());
+
+        var changed = await _presenter.PostAsync($"/api/games/{gameId}/settings", Json("""{"scoring":"runningTotal"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal("runningTotal", (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("scoring").GetString());
+        Assert.Equal("runningTotal", (await _anonymous.GetFromJsonAsync<JsonElement>($"/api/games/{gameId}/scoreboard")).GetProperty("scoring").GetString());
+        Assert.Equal("runningTotal", (await _client.CreateGameAsync()).Scoring);
+    }
+
+    [Theory]
+    [InlineData("/api/games", """{"scoring":"sometimes"}""")]
+    [InlineData("/api/games/{0}/settings", """{"scoring":"sometimes"}""")]
+    [InlineData("/api/games/{0}/settings", "{}")]
+    public async Task Scoring_UnknownMode_IsAProblemNamingBothModesAndChangesNothing(string path, string body)
+    {
+        var game = await _client.CreateGameAsync();
+        var before = await GameCountAsync();
+
+        var problem = await ProblemAsync(await _presenter.PostAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, game.GameId), Json(body)), HttpStatusCode.BadRequest);
+
+        Assert.Equal("""scoring is "runningTotal" (scores add up over the rounds) or "perRound" (each round starts at 0).""", problem.GetProperty("detail").GetString());
+        Assert.Equal(before, await GameCountAsync());
+        Assert.Equal("runningTotal", (await _anonymous.GetFromJsonAsync<JsonElement>($"/api/games/{game.GameId}/scoreboard")).GetProperty("scoring").GetString());
+    }
+
+    [Theory]
+    [InlineData("settings")]
+    [InlineData("reset")]
+    public async Task SettingsAndReset_WithoutKey_Are401(string action)
+    {
+        var game = await _client.CreateGameAsync();
+
+        await ProblemAsync(await _anonymous.PostAsync($"/api/games/{game.GameId}/{action}", Json("""{"scoring":"perRound"}""")), HttpStatusCode.Unauthorized);
+
+        Assert.Equal("runningTotal", (await _anonymous.GetFromJsonAsync<JsonElement>($"/api/games/{game.GameId}/scoreboard")).GetProperty("scoring").GetString());
+    }
+
+    [Fact]
+    public async Task Reset_DuringARoundIs409_BetweenRoundsEveryScoreIs0()
+    {
+        var game = await _client.CreateGameAsync(roundSeconds: 300);
+        var ada = await _client.JoinAsync(game.GameId, "Ada", "red");
+        await _client.StartAsync(game.GameId);
+        await ShakeAsync(ada, seq: 1, samples: 10);
+        await WaitForScoreAsync(game.GameId, 1010);
+
+        var during = await ProblemAsync(await _presenter.PostAsync($"/api/games/{game.GameId}/reset", null), HttpStatusCode.Conflict);
+        Assert.Equal("Scores can be reset between rounds only; stop the round first.", during.GetProperty("detail").GetString());
+        Assert.Equal(1010, (await _client.ScoreboardAsync(game.GameId)).Players.Single().Score);
+
+        await _client.StopAsync(game.GameId);
+        var reset = await _presenter.PostAsync($"/api/games/{game.GameId}/reset", null);
+
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        var board = await _client.ScoreboardAsync(game.GameId);
+        Assert.Equal((0L, 0L), (board.Players.Single().Score, board.Teams.Single().Score));
+        Assert.Equal(0, (await _anonymous.GetFromJsonAsync<JsonElement>($"/api/games/{game.GameId}/results")).GetProperty("players")[0].GetProperty("score").GetInt64());
+    }
+
+    [Fact]
+    public async Task PerRound_SecondRound_ScoresOnlyItsOwnShakes_RunningTotalAddsThemUp()
+    {
+        var perRound = await _client.CreateGameAsync(roundSeconds: 300, scoring: "perRound");
+        var total = await _client.CreateGameAsync(roundSeconds: 300);
+        var ada = await _client.JoinAsync(perRound.GameId, "Ada");
+        var bob = await _client.JoinAsync(total.GameId, "Bob");
+
+        foreach (var (game, player) in new[] { (perRound, ada), (total, bob) })
+        {
+            await _client.StartAsync(game.GameId);
+            await ShakeAsync(player, seq: 1, samples: 10);
+            await WaitForScoreAsync(game.GameId, 1010);
+            await _client.StopAsync(game.GameId);
+            await _client.StartAsync(game.GameId);
+            await ShakeAsync(player, seq: 2, samples: 3);
+        }
+
+        await WaitForScoreAsync(perRound.GameId, 303);
+        await WaitForScoreAsync(total.GameId, 1313);
+        Assert.Equal(2, (await _client.ScoreboardAsync(perRound.GameId)).Round);
+    }
+
+    /// <summary>One batch of identical samples (m = 20 m/s², 101 points each), its device times after every earlier batch's.</summary>
+    private async Task ShakeAsync(GameClient.JoinedPlayer player, long seq, int samples)
+    {
+        await using var connection = await _client.ConnectPhoneAsync(player);
+        var batch = new MotionBatch
+        {
+            GameId = player.GameId,
+            PlayerId = player.PlayerId,
+            Seq = seq,
+            Samples = Enumerable.Range(1, samples).Select(i => new MotionSample { T = (100_000 * seq) + (20 * i), X = 20 }).ToList(),
+        };
+        var ack = await connection.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch);
+        Assert.True(ack.Accepted, ack.Error);
+    }
+
+    private async Task WaitForScoreAsync(string gameId, long score)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while ((await _client.ScoreboardAsync(gameId)).Players.Single().Score != score)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+
+    [Fact]
     public async Task Scoreboard_AnswersStatePlayersAndTeamTotals()
     {
         var game = await _client.CreateGameAsync();

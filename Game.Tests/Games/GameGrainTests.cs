@@ -179,6 +179,130 @@ public sealed class GameGrainTests : IAsyncLifetime
         Assert.Equal(3, (await grain.Snapshot())!.PlayerCount);
     }
 
+    [Fact]
+    public async Task PerRound_SecondRound_StartsEveryoneAtZeroInTheStoreAndOnTheDisplay()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("PERRD");
+        await grain.Create(30);
+        Assert.Equal(ScoreMode.PerRound, (await grain.Configure(ScoreMode.PerRound))!.Scoring);
+        var ada = (await grain.Join("Ada", "red"))!;
+        await grain.Start();
+        await ScoreAsync(grain, "PERRD", ada.PlayerId, score: 300, seq: 4);
+        await grain.Stop();
+        Assert.Equal((1, 300L, 300L), Summary((await grain.Snapshot())!));
+
+        var second = (await grain.Start())!;
+
+        Assert.Equal((2, ScoreMode.PerRound), (second.Round, second.Scoring));
+        // The seq stays: a batch applied before the reset is never applied again.
+        Assert.Equal((0L, 4L), await LedgerOf("PERRD", ada.PlayerId));
+        var frame = (await grain.Snapshot())!;
+        Assert.Equal((2, 0L, 0L), Summary(frame));
+        Assert.Equal(ScoreMode.PerRound, frame.Scoring);
+        Assert.Equal(ScoreMode.PerRound, (await _store.GetGameAsync("PERRD", CancellationToken.None))!.Scoring);
+    }
+
+    [Fact]
+    public async Task RunningTotal_RoundWithoutShakes_KeepsTheTotalsAndSaysTheRoundScoredNothing()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("TOTAL");
+        await grain.Create(30);
+        var ada = (await grain.Join("Ada", ""))!;
+        await grain.Start();
+        await ScoreAsync(grain, "TOTAL", ada.PlayerId, score: 300, seq: 1);
+        await grain.Stop();
+
+        await grain.Start();
+        await grain.Stop();
+
+        var frame = (await grain.Snapshot())!;
+        Assert.Equal((2, 300L, 0L), Summary(frame));
+        Assert.Equal((ScoreMode.RunningTotal, GamePhase.Finished), (frame.Scoring, frame.Phase));
+        Assert.Equal((300L, 1L), await LedgerOf("TOTAL", ada.PlayerId));
+    }
+
+    [Fact]
+    public async Task ResetScores_OnlyBetweenRounds_AndAReportOfTheOldScoreArrivingAfterItIsIgnored()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("RESET");
+        await grain.Create(30);
+        var ada = (await grain.Join("Ada", "red"))!;
+        var bob = (await grain.Join("Bob", ""))!;
+        await grain.Start();
+        await ScoreAsync(grain, "RESET", ada.PlayerId, score: 300, seq: 2);
+
+        Assert.Equal(GamePhase.Countdown, (await grain.ResetScores())!.Phase);
+        Assert.Equal((300L, 2L), await LedgerOf("RESET", ada.PlayerId));
+
+        await grain.Stop();
+        Assert.Equal(GamePhase.Finished, (await grain.ResetScores())!.Phase);
+        Assert.Equal((0L, 2L), await LedgerOf("RESET", ada.PlayerId));
+        // The scoring function's report of the ledger it wrote before the reset, delivered after it.
+        await grain.ScoresChanged([new ScoreUpdate(ada.PlayerId, 300, AppliedSeq: 2, CountedSamples: 0)]);
+        // A later report behind it: once the board has Bob's points, it has seen Ada's old report too.
+        await ScoreAsync(grain, "RESET", bob.PlayerId, score: 5, seq: 1);
+
+        var frame = (await grain.Snapshot())!;
+        Assert.Equal(0, frame.Leaders.Single(p => p.PlayerId == ada.PlayerId).Score);
+        Assert.Equal(("red", 0L), (frame.Teams.Single().Team, frame.Teams.Single().Score));
+        // Points before the reset are no round's result: the display shows no "nobody shook" either.
+        Assert.Equal(-1, frame.RoundPoints);
+    }
+
+    [Fact]
+    public async Task Snapshot_AfterCountedSamples_CarriesTheChartsLastMinute_PushedFramesDoNot()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("CHART");
+        await grain.Create(300);
+        var ada = (await grain.Join("Ada", ""))!;
+        await grain.Start();
+        await ScoreAsync(grain, "CHART", ada.PlayerId, score: 500, seq: 1, samples: 50);
+        await TickUntilPublishedAsync(grain, samplesPerSecond: 50);
+        var first = _publisher.Frames.First(f => f.SamplesPerSecond == 50).ServerTime;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await ScoreAsync(grain, "CHART", ada.PlayerId, score: 1300, seq: 2, samples: 80);
+        await TickUntilPublishedAsync(grain, samplesPerSecond: 80);
+
+        var history = (await grain.Snapshot())!.History;
+
+        Assert.Contains(history, p => p.SamplesPerSecond == 50 && p.Time == first);
+        Assert.Equal(80, history.Max(p => p.SamplesPerSecond));
+        // One point per 500 ms at most, oldest first.
+        Assert.All(history.Zip(history.Skip(1)), pair => Assert.True(pair.Second.Time - pair.First.Time >= 500, $"{pair.First.Time} then {pair.Second.Time}"));
+        Assert.All(_publisher.Frames, frame => Assert.Empty(frame.History));
+
+        // A minute later the chart's minute holds none of those points.
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.DoesNotContain((await grain.Snapshot())!.History, p => p.Time <= first + 2_100);
+    }
+
+    /// <summary>Ticks (a frame's time each) until a frame with that sample rate has gone out; one may still be in flight.</summary>
+    private async Task TickUntilPublishedAsync(IGameGrain grain, long samplesPerSecond) =>
+        await WaitUntilAsync(
+            async () =>
+            {
+                await TickAsync(grain);
+                return _publisher.Frames.Any(f => f.SamplesPerSecond == samplesPerSecond);
+            },
+            $"no frame with {samplesPerSecond} samples/s went out");
+
+    private static (int Round, long LeaderScore, long RoundPoints) Summary(ScoreboardFrame frame) =>
+        (frame.Round, frame.Leaders.Single().Score, frame.RoundPoints);
+
+    private async Task<(long Score, long LastSeq)> LedgerOf(string gameId, string playerId)
+    {
+        var ledger = (await _store.GetPlayersAsync(gameId, CancellationToken.None)).Single(r => r.Profile.PlayerId == playerId).Ledger;
+        return (ledger.Score, ledger.LastSeq);
+    }
+
+    /// <summary>What the scoring function does for a batch: writes the ledger, then tells the grain; waits until the board has it.</summary>
+    private async Task ScoreAsync(IGameGrain grain, string gameId, string playerId, long score, long seq, int samples = 1)
+    {
+        await _store.UpdateLedgersAsync(gameId, [(playerId, ledger => ledger with { Score = score, LastSeq = seq })], CancellationToken.None);
+        await grain.ScoresChanged([new ScoreUpdate(playerId, score, seq, samples)]);
+        await WaitUntilAsync(async () => (await grain.Snapshot())!.Leaders.Any(p => p.PlayerId == playerId && p.Score == score), "the score never reached the board");
+    }
+
     /// <summary>Moves the clock one frame and lets the grain's tick run: a grain call queues behind it.</summary>
     private async Task TickAsync(IGameGrain grain)
     {
@@ -310,8 +434,23 @@ public sealed class GameGrainTests : IAsyncLifetime
             Task.FromResult<IReadOnlyList<PlayerRow>>(_players.TryGetValue(gameId, out var rows) ? [.. rows.Values] : []);
 
         public Task<IReadOnlyList<(string PlayerId, PlayerLedger Ledger)>> UpdateLedgersAsync(
-            string gameId, IReadOnlyList<(string PlayerId, Func<PlayerLedger, PlayerLedger> Update)> updates, CancellationToken cancellationToken) =>
-            throw new NotSupportedException("The game grain never writes ledgers.");
+            string gameId, IReadOnlyList<(string PlayerId, Func<PlayerLedger, PlayerLedger> Update)> updates, CancellationToken cancellationToken)
+        {
+            // The scoring function's writes (in these tests) and the grain's resets; one test's calls do not race.
+            var rows = _players.GetOrAdd(gameId, _ => new());
+            var written = new List<(string, PlayerLedger)>();
+            foreach (var (playerId, update) in updates)
+            {
+                if (rows.TryGetValue(playerId, out var row))
+                {
+                    var ledger = update(row.Ledger);
+                    rows[playerId] = row with { Ledger = ledger };
+                    written.Add((playerId, ledger));
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<(string PlayerId, PlayerLedger Ledger)>>(written);
+        }
     }
 
     private sealed class RecordingPublisher : IFramePublisher

@@ -89,6 +89,28 @@ public sealed class ScoreboardTests
     }
 
     [Fact]
+    public void Apply_ManyUpdates_TotalsStayTheSumAndNamesStayTaken()
+    {
+        // Apply moves only the team's total by each difference (no untally and tally per update): the totals must
+        // still be the sums, a team spelt in another case still one team, and the nicknames still taken.
+        var board = Board(("p1", "Mika", "Red", 0), ("p2", "Ana", "RED", 0), ("p3", "Lou", "", 0));
+        var now = _time.GetUtcNow();
+        for (var seq = 1; seq <= 50; seq++)
+        {
+            board.Apply([new ScoreUpdate("p1", seq * 7, seq, 1), new ScoreUpdate("p2", seq * 3, seq, 1), new ScoreUpdate("p3", seq, seq, 1)], now);
+        }
+
+        board.Apply([new ScoreUpdate("p1", 300, AppliedSeq: 51, CountedSamples: 0)], now);
+
+        var red = Assert.Single(board.Teams()).Team;
+        Assert.Equal(("Red", 300L + 150, 2), (red.Team, red.Score, red.Players));
+        Assert.Equal(50, board.TeamScoreOf(board.Find("p3")!));
+        Assert.Equal(("mika 2", "Red"), board.NamesForJoin("mika", "red"));
+        // The round's points on the display come from the board's total, so it must be the sum too.
+        Assert.Equal(300L + 150 + 50, board.TotalScore);
+    }
+
+    [Fact]
     public void Add_SamePlayerTwice_KeepsOneEntryAndTheTeamTotalRight()
     {
         var board = Board(("p1", "A", "red", 10));

@@ -10,15 +10,17 @@ public sealed class GameClient(ServerProcess server) : IDisposable
 {
     private readonly HttpClient _presenter = server.CreatePresenterClient();
 
-    public sealed record CreatedGame(string GameId, string JoinUrl, int RoundSeconds);
+    public sealed record CreatedGame(string GameId, string JoinUrl, int RoundSeconds, string Scoring);
 
     public sealed record JoinedPlayer(string GameId, string PlayerId, string Token, string Nickname, string Team);
 
-    public sealed record Scoreboard(string GameId, string State, int Round, List<PlayerStanding> Players, List<TeamStanding> Teams);
+    public sealed record Scoreboard(string GameId, string State, int Round, List<PlayerStanding> Players, List<TeamStanding> Teams, string Scoring);
 
-    public async Task<CreatedGame> CreateGameAsync(int roundSeconds = 30)
+    /// <param name="roundSeconds">Round length.</param>
+    /// <param name="scoring"><c>runningTotal</c> or <c>perRound</c>; the server's default when null.</param>
+    public async Task<CreatedGame> CreateGameAsync(int roundSeconds = 30, string? scoring = null)
     {
-        var response = await _presenter.PostAsJsonAsync("/api/games", new { roundSeconds });
+        var response = await _presenter.PostAsJsonAsync("/api/games", new { roundSeconds, scoring });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<CreatedGame>())!;
     }

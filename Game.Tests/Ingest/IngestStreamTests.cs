@@ -55,6 +55,54 @@ public sealed class IngestStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retention_ManyShardsAndMoreThanAChunk_TrimsEveryExpiredRecordOfEveryShard()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 4, RetentionHours = 1 });
+        // More than one trim chunk of old records, spread over every shard by their partition keys.
+        var old = Enumerable.Range(0, IngestStream.TrimChunk + 100).Select(i => new AppendRequest($"old-{i}", Encoding.UTF8.GetBytes("x"))).ToArray();
+        await stream.AppendAsync(old);
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var kept = await stream.AppendAsync(Enumerable.Range(0, 40).Select(i => new AppendRequest($"new-{i}", Encoding.UTF8.GetBytes("y"))).ToArray());
+
+        _time.Advance(TimeSpan.FromMinutes(40));
+
+        for (var shard = 0; shard < 4; shard++)
+        {
+            var keptHere = kept.Where(k => k.ShardId == ShardMap.ShardId(shard)).Select(k => k.SequenceNumber).ToList();
+            Assert.Equal(keptHere, stream.Read(shard, stream.TrimHorizon(shard), 100_000).Select(r => r.SequenceNumber));
+        }
+    }
+
+    /// <summary>
+    /// The trim seeks each shard's expired records by arrival; it used to scan every retained record every minute
+    /// while holding the write lock, which failed the writer's commits once the stream held millions (the soak).
+    /// </summary>
+    [Fact]
+    public async Task Retention_TrimStatement_SeeksByShardAndArrivalInsteadOfScanningTheStream()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1 });
+        await stream.AppendAsync(Records("p", "a"));
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "stream-motion.db")}");
+        connection.Open();
+        using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + IngestStream.TrimSql;
+        explain.Parameters.AddWithValue("$shard", 0);
+        explain.Parameters.AddWithValue("$cutoff", 0);
+        explain.Parameters.AddWithValue("$chunk", IngestStream.TrimChunk);
+        var plan = new List<string>();
+        using (var reader = explain.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+        Assert.Contains("SEARCH records USING COVERING INDEX records_by_arrival (shard=? AND arrival<?)", plan);
+    }
+
+    [Fact]
     public async Task ShardLimits_Enforced_RefuseBeyond1000RecordsPerSecondAndRefillWithTime()
     {
         var stream = Open(new IngestOptions { ShardCount = 1, EnforceShardLimits = true });

@@ -1,6 +1,8 @@
 using Amazon.Runtime;
+using Game.Server.Ingest.KinesisStream;
 using Game.Tests.Infrastructure;
 using Game.Tests.Ingest.KinesisStream;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace Game.Tests.KinesisProvider;
@@ -10,9 +12,21 @@ public sealed class KinesaliteFixture : IAsyncLifetime
 {
     private readonly KinesaliteProcess _kinesalite = new();
 
+    public const string AccessKeyId = "AKIDKINESALITE";
+    public const string SecretAccessKey = "kinesalite-secret";
+    public const string Region = "eu-west-1";
+
     public string Url => _kinesalite.Url;
 
     public string Output => _kinesalite.Output;
+
+    /// <summary>A client of the test's own on kinesalite (to list, split and merge shards beside the servers).</summary>
+    public KinesisClient Client() => new(
+        new HttpClient(),
+        new KinesisStreamOptions { ServiceUrl = Url, AuthenticationRegion = Region },
+        new BasicAWSCredentials(AccessKeyId, SecretAccessKey),
+        TimeProvider.System,
+        NullLogger<KinesisClient>.Instance);
 
     public Task InitializeAsync() => _kinesalite.StartAsync();
 

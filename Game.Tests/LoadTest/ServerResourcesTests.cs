@@ -36,9 +36,11 @@ public sealed class ServerResourcesTests
             dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen2"} 2
             dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen1"} 1
             dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen0"} 3
+            dotnet_thread_pool_thread_count_total{otel_scope_name="System.Runtime"} 7
             """;
 
-        Assert.Equal(new ServerReading(T0, 2, 131_092_480, 25_182_856, 6), ServerReading.Parse(text, T0));
+        // Collections summed, and kept per generation; the thread pool's threads as they are now.
+        Assert.Equal(new ServerReading(T0, 2, 131_092_480, 25_182_856, 6, Gen0Collections: 3, Gen1Collections: 1, Gen2Collections: 2, ThreadPoolThreads: 7), ServerReading.Parse(text, T0));
     }
 
     [Fact]

@@ -153,6 +153,10 @@ public sealed class ScoreFunctionTests
 
         public Task<GameRecord?> Stop() => throw new NotSupportedException();
 
+        public Task<GameRecord?> Configure(ScoreMode scoring) => throw new NotSupportedException();
+
+        public Task<GameRecord?> ResetScores() => throw new NotSupportedException();
+
         public Task<ScoreboardFrame?> Snapshot() => throw new NotSupportedException();
 
         public Task<HallFrame?> HallSnapshot() => throw new NotSupportedException();

@@ -26,6 +26,7 @@ public abstract class GameStoreContract : StoreContract
             RoundStartsAt = new DateTimeOffset(2026, 11, 28, 17, 30, 5, TimeSpan.FromHours(2)).AddTicks(1_234_567),
             RoundEndsAt = new DateTimeOffset(2026, 11, 28, 17, 30, 50, TimeSpan.FromHours(2)).AddTicks(7),
             CreatedAt = new DateTimeOffset(2026, 11, 28, 15, 0, 0, TimeSpan.Zero).AddTicks(9_999_999),
+            Scoring = ScoreMode.PerRound,
             EarlierRounds =
             [
                 new RoundWindow(new DateTimeOffset(2026, 11, 28, 17, 0, 3, TimeSpan.FromHours(2)).AddTicks(11), new DateTimeOffset(2026, 11, 28, 17, 0, 48, TimeSpan.FromHours(2))),

@@ -1,3 +1,4 @@
+using System.Net;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
 
@@ -98,6 +99,26 @@ public sealed record LoadOptions
     /// <summary>Connect the phones, send nothing, and report the server's memory per connected phone. Default off.</summary>
     public bool Idle { get; init; }
 
+    /// <summary>
+    /// Anonymous junk requests per second sent beside the honest phones while they send (<c>loadtest/Junk/</c>): made-up
+    /// join codes, unsigned and badly signed Kinesis bodies, malformed and oversize JSON, phone-hub connections without a
+    /// valid token, unsigned Invoke calls. Every answer must be the expected refusal. Default 0 (none); at most 1,000.
+    /// </summary>
+    public int JunkRate { get; init; }
+
+    /// <summary>
+    /// With <see cref="JunkRate"/>: the local address the junk is sent from, e.g. 127.0.0.2, so the server's per-client
+    /// limits count it as another client than the honest phones, as they would a stranger on the venue's Wi-Fi.
+    /// Default: the system's choice (the same address as the phones).
+    /// </summary>
+    public IPAddress? JunkSource { get; init; }
+
+    /// <summary>
+    /// The report's time series of the server's resources (CPU, working set, managed heap, collections, thread-pool
+    /// threads) has a row this often while phones send. Default 1 minute.
+    /// </summary>
+    public TimeSpan SeriesEvery { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Seeds the phones' accelerations, so two runs send the same samples. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
@@ -109,6 +130,9 @@ public sealed record LoadOptions
 
     /// <summary>How long the scoreboard may take to reach the expected scores after the round stops. Default 10 s.</summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The highest <see cref="JunkRate"/> (requests per second): a bounded flood, not a denial of service.</summary>
+    public const int MaxJunkRate = 1000;
 
     /// <summary>The server's longest round (s).</summary>
     public const int MaxRoundSeconds = 3600;
@@ -195,6 +219,21 @@ public sealed record LoadOptions
         if (CompareBaseline && (Baseline || Idle || FindMax))
         {
             errors.Add("--compare-baseline runs a baseline phase before a real run; it cannot go with --baseline, --idle or --find-max.");
+        }
+
+        if (JunkRate is < 0 or > MaxJunkRate)
+        {
+            errors.Add($"--junk-rate must be between 0 and {MaxJunkRate} requests per second.");
+        }
+
+        if (JunkRate > 0 && (Baseline || Idle || FindMax || CompareBaseline))
+        {
+            errors.Add("--junk-rate runs beside a game run; it cannot go with --baseline, --compare-baseline, --idle or --find-max.");
+        }
+
+        if (SeriesEvery < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("--series-every must be at least 1 s.");
         }
 
         if (Presenters < 0 || Presenters > 1000)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace LoadTest.Options;
 
@@ -42,6 +43,10 @@ public static class LoadOptionsParser
           --find-max              raise phones ×1.5 per step (8 steps at most) until a step breaks; report the highest that held
           --target-p99 DURATION   with --find-max: the end-to-end p99 a step must stay under (default 150ms)
           --seed N                seed of the phones' accelerations (default 1)
+          --junk-rate N           anonymous junk requests per second beside the phones (default 0, at most 1000):
+                                  made-up codes, unsigned Kinesis/Invoke, bad JSON, forged phone tokens; each must be refused
+          --junk-source ADDRESS   with --junk-rate: send the junk from this local address, e.g. 127.0.0.2 (another client)
+          --series-every DURATION a row of server CPU and memory in the report this often (default 1m)
           --max-error-rate X      fail when errors exceed this share of sends (default 0.01)
           --ack-timeout DURATION  longest wait for one ack, and for resends after sending ends (default 10s)
           --settle-timeout DURATION  wait for the scoreboard to match after the round (default 10s)
@@ -90,6 +95,9 @@ public static class LoadOptionsParser
                 "--target-p99" => options with { TargetP99 = Duration(name, Value(), bareUnit: "ms") },
                 "--idle" => inline is null ? options with { Idle = true } : throw new OptionsException("--idle takes no value."),
                 "--seed" => options with { Seed = Integer(name, Value()) },
+                "--junk-rate" => options with { JunkRate = Integer(name, Value()) },
+                "--junk-source" => options with { JunkSource = IPAddress.TryParse(Value(), out var source) ? source : throw new OptionsException("--junk-source must be an IP address, e.g. 127.0.0.2.") },
+                "--series-every" => options with { SeriesEvery = Duration(name, Value()) },
                 "--max-error-rate" => options with { MaxErrorRate = Fraction(name, Value()) },
                 "--ack-timeout" => options with { AckTimeout = Duration(name, Value()) },
                 "--settle-timeout" => options with { SettleTimeout = Duration(name, Value()) },

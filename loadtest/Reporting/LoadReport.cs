@@ -1,4 +1,5 @@
 using HdrHistogram;
+using LoadTest.Junk;
 
 namespace LoadTest.Reporting;
 
@@ -246,6 +247,12 @@ public sealed record LoadReport
 
     /// <summary>The server's CPU (cores) and working set while phones sent, from its /metrics; null when it had none.</summary>
     public ServerResources? Server { get; init; }
+
+    /// <summary>The server's CPU, memory, collections and threads every <c>--series-every</c> while phones sent (from /metrics).</summary>
+    public IReadOnlyList<ServerSeriesPoint> Series { get; init; } = [];
+
+    /// <summary>With <c>--junk-rate</c>: the junk flood beside the phones, per shape, with how the server answered.</summary>
+    public JunkReport? Junk { get; init; }
 
     /// <summary>Per second while phones sent: samples acknowledged and the end-to-end p99 of that second.</summary>
     public IReadOnlyList<TimelinePoint> Timeline { get; init; } = [];

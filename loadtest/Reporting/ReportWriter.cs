@@ -86,6 +86,15 @@ public static class ReportWriter
             s.AppendLine(Invariant($"  idle      {r.Phones:N0} phones connected: {perPhone / 1024:N1} KB of server working set per phone; managed heap {(r.IdleHeapBytesPerPhone is { } heap ? (heap / 1024).ToString("N1", CultureInfo.InvariantCulture) + " KB" : "not known")} per phone"));
         }
 
+        if (r.Junk is { } junk)
+        {
+            s.AppendLine(Invariant($"  junk      {junk.Sent:N0} sent ({junk.SentPerSecond:N1}/s of {junk.RatePerSecond}/s asked, {junk.Skipped:N0} skipped at {junk.MaxInFlight} in flight), {junk.Unexpected:N0} not refused as expected"));
+            foreach (var shape in junk.Shapes)
+            {
+                s.AppendLine(Invariant($"    {shape.Shape,-24} {shape.Sent,9:N0} sent, expected {shape.Expected,-7}: {JunkAnswers(shape.Answers)}{(shape.Unexpected > 0 ? $"  UNEXPECTED {shape.Unexpected:N0}" : "")}"));
+            }
+        }
+
         var v = r.Verification;
         s.AppendLine(v.Performed
             ? Invariant($"  verification {(v.Passed ? "passed" : "FAILED")}: {v.PlayersMatched}/{r.Phones} players match; lost {v.LostPoints:N0} points ({v.PlayersLost} players), doubled {v.DoubledPoints:N0} points ({v.PlayersDoubled} players), missing {v.PlayersMissing}; expected total {v.ExpectedTotal:N0}, scoreboard {v.ActualTotal:N0}, settled after {v.SettledAfterMs:N0} ms")
@@ -224,6 +233,36 @@ public static class ReportWriter
             }
         }
 
+        if (r.Junk is { } junkFlood)
+        {
+            s.AppendLine();
+            s.AppendLine("## Junk flood");
+            s.AppendLine();
+            s.AppendLine(Invariant($"{junkFlood.Sent:N0} anonymous junk requests beside the phones over {junkFlood.Seconds:N0} s ({junkFlood.SentPerSecond:N1}/s of {junkFlood.RatePerSecond}/s asked; {junkFlood.Skipped:N0} due but skipped while {junkFlood.MaxInFlight} were in flight); **{junkFlood.Unexpected:N0}** answered other than the expected refusal."));
+            s.AppendLine();
+            s.AppendLine("| shape | request | sent | expected | answers | unexpected |");
+            s.AppendLine("|---|---|---:|---|---|---:|");
+            foreach (var shape in junkFlood.Shapes)
+            {
+                s.AppendLine(Invariant($"| {shape.Shape} | {shape.Request} | {shape.Sent:N0} | {shape.Expected} | {JunkAnswers(shape.Answers)} | {shape.Unexpected:N0} |"));
+            }
+        }
+
+        if (r.Series.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("## Server over time");
+            s.AppendLine();
+            s.AppendLine("From its /metrics while phones sent; CPU over the time since the row before; heap as the last GC left it; collections since the server started.");
+            s.AppendLine();
+            s.AppendLine("| time | CPU cores | working set MiB | managed heap MiB | gen0 / gen1 / gen2 GCs | thread-pool threads |");
+            s.AppendLine("|---:|---:|---:|---:|---:|---:|");
+            foreach (var p in r.Series)
+            {
+                s.AppendLine(Invariant($"| {TimeSpan.FromSeconds(Math.Round(p.ElapsedSeconds)):g} | {Figure(p.CpuCores, "N2")} | {p.WorkingSetMiB:N0} | {Figure(p.ManagedHeapMiB, "N1")} | {Figure(p.Gen0Collections, "N0")} / {Figure(p.Gen1Collections, "N0")} / {Figure(p.Gen2Collections, "N0")} | {Figure(p.ThreadPoolThreads, "N0")} |"));
+            }
+        }
+
         s.AppendLine();
         s.AppendLine("## Verification");
         s.AppendLine();
@@ -287,6 +326,9 @@ public static class ReportWriter
 
     private static string Row(string name, LatencySummary l) =>
         Invariant($"| {name} | {l.Count:N0} | {l.P50Ms:N2} | {l.P90Ms:N2} | {l.P99Ms:N2} | {l.MaxMs:N2} |");
+
+    private static string JunkAnswers(IReadOnlyDictionary<string, long> answers) =>
+        answers.Count == 0 ? "—" : string.Join(", ", answers.Select(a => Invariant($"{a.Key} × {a.Value:N0}")));
 
     private static string Errors(IReadOnlyDictionary<string, long> errors) =>
         errors.Count == 0 ? "" : ": " + string.Join(", ", errors.Select(e => Invariant($"{e.Key} {e.Value:N0}")));

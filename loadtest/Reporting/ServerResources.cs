@@ -13,8 +13,19 @@ public sealed record ServerResources(
 /// Less noisy than the working set, which holds what the GC has not returned to the system yet.
 /// <c>Collections</c>: garbage collections so far, all generations (null when not exported): a heap reading is only
 /// news when a collection came between it and the previous one.
+/// <c>Gen0Collections</c>…<c>Gen2Collections</c>: the same per generation; <c>ThreadPoolThreads</c>: the thread pool's
+/// threads now (null when not exported).
 /// </remarks>
-public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double WorkingSetBytes, double? ManagedHeapBytes = null, double? Collections = null)
+public sealed record ServerReading(
+    DateTimeOffset At,
+    double CpuSeconds,
+    double WorkingSetBytes,
+    double? ManagedHeapBytes = null,
+    double? Collections = null,
+    double? Gen0Collections = null,
+    double? Gen1Collections = null,
+    double? Gen2Collections = null,
+    double? ThreadPoolThreads = null)
 {
     /// <summary>
     /// Reads <c>dotnet_process_cpu_time_seconds_total</c> (summed over CPU modes),
@@ -23,7 +34,7 @@ public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double 
     /// </summary>
     public static ServerReading? Parse(string prometheusText, DateTimeOffset at)
     {
-        double? cpu = null, memory = null, heap = null, collections = null;
+        double? cpu = null, memory = null, heap = null, collections = null, gen0 = null, gen1 = null, gen2 = null, threads = null;
         foreach (var line in prometheusText.Split('\n'))
         {
             if (line.StartsWith("dotnet_process_cpu_time_seconds_total", StringComparison.Ordinal))
@@ -40,11 +51,28 @@ public sealed record ServerReading(DateTimeOffset At, double CpuSeconds, double 
             }
             else if (line.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal))
             {
-                collections = (collections ?? 0) + Value(line);
+                var count = Value(line);
+                collections = (collections ?? 0) + count;
+                if (line.Contains("gc_heap_generation=\"gen0\"", StringComparison.Ordinal))
+                {
+                    gen0 = count;
+                }
+                else if (line.Contains("gc_heap_generation=\"gen1\"", StringComparison.Ordinal))
+                {
+                    gen1 = count;
+                }
+                else if (line.Contains("gc_heap_generation=\"gen2\"", StringComparison.Ordinal))
+                {
+                    gen2 = count;
+                }
+            }
+            else if (line.StartsWith("dotnet_thread_pool_thread_count", StringComparison.Ordinal))
+            {
+                threads = Value(line);
             }
         }
 
-        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m, heap, collections) : null;
+        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m, heap, collections, gen0, gen1, gen2, threads) : null;
     }
 
     /// <summary>CPU cores used between two readings, and the memory seen in all of them.</summary>

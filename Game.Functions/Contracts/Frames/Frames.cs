@@ -60,6 +60,35 @@ public sealed record ScoreboardFrame
 
     /// <summary>Highest phone batch seq reflected in this frame, per player (only players changed since the last frame); lets the load tool measure send-to-display delay.</summary>
     [Id(10), Key("applied")] public IReadOnlyDictionary<string, long> Applied { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>How many rounds have started: the current (or last) round's number, 0 in the lobby.</summary>
+    [Id(11), Key("round")] public int Round { get; init; }
+
+    /// <summary>Whether the scores are the round's alone or a running total (the display says which).</summary>
+    [Id(12), Key("scoring")] public ScoreMode Scoring { get; init; }
+
+    /// <summary>
+    /// Points everyone scored in the current (or last) round, or -1 when the game does not know (it was reloaded from
+    /// the store after the round started): 0 after a round means nobody shook, and the display says so.
+    /// </summary>
+    [Id(13), Key("roundPoints")] public long RoundPoints { get; init; } = -1;
+
+    /// <summary>
+    /// The live chart's recent past (samples per second, oldest first, at most one point every 500 ms over the last
+    /// minute): only in the snapshot a display gets when it (re)connects, so a reloaded display keeps its chart.
+    /// Empty in pushed frames, which stay small.
+    /// </summary>
+    [Id(14), Key("history")] public IReadOnlyList<RatePoint> History { get; init; } = [];
+}
+
+/// <summary>One point of the live chart: samples that counted in the second before <see cref="Time"/>.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record RatePoint
+{
+    /// <summary>Server time, Unix milliseconds.</summary>
+    [Id(0), Key("t")] public long Time { get; init; }
+
+    [Id(1), Key("v")] public long SamplesPerSecond { get; init; }
 }
 
 /// <summary>

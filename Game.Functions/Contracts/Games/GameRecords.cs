@@ -28,6 +28,9 @@ public sealed record GameRecord
     /// </summary>
     [Id(7)] public IReadOnlyList<RoundWindow> EarlierRounds { get; init; } = [];
 
+    /// <summary>Whether a new round starts everyone at 0 (<see cref="ScoreMode.PerRound"/>) or adds to what they have.</summary>
+    [Id(8)] public ScoreMode Scoring { get; init; }
+
     /// <summary>A record counts when the stream received it inside a round's window: the current one or an earlier one.</summary>
     public bool Counts(DateTimeOffset arrival) => RoundAt(arrival) is not null;
 
@@ -42,7 +45,7 @@ public sealed record GameRecord
         other is not null
         && GameId == other.GameId && Phase == other.Phase && RoundSeconds == other.RoundSeconds && Round == other.Round
         && RoundStartsAt == other.RoundStartsAt && RoundEndsAt == other.RoundEndsAt && CreatedAt == other.CreatedAt
-        && EarlierRounds.SequenceEqual(other.EarlierRounds);
+        && Scoring == other.Scoring && EarlierRounds.SequenceEqual(other.EarlierRounds);
 
     public override int GetHashCode() => HashCode.Combine(GameId, Phase, Round, RoundStartsAt, EarlierRounds.Count);
 }

@@ -23,7 +23,18 @@ public interface IGameGrain : IGrainWithStringKey
     /// <summary>Ends the running round now; null when the game does not exist.</summary>
     Task<GameRecord?> Stop();
 
-    /// <summary>The current scoreboard as a frame.</summary>
+    /// <summary>
+    /// Sets whether scores count per round or add up; it applies from the next round. Null when the game does not exist.
+    /// </summary>
+    Task<GameRecord?> Configure(ScoreMode scoring);
+
+    /// <summary>
+    /// Sets every player's score to 0 between rounds (in the store, so every reader agrees); during a countdown or a
+    /// round it changes nothing, and the answer's phase says so. Null when the game does not exist.
+    /// </summary>
+    Task<GameRecord?> ResetScores();
+
+    /// <summary>The current scoreboard as a frame, with the live chart's recent history.</summary>
     Task<ScoreboardFrame?> Snapshot();
 
     /// <summary>Every player as a dot of the hall view: a full hall frame; null when the game does not exist.</summary>

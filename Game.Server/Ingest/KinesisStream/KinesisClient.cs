@@ -113,6 +113,18 @@ public sealed partial class KinesisClient
     public async Task<PutRecordsResponse> PutRecordsAsync(PutRecordsRequest request, CancellationToken cancellationToken = default) =>
         (await CallAsync("PutRecords", request, KinesisJsonContext.Default.PutRecordsRequest, KinesisJsonContext.Default.PutRecordsResponse, cancellationToken))!;
 
+    /// <summary>
+    /// Splits a shard in two (resharding). The stream is UPDATING until the children exist; the parent is closed and
+    /// its readers reach SHARD_END after its last record. Not used by the server itself (operators reshard), but
+    /// part of the client so tests and tools reshard through the same signed calls.
+    /// </summary>
+    public Task SplitShardAsync(SplitShardRequest request, CancellationToken cancellationToken = default) =>
+        CallAsync<SplitShardRequest, object>("SplitShard", request, KinesisJsonContext.Default.SplitShardRequest, null, cancellationToken);
+
+    /// <summary>Merges two adjacent shards into one (resharding); both parents close, as with <see cref="SplitShardAsync"/>.</summary>
+    public Task MergeShardsAsync(MergeShardsRequest request, CancellationToken cancellationToken = default) =>
+        CallAsync<MergeShardsRequest, object>("MergeShards", request, KinesisJsonContext.Default.MergeShardsRequest, null, cancellationToken);
+
     /// <summary>An iterator to read a shard from; it expires five minutes after it is issued (on Kinesis).</summary>
     public async Task<string> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default) =>
         (await CallAsync("GetShardIterator", request, KinesisJsonContext.Default.GetShardIteratorRequest, KinesisJsonContext.Default.GetShardIteratorResponse, cancellationToken))!.ShardIterator;

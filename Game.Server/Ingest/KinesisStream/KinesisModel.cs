@@ -67,6 +67,12 @@ public sealed record PutRecordsResponse(int FailedRecordCount, IReadOnlyList<Put
 /// <summary>A stored record (<see cref="SequenceNumber"/>, <see cref="ShardId"/>) or a refused one (<see cref="ErrorCode"/>).</summary>
 public sealed record PutRecordsResultEntry(string? SequenceNumber, string? ShardId, string? ErrorCode, string? ErrorMessage);
 
+/// <summary>Closes <see cref="ShardToSplit"/> and opens two children: hash keys below <see cref="NewStartingHashKey"/> go to the first (decimal, like every hash key).</summary>
+public sealed record SplitShardRequest(string StreamName, string ShardToSplit, string NewStartingHashKey);
+
+/// <summary>Closes two shards with adjacent hash-key ranges and opens one child covering both.</summary>
+public sealed record MergeShardsRequest(string StreamName, string ShardToMerge, string AdjacentShardToMerge);
+
 public sealed record GetShardIteratorRequest(
     string StreamName,
     string ShardId,
@@ -128,6 +134,8 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTimeOffset?>
 [JsonSerializable(typeof(ListShardsResponse))]
 [JsonSerializable(typeof(PutRecordsRequest))]
 [JsonSerializable(typeof(PutRecordsResponse))]
+[JsonSerializable(typeof(SplitShardRequest))]
+[JsonSerializable(typeof(MergeShardsRequest))]
 [JsonSerializable(typeof(GetShardIteratorRequest))]
 [JsonSerializable(typeof(GetShardIteratorResponse))]
 [JsonSerializable(typeof(GetRecordsRequest))]

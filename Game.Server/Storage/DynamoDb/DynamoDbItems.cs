@@ -42,6 +42,12 @@ internal static class DynamoDbItems
             item["roundEndsAt"] = S(FormatTime(endsAt));
         }
 
+        if (game.Scoring != ScoreMode.RunningTotal)
+        {
+            // Absent for the default, so games saved before the setting existed read back as they always counted.
+            item["scoring"] = S(game.Scoring.ToString());
+        }
+
         if (game.EarlierRounds.Count > 0)
         {
             // A list of [start, end] pairs: a game has a handful of rounds, far below the 400 KB item limit.
@@ -63,6 +69,7 @@ internal static class DynamoDbItems
         RoundStartsAt = item.TryGetValue("roundStartsAt", out var startsAt) ? ParseTime(startsAt.S) : null,
         RoundEndsAt = item.TryGetValue("roundEndsAt", out var endsAt) ? ParseTime(endsAt.S) : null,
         CreatedAt = ParseTime(item["createdAt"].S),
+        Scoring = item.TryGetValue("scoring", out var scoring) ? Enum.Parse<ScoreMode>(scoring.S) : ScoreMode.RunningTotal,
         EarlierRounds = item.TryGetValue("earlierRounds", out var rounds)
             ? rounds.L.Select(r => new RoundWindow(ParseTime(r.L[0].S), ParseTime(r.L[1].S))).ToList()
             : [],

@@ -1,6 +1,8 @@
 // The presenter display: creates or watches a game and draws the frames the server pushes. Frames are whole
 // snapshots (never deltas), so drawing is idempotent; the clock and the countdown run locally between frames.
-import { $, banner, connectHub, formatClock, localize, numbers, phaseOf, startHub } from "/shared/game.js";
+// The last frame and the chart are kept in sessionStorage: a reloaded display draws them at once (marked as not
+// live) instead of an empty "no game" screen, until the hub's snapshot, which carries the chart's last minute.
+import { $, banner, colorOf, connectHub, formatClock, localize, numbers, phaseOf, startHub } from "/shared/game.js";
 import { createHall } from "/presenter/hall.js";
 import { markElement, teamStyle } from "/shared/palette.js";
 
@@ -13,6 +15,14 @@ const t = localize({
     "leaders.title": "Leaderboard", "leaders.empty": "Waiting for players — scan the code!",
     "teams.title": "Team race", "teams.empty": "No teams yet: type a team name when you join.", "teams.members": "{n} players", "teams.members.one": "1 player",
     "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!", "results.csv": "Download CSV",
+    "phase.connecting": "Connecting", "stale": "reconnecting…", "round": "Round {n}",
+    "scoring.perRound": "Scores per round", "scoring.runningTotal": "Running total",
+    "control.scoring.perRound": "Scoring: per round", "control.scoring.runningTotal": "Scoring: total",
+    "control.reset": "Reset scores", "control.resetConfirm": "Click again to reset", "control.results": "Results", "control.back": "Back",
+    "control.toggle": "Host controls (H)",
+    "podium.round": "Winners of round {n}", "podium.total": "Total after round {n}", "round.empty": "Nobody shook in round {n}.",
+    "results.title": "Results · round {n}", "results.titleTotal": "Results · total after round {n}", "results.players": "Players",
+    "results.more": "…and {n} more in the CSV", "results.noTeams": "No teams in this game.",
     "error.key": "The server refused the presenter key.",
     "error.noGame": "No game has the code {code}.",
     "join.localOnly": "Phones cannot open this address. Restart the server with --urls http://0.0.0.0:5000, or set Game:PublicUrl to an address phones reach.",
@@ -25,12 +35,22 @@ const t = localize({
     "leaders.title": "ランキング", "leaders.empty": "参加者を待っています — QRコードを読み取ってください！",
     "teams.title": "チーム対抗", "teams.empty": "チームはまだありません。参加するときにチーム名を入力してください。", "teams.members": "{n}人", "teams.members.one": "1人",
     "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！", "results.csv": "CSVをダウンロード",
+    "phase.connecting": "接続中", "stale": "再接続中…", "round": "第{n}ラウンド",
+    "scoring.perRound": "ラウンドごとの得点", "scoring.runningTotal": "累計得点",
+    "control.scoring.perRound": "得点: ラウンドごと", "control.scoring.runningTotal": "得点: 累計",
+    "control.reset": "得点をリセット", "control.resetConfirm": "もう一度押すとリセット", "control.results": "結果", "control.back": "戻る",
+    "control.toggle": "操作ボタン (H)",
+    "podium.round": "第{n}ラウンドの表彰台", "podium.total": "第{n}ラウンドまでの累計", "round.empty": "第{n}ラウンドは誰も振りませんでした。",
+    "results.title": "結果 · 第{n}ラウンド", "results.titleTotal": "結果 · 第{n}ラウンドまでの累計", "results.players": "プレイヤー",
+    "results.more": "…ほか{n}人はCSVで", "results.noTeams": "このゲームにチームはありません。",
     "error.key": "プレゼンターキーが拒否されました。",
     "error.noGame": "コード {code} のゲームはありません。",
     "join.localOnly": "スマホからはこのアドレスを開けません。--urls http://0.0.0.0:5000 でサーバーを起動し直すか、Game:PublicUrl にスマホから届くアドレスを設定してください。",
   },
 });
 const CHART_SECONDS = 60;
+const CHART_STEP_MS = 500;
+const RESULTS_SHOWN = 30;
 
 const params = new URLSearchParams(location.search);
 if (params.get("key")) {
@@ -57,8 +77,8 @@ const chartValues = new Array(CHART_SECONDS * 2).fill(0); // one value every 500
 
 const serverNow = () => Date.now() + clockOffset;
 
-async function api(path) {
-  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` }, body: "{}" });
+async function api(path, body = {}) {
+  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
   if (response.status === 401) { banner(t("error.key")); throw new Error("presenter key refused"); }
   if (!response.ok) { const problem = await response.json().catch(() => ({})); banner(problem.detail || response.statusText); throw new Error(problem.detail); }
   banner(null);
@@ -71,23 +91,45 @@ function draw(next, snapshot = false) {
   // A snapshot restarts the sequence (a reactivated game counts from 1 again); a pushed frame older than what we drew is late.
   if (!snapshot && next.version <= lastVersion) return;
   lastVersion = next.version;
+  const before = phaseOf(frame);
   frame = next;
   frameArrivedAt = Date.now();
   clockOffset = next.serverTime - frameArrivedAt;
+  $("stale").hidden = true;
+  if (next.history?.length) restoreChart(next.history);
   const phase = phaseOf(next);
-  document.body.dataset.phase = phase;
+  drawPhase(phase, before);
   $("status").dataset.phase = phase;
   $("status").textContent = t(`phase.${phase}`);
   $("player-count").textContent = numbers.format(next.playerCount);
   $("player-label").textContent = t(next.playerCount === 1 ? "players.one" : "players");
-  $("start").disabled = !key || phase === "countdown" || phase === "running";
-  $("stop").disabled = !key || !(phase === "countdown" || phase === "running");
   drawLeaders(next.leaders);
   drawTeams(next.teams);
   drawPodium(phase === "finished" ? next.leaders : []);
   // The whole standings, teams included, for whoever keeps the score after the show (UTF-8 with BOM for Excel).
   $("download-csv").hidden = phase !== "finished";
   tick();
+}
+
+const isLive = (phase) => phase === "countdown" || phase === "running";
+const perRound = (f) => f?.scoring === "PerRound" || f?.scoring === 1;
+
+function drawPhase(phase, before) {
+  document.body.dataset.phase = phase;
+  // Each round starts with the host's controls tucked away again, and without the last round's results on top.
+  if (isLive(phase) && !isLive(before)) { openControls(false); showResults(false); }
+  const round = Number(frame?.round ?? 0);
+  $("round-number").hidden = round === 0;
+  $("round-number").textContent = t("round", { n: round });
+  $("scoring").hidden = !frame;
+  $("scoring").textContent = t(perRound(frame) ? "scoring.perRound" : "scoring.runningTotal");
+  $("scoring").dataset.scoring = perRound(frame) ? "perRound" : "runningTotal";
+  $("start").disabled = !key || isLive(phase);
+  $("stop").disabled = !key || !isLive(phase);
+  $("scoring-toggle").disabled = !key || !frame;
+  $("scoring-toggle").textContent = t(perRound(frame) ? "control.scoring.perRound" : "control.scoring.runningTotal");
+  $("reset").disabled = !key || !frame || isLive(phase);
+  $("show-results").disabled = !key || phase !== "finished";
 }
 
 function drawLeaders(leaders) {
@@ -118,6 +160,9 @@ function drawLeaders(leaders) {
     row.querySelector(".score").textContent = numbers.format(p.score);
   });
   for (const [id, row] of rows) if (!seen.has(id)) { row.remove(); rows.delete(id); }
+  // The rows share the panel's height: ten rows for ten players, and fewer players get taller rows (at most a fifth each,
+  // so three players are not three giant bars).
+  $("leaders").style.setProperty("--rows", Math.min(10, Math.max(5, leaders.length)));
   // The empty list gives its space to the line that says why it is empty.
   $("leaders").hidden = leaders.length === 0;
   $("leaders-empty").hidden = leaders.length > 0;
@@ -151,8 +196,15 @@ function drawTeams(teams) {
 
 let podiumKey = "";
 function drawPodium(leaders) {
-  const winners = leaders.slice(0, 3).filter((p) => Number(p.score) > 0);
+  const round = Number(frame?.round ?? 0);
+  // A round in which nobody shook has its own, empty result: never the podium of the round before (running totals
+  // do not move then). roundPoints is -1 when the server does not know (after a reset, or a restart mid-game).
+  const nobodyShook = leaders.length > 0 && Number(frame?.roundPoints ?? -1) === 0;
+  const winners = nobodyShook ? [] : leaders.slice(0, 3).filter((p) => Number(p.score) > 0);
+  $("round-empty").hidden = !nobodyShook;
+  $("round-empty").textContent = t("round.empty", { n: round });
   $("podium").hidden = winners.length === 0;
+  $("podium").querySelector("h2").textContent = t(!perRound(frame) && round > 1 ? "podium.total" : "podium.round", { n: round });
   const keyNow = winners.map((p) => `${p.playerId}:${p.score}`).join("|");
   if (keyNow === podiumKey) return; // redrawing would replay the rise animation on every frame
   podiumKey = keyNow;
@@ -222,6 +274,49 @@ function sampleChart() {
   chartValues.shift();
   $("sps").textContent = numbers.format(live);
   drawChart();
+  remember();
+}
+
+/** The chart's last minute from a snapshot's points (server time): each 500 ms step takes the point that falls in it. */
+function restoreChart(history) {
+  const now = serverNow();
+  const values = new Array(chartValues.length).fill(0);
+  for (const point of history) {
+    const step = values.length - 1 - Math.floor((now - Number(point.t)) / CHART_STEP_MS);
+    if (step >= 0 && step < values.length) values[step] = Math.max(values[step], Number(point.v));
+  }
+  chartValues.splice(0, chartValues.length, ...values);
+  drawChart();
+}
+
+// ---- what a reload shows at once ----
+
+const memoryKey = (id) => `presenter.last.${id}`;
+
+/** Keeps the last frame, the clock offset and the chart for this tab (sessionStorage: a reload, not a new tab). */
+function remember() {
+  if (!gameId || !frame || frame.gameId?.toUpperCase() !== gameId) return;
+  try {
+    sessionStorage.setItem(memoryKey(gameId), JSON.stringify({ frame: { ...frame, history: [] }, clockOffset, chart: chartValues, savedAt: Date.now() }));
+  } catch { /* storage full or denied: a reload then waits for the snapshot, as before */ }
+}
+
+/** Draws what this tab last knew of the game, marked as not live; false when it knows nothing. */
+function recall(id) {
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(memoryKey(id)) ?? "null"); } catch { saved = null; }
+  if (!saved?.frame) return false;
+  // The chart moved on while the page was away: shift it by the steps that passed, with nothing counted in them.
+  const missed = Math.min(chartValues.length, Math.max(0, Math.floor((Date.now() - saved.savedAt) / CHART_STEP_MS)));
+  const values = [...saved.chart.slice(missed), ...new Array(missed).fill(0)];
+  chartValues.splice(0, chartValues.length, ...values.slice(-chartValues.length));
+  draw(saved.frame, true);
+  clockOffset = saved.clockOffset;
+  frameArrivedAt = 0; // the live number waits for a real frame
+  $("stale").hidden = false;
+  drawChart();
+  tick();
+  return true;
 }
 
 function drawChart() {
@@ -233,6 +328,8 @@ function drawChart() {
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, width, height);
   const values = chartValues;
+  // The highest value drawn, for the tests (a canvas has no text to read).
+  canvas.dataset.peak = String(Math.max(...values));
   const top = Math.max(10, ...values) * 1.15;
   const x = (i) => (i / (values.length - 1)) * width;
   const y = (v) => height - 4 - (v / top) * (height - 12);
@@ -262,6 +359,14 @@ function drawChart() {
 async function watch(id) {
   gameId = id;
   lastVersion = 0;
+  showResults(false);
+  $("results-csv").href = `/api/games/${encodeURIComponent(id)}/results.csv`;
+  if (!recall(id)) {
+    // Not "no game": the game is there, the connection is not yet.
+    $("status").textContent = t("phase.connecting");
+    $("status").dataset.phase = "connecting";
+    $("player-count").textContent = "–";
+  }
   $("code").textContent = id;
   $("join-url").textContent = "…";
   $("download-csv").href = `/api/games/${encodeURIComponent(id)}/results.csv`;
@@ -311,11 +416,90 @@ addEventListener("keydown", (e) => {
 });
 setView(view);
 
+// ---- the results screen ----
+
+let resultsRequest = 0;
+async function showResults(open) {
+  document.body.classList.toggle("results-open", open);
+  $("results").hidden = !open;
+  $("close-results").hidden = !key;
+  if (!open || !gameId) return;
+  const request = ++resultsRequest;
+  const response = await fetch(`/api/games/${encodeURIComponent(gameId)}/results`);
+  if (!response.ok || request !== resultsRequest) return;
+  drawResults(await response.json());
+}
+
+function drawResults(results) {
+  const round = Number(results.round);
+  $("results-title").textContent = t(perRound(frame) || round <= 1 ? "results.title" : "results.titleTotal", { n: round });
+  $("results-players").replaceChildren(...results.players.slice(0, RESULTS_SHOWN).map((p) => standingRow(p.rank, p.nickname, p.team, p.score, "result-player")));
+  // Rows share the panel: 8 rows at least (a few players are not giant bars), 15 at most (then a second column).
+  $("results-players").style.setProperty("--rows", Math.min(15, Math.max(8, results.players.length)));
+  $("results-teams").style.setProperty("--rows", Math.min(15, Math.max(8, results.teams.length)));
+  const more = results.players.length - RESULTS_SHOWN;
+  $("results-more").hidden = more <= 0;
+  $("results-more").textContent = t("results.more", { n: numbers.format(more) });
+  $("results-teams").replaceChildren(...results.teams.map((team) =>
+    standingRow(team.rank, team.team, t(team.players === 1 ? "teams.members.one" : "teams.members", { n: team.players }), team.score, "result-team", team.team)));
+  $("results-no-teams").hidden = results.teams.length > 0;
+}
+
+function standingRow(rank, name, detail, score, testid, team = detail) {
+  const row = document.createElement("li");
+  row.dataset.testid = testid;
+  row.dataset.rank = rank;
+  row.style.setProperty("--team-color", colorOf(testid === "result-team" ? team : detail));
+  row.innerHTML = `<span class="rank"></span><span class="name"></span><span class="detail"></span><span class="score"></span>`;
+  row.querySelector(".rank").textContent = rank;
+  row.querySelector(".name").textContent = name;
+  row.querySelector(".detail").textContent = detail;
+  row.querySelector(".score").textContent = numbers.format(score);
+  return row;
+}
+
+// ---- the host's controls ----
+
+function openControls(open) {
+  document.body.classList.toggle("controls-open", open);
+  $("host-toggle").setAttribute("aria-expanded", String(open));
+}
+
+let resetArmed = null;
+function reset() {
+  // Two presses: one stray click must not wipe a hall's scores.
+  if (!resetArmed) {
+    $("reset").textContent = t("control.resetConfirm");
+    resetArmed = setTimeout(() => { resetArmed = null; $("reset").textContent = t("control.reset"); }, 4000);
+    return;
+  }
+  clearTimeout(resetArmed);
+  resetArmed = null;
+  $("reset").textContent = t("control.reset");
+  quietly(api(`/api/games/${gameId}/reset`));
+}
+
 // api() has already put any failure in the banner; there is nothing more to do with it here.
 const quietly = (promise) => promise.catch(() => {});
 $("create").onclick = () => quietly(api("/api/games").then((created) => watch(created.gameId)));
 $("start").onclick = () => quietly(api(`/api/games/${gameId}/start`));
 $("stop").onclick = () => quietly(api(`/api/games/${gameId}/stop`));
+$("scoring-toggle").onclick = () => quietly(api(`/api/games/${gameId}/settings`, { scoring: perRound(frame) ? "runningTotal" : "perRound" }));
+$("reset").onclick = reset;
+$("show-results").onclick = () => showResults(true);
+$("close-results").onclick = () => showResults(false);
+$("host-toggle").onclick = () => openControls(!document.body.classList.contains("controls-open"));
+$("host-toggle").title = t("control.toggle");
+$("host-toggle").setAttribute("aria-label", t("control.toggle"));
+$("host-toggle").hidden = !key;
+// H for the host's controls, R for the results, Escape back: a presenter with a clicker or a keyboard needs no mouse.
+addEventListener("keydown", (event) => {
+  if (!key || event.ctrlKey || event.metaKey || event.altKey || event.target.closest?.("input, textarea")) return;
+  if (event.key === "h" || event.key === "H") openControls(!document.body.classList.contains("controls-open"));
+  else if ((event.key === "r" || event.key === "R") && phaseOf(frame) === "finished") showResults(true);
+  else if (event.key === "Escape") showResults(false);
+});
+addEventListener("pagehide", remember);
 // Without the key this is a viewer (a second screen, a stream): no host buttons at all.
 document.querySelector(".controls").hidden = !key;
 $("qr-box").hidden = !gameId;

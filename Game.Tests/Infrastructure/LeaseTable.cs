@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Game.Server.EventSources.Leases;
+
+namespace Game.Tests.Infrastructure;
+
+/// <summary>
+/// A mapping's lease table watched from outside the nodes (a test's own connection to the store), for tests where
+/// leases move between server processes: wait for a shape of the table, and time when a node takes over shards.
+/// </summary>
+/// <param name="leases">The store the nodes share (for DynamoDB: <c>DynamoDbTestStore.Open(options).Leases</c>).</param>
+/// <param name="keyPrefix">One mapping's lease keys: <c>{function}/{stream}/</c>.</param>
+public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
+{
+    /// <summary>How often the table is read while waiting: small beside any lease timing, so it adds little to a measured time.</summary>
+    public static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(25);
+
+    public Task<IReadOnlyList<Lease>> ReadAsync() => leases.ListLeasesAsync(keyPrefix, CancellationToken.None);
+
+    /// <summary>Reads the table until <paramref name="done"/> holds, and answers that table; fails with the last table seen after <paramref name="timeout"/>.</summary>
+    public async Task<IReadOnlyList<Lease>> WaitForAsync(Func<IReadOnlyList<Lease>, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var table = await ReadAsync();
+            if (done(table))
+            {
+                return table;
+            }
+
+            if (deadline.Elapsed >= timeout)
+            {
+                throw new TimeoutException($"The lease table never showed {what} within {timeout.TotalSeconds:0} s: {Describe(table)}");
+            }
+
+            await Task.Delay(ReadInterval);
+        }
+    }
+
+    /// <summary>
+    /// For each lease of <paramref name="orphaned"/> (as its dead holder left it), the times on <paramref name="clock"/>
+    /// when <paramref name="survivor"/> was first seen holding it, and when it had also moved its checkpoint past the
+    /// orphan's: the survivor took the shard, then processed (and checkpointed) its first batch. Waits until every
+    /// shard is processed by the survivor. Meanwhile it times the survivor's lease rounds (each renews the leases it
+    /// holds, so a held lease's renewal count moves once a round) and its own reads of the table, so a bound can allow
+    /// for rounds that a loaded machine stretched beyond their interval.
+    /// </summary>
+    public async Task<TakeoverTimes> TimeTakeoverAsync(IReadOnlyList<Lease> orphaned, string survivor, Stopwatch clock, TimeSpan timeout)
+    {
+        var taken = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var done = new Dictionary<string, Takeover>(StringComparer.Ordinal);
+        var left = orphaned.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        var renewals = new Dictionary<string, (long Count, TimeSpan At)>(StringComparer.Ordinal);
+        var longestRound = TimeSpan.Zero;
+        var longestRead = TimeSpan.Zero;
+        while (left.Count > 0)
+        {
+            var reading = clock.Elapsed;
+            var table = await ReadAsync();
+            var now = clock.Elapsed;
+            longestRead = now - reading > longestRead ? now - reading : longestRead;
+            foreach (var lease in table.Where(l => l.Owner == survivor && !left.ContainsKey(l.LeaseKey)))
+            {
+                if (renewals.TryGetValue(lease.LeaseKey, out var last) && last.Count != lease.Renewals)
+                {
+                    // The renewal happened between the two reads that saw the change: the interval is known to a read's span.
+                    longestRound = now - last.At > longestRound ? now - last.At : longestRound;
+                }
+
+                if (!renewals.TryGetValue(lease.LeaseKey, out last) || last.Count != lease.Renewals)
+                {
+                    renewals[lease.LeaseKey] = (lease.Renewals, now);
+                }
+            }
+
+            foreach (var lease in table.Where(l => left.ContainsKey(l.LeaseKey) && l.Owner == survivor))
+            {
+                taken.TryAdd(lease.LeaseKey, now);
+                if (lease.Checkpoint != left[lease.LeaseKey].Checkpoint)
+                {
+                    done[lease.ShardId] = new Takeover(taken[lease.LeaseKey], now);
+                    left.Remove(lease.LeaseKey);
+                }
+            }
+
+            if (left.Count > 0)
+            {
+                if (now >= timeout)
+                {
+                    throw new TimeoutException($"{survivor} did not process {string.Join(", ", left.Keys)} within {timeout.TotalSeconds:0} s: {Describe(table)}");
+                }
+
+                await Task.Delay(ReadInterval);
+            }
+        }
+
+        return new TakeoverTimes(done, longestRound, longestRead);
+    }
+
+    /// <summary>One line per lease: shard, owner, counter, checkpoint (for failure messages).</summary>
+    public static string Describe(IEnumerable<Lease> table) =>
+        string.Join("; ", table.Select(l => $"{l.ShardId}={(l.IsUnowned ? "(unowned)" : l.Owner)}#{l.LeaseCounter}@{l.Checkpoint ?? "-"}"));
+}
+
+/// <summary>When a surviving node took a dead node's lease, and when it had processed the shard's first batch after it.</summary>
+public readonly record struct Takeover(TimeSpan Taken, TimeSpan Processed);
+
+/// <summary>
+/// Every orphaned shard's <see cref="Takeover"/>, the longest time seen between two of the survivor's lease rounds
+/// (zero when it held no other lease to watch), and the longest read of the table (how late a change can be seen).
+/// </summary>
+public sealed record TakeoverTimes(IReadOnlyDictionary<string, Takeover> Shards, TimeSpan LongestRound, TimeSpan LongestRead);
