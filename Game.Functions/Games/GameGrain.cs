@@ -216,6 +216,9 @@ public sealed partial class GameGrain(
         });
     }
 
+    public Task<HallFrame?> HallSnapshot() =>
+        Task.FromResult(KnownGame() is { } game ? _board.Hall.Full(game.GameId, ++_version, _board.ScoreOf) : null);
+
     public Task ScoresChanged(IReadOnlyList<ScoreUpdate> updates)
     {
         if (KnownGame() is not null && _board.Apply(updates, time.GetUtcNow()))
@@ -269,9 +272,12 @@ public sealed partial class GameGrain(
         {
             var frame = WithRound(_board.Frame(_game, phase, ++_version, now, includeApplied: true));
             RecordRate(now, frame.SamplesPerSecond);
+            var hall = _board.Hall.Delta(_game.GameId, frame.Version, _board.ScoreOf);
             _dirty = false;
             _standingsPending = true;
-            _frameInFlight = SendOffTurn(() => publisher.PublishAsync(frame, CancellationToken.None));
+            _frameInFlight = SendOffTurn(() => Task.WhenAll(
+                publisher.PublishAsync(frame, CancellationToken.None),
+                hall is null ? Task.CompletedTask : publisher.PublishHallAsync(hall, CancellationToken.None)));
         }
 
         // Pending until sent: a change that falls inside the standings' rate limit goes out on a later tick.

@@ -96,6 +96,12 @@ public sealed class Scoreboard
         }
     }
 
+    /// <summary>The players as dots of the hall view: their small ids, groups and the hall frames (<see cref="HallLayout"/>).</summary>
+    public HallLayout Hall { get; } = new();
+
+    /// <summary>A player's score, 0 for one who never joined.</summary>
+    public long ScoreOf(string playerId) => _players.TryGetValue(playerId, out var entry) ? entry.Score : 0;
+
     /// <summary>The sum of every player's score.</summary>
     public long TotalScore { get; private set; }
 
@@ -119,6 +125,7 @@ public sealed class Scoreboard
         var entry = new ScoreboardEntry(profile, score, appliedSeq);
         _players[profile.PlayerId] = entry;
         Tally(entry);
+        Hall.Add(profile);
     }
 
     /// <summary>
@@ -310,6 +317,7 @@ public sealed class Scoreboard
         RoundEndsAt = game.RoundEndsAt?.ToUnixTimeMilliseconds() ?? 0,
         ServerTime = now.ToUnixTimeMilliseconds(),
         AppliedSeq = me.AppliedSeq,
+        Hall = Hall.SpotOf(me.Profile.PlayerId),
     };
 
     private void Tally(ScoreboardEntry entry)
