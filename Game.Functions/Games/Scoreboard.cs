@@ -1,3 +1,5 @@
+// Longer than our usual 300 lines on purpose: every rule of ranking, totals, names and the hall layout's ids in one
+// place is the point of this type (issue 12: the rule was written six times and disagreed with itself).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Game.Functions.Contracts;
