@@ -1,6 +1,7 @@
 using Game.Server.Auth;
 using Game.Server.EventSources;
 using Game.Server.FunctionLogs;
+using Game.Server.Functions.ControlPlane;
 using Game.Server.Games;
 using Game.Server.Hosting;
 using Game.Server.Ingest;
@@ -21,6 +22,8 @@ builder.AddGameSilo();
 // exist before the first lease round reads them.
 builder.AddGameStore();
 builder.AddIngest();
+// Before the event sources: their pollers start from the configuration it read from the store.
+builder.AddControlPlane();
 builder.AddEventSources();
 builder.AddFunctionLogs();
 builder.AddInvokeApi();
@@ -34,6 +37,7 @@ app.MapIngest();
 app.MapEventSources();
 app.MapFunctionLogs();
 app.MapInvokeApi();
+app.MapControlPlane();
 app.MapGames();
 app.MapRealtime();
 app.Run();

@@ -86,6 +86,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         var aborted = false;
         var verification = NotVerified;
         var serverReadings = new List<ServerReading>();
+        ClusterWatch? cluster = null;
         var steadyCpu = new List<CpuReading>();
         var timeline = new List<TimelinePoint>();
         Dictionary<string, long>? actual = null;
@@ -125,10 +126,12 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             junk = options.JunkRate > 0 ? JunkFlood.Start(options.Url, options.JunkRate, options.JunkSource, gameId, options.AccessKeyId, options.Seed, time, logger) : null;
             using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sampler = SampleServerAsync(http, serverReadings, sampling.Token);
+            cluster = await WatchClusterAsync(sampling.Token);
             var cpuMeter = ReadSteadyCpuAsync(http, sendStart.Value, steadyCpu, cancellationToken);
             await SendAsync(phones, metrics, sendStart.Value, timeline, cancellationToken);
             await sampling.CancelAsync();
             await sampler;
+            await cluster.StopAsync();
             await cpuMeter;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -191,6 +194,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
             Cpu = cpu,
             Timeline = timeline,
             KinesisRequests = producer?.Requests,
+            Cluster = cluster?.Resources(report.Throughput.AchievedSamplesPerSecond),
+            Redis = cluster?.RedisRates,
         };
     }
 
@@ -280,7 +285,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         double? server = null;
         try
         {
-            server = ServerReading.Parse(await http.GetStringAsync("/metrics", cancellationToken), at)?.CpuSeconds;
+            server = await ServerCpuSecondsAsync(http, at, cancellationToken);
         }
         catch (HttpRequestException)
         {
@@ -355,8 +360,8 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
                     IMotionLink link = producer is not null
                         ? new KinesisMotionLink(producer, playerId)
                         : options.Client == PhoneClient.Raw
-                            ? await RawHubMotionLink.ConnectAsync(options.Url, HubPath, token, metrics, time, keepAlive, error, ct)
-                            : await HubMotionLink.ConnectAsync(options.Url, HubPath, token, metrics, time, error, ct);
+                            ? await RawHubMotionLink.ConnectAsync(options.PhoneUrl(index), HubPath, token, metrics, time, keepAlive, error, ct)
+                            : await HubMotionLink.ConnectAsync(options.PhoneUrl(index), HubPath, token, metrics, time, error, ct);
                     phones[index] = new PhoneSession(index, game, playerId, nickname, link, options, metrics, time, logger);
                 });
             return phones;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,10 +18,13 @@ public sealed record Invocation<T>(string RequestId, T? Response, string? ErrorT
 /// </summary>
 public sealed partial class FunctionEnvironment
 {
+    private readonly IServiceProvider _services;
     private readonly FunctionMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IFunctionLogSink? _log;
+    private readonly IFunctionSettingsSource? _settings;
+    private long _settingsRevision;
     private TimeSpan? _pendingInitDuration;
 
     public FunctionEnvironment(string functionName, IServiceProvider services, FunctionCatalog catalog, FunctionMetrics metrics, TimeProvider time, ILogger logger)
@@ -31,30 +35,43 @@ public sealed partial class FunctionEnvironment
         }
 
         Registration = registration;
+        _services = services;
         _metrics = metrics;
         _time = time;
         _logger = logger;
         _log = services.GetService<IFunctionLogSink>();
-        var started = time.GetTimestamp();
-        Function = ActivatorUtilities.CreateInstance(services, registration.Implementation);
-        _pendingInitDuration = time.GetElapsedTime(started);
+        _settings = services.GetService<IFunctionSettingsSource>();
+        _settingsRevision = Settings().Revision;
+        Function = Init();
     }
 
     public FunctionRegistration Registration { get; }
 
-    /// <summary>The function's instance, kept warm for the environment's life.</summary>
-    public object Function { get; }
+    /// <summary>
+    /// The function's instance, kept warm for the environment's life; a new one (a cold start) once the function's
+    /// configuration changed. Read it inside the handler given to <see cref="RunAsync{T}"/>.
+    /// </summary>
+    public object Function { get; private set; }
 
     /// <summary>Runs one invocation. Exceptions and the timeout become the invocation's error, as in Lambda.</summary>
     public async Task<Invocation<T>> RunAsync<T>(Func<ILambdaContext, Task<T>> handler)
     {
+        var settings = Settings();
+        if (settings.Revision != _settingsRevision)
+        {
+            // Lambda gives invocations after a configuration change a fresh environment: init runs again.
+            _settingsRevision = settings.Revision;
+            Function = Init();
+        }
+
         var requestId = Guid.NewGuid().ToString();
-        var timeoutAfter = Registration.Timeout;
+        var timeoutAfter = settings.Timeout;
         using var timeout = new CancellationTokenSource(timeoutAfter, _time);
-        var context = new InvocationContext(requestId, Registration.Name, _time, _time.GetUtcNow() + timeoutAfter, timeout.Token);
+        var context = new InvocationContext(requestId, Registration.Name, _time, _time.GetUtcNow() + timeoutAfter, timeout.Token, settings.Environment);
         context.Append($"START RequestId: {requestId} Version: $LATEST");
         var tags = new KeyValuePair<string, object?>("function", Registration.Name);
         var started = _time.GetTimestamp();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         T? response = default;
         string? errorType = null, errorMessage = null;
         using (_metrics.Start())
@@ -74,6 +91,7 @@ public sealed partial class FunctionEnvironment
         }
 
         var duration = _time.GetElapsedTime(started);
+        var maxMemoryUsed = MaxMemoryUsedMegabytes(GC.GetTotalAllocatedBytes() - allocatedBefore);
         _metrics.Invocations.Add(1, tags);
         _metrics.Duration.Record(duration.TotalMilliseconds, tags);
         if (errorType is not null)
@@ -82,9 +100,9 @@ public sealed partial class FunctionEnvironment
             context.Append($"{errorType}: {errorMessage}");
         }
 
-        var init = _pendingInitDuration is { } d ? $"\tInit Duration: {d.TotalMilliseconds:0.00} ms" : "";
+        var init = _pendingInitDuration;
         _pendingInitDuration = null;
-        var report = $"REPORT RequestId: {requestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\tBilled Duration: {Math.Ceiling(duration.TotalMilliseconds):0} ms{init}";
+        var report = Report(requestId, duration, settings.MemorySize, maxMemoryUsed, init);
         context.Append($"END RequestId: {requestId}");
         context.Append(report);
         // The REPORT line belongs to the function's log; on the console it would be one line per batch (hundreds a
@@ -94,7 +112,36 @@ public sealed partial class FunctionEnvironment
         return new Invocation<T>(requestId, response, errorType, errorMessage, duration, context.Log);
     }
 
-    private sealed class InvocationContext(string requestId, string functionName, TimeProvider time, DateTimeOffset deadline, CancellationToken token)
+    /// <summary>
+    /// Lambda's REPORT line, field for field: <c>REPORT RequestId: … Duration: 12.34 ms Billed Duration: 13 ms
+    /// Memory Size: 128 MB Max Memory Used: 1 MB</c>, with <c>Init Duration: … ms</c> after a cold start; tabs between
+    /// fields. Billed Duration is the duration rounded up to the millisecond, as Lambda bills today.
+    /// </summary>
+    public static string Report(string requestId, TimeSpan duration, int memorySize, long maxMemoryUsed, TimeSpan? initDuration) =>
+        string.Create(CultureInfo.InvariantCulture, $"REPORT RequestId: {requestId}\tDuration: {duration.TotalMilliseconds:0.00} ms\tBilled Duration: {Math.Ceiling(duration.TotalMilliseconds):0} ms\tMemory Size: {memorySize} MB\tMax Memory Used: {maxMemoryUsed} MB")
+        + (initDuration is { } init ? string.Create(CultureInfo.InvariantCulture, $"\tInit Duration: {init.TotalMilliseconds:0.00} ms") : "");
+
+    /// <summary>
+    /// Max Memory Used, MB rounded up (at least 1): the managed bytes the process allocated while the invocation ran.
+    /// Functions share one process and one heap, so a function's resident memory cannot be told apart; what it
+    /// allocates can, except that invocations running at the same moment count each other's allocations too, so
+    /// the figure is an upper bound of the invocation's own (docs/functions.md).
+    /// </summary>
+    public static long MaxMemoryUsedMegabytes(long allocatedBytes) =>
+        Math.Max(1, (allocatedBytes + (1024 * 1024) - 1) / (1024 * 1024));
+
+    private FunctionSettings Settings() => _settings?.Get(Registration.Name) ?? FunctionSettings.Defaults(Registration);
+
+    /// <summary>Constructs the function (its init code) and keeps the time it took for the next REPORT's Init Duration.</summary>
+    private object Init()
+    {
+        var started = _time.GetTimestamp();
+        var function = ActivatorUtilities.CreateInstance(_services, Registration.Implementation);
+        _pendingInitDuration = _time.GetElapsedTime(started);
+        return function;
+    }
+
+    private sealed class InvocationContext(string requestId, string functionName, TimeProvider time, DateTimeOffset deadline, CancellationToken token, IReadOnlyDictionary<string, string> environment)
         : ILambdaContext, ILambdaLogger
     {
         private readonly StringBuilder _log = new();
@@ -108,6 +155,8 @@ public sealed partial class FunctionEnvironment
         public ILambdaLogger Logger => this;
 
         public CancellationToken CancellationToken => token;
+
+        public IReadOnlyDictionary<string, string> EnvironmentVariables => environment;
 
         public string Log
         {

@@ -20,7 +20,7 @@ public sealed class FunctionMetrics : IDisposable
         Throttles = _meter.CreateCounter<long>("Throttles", description: "Invocations refused by the function's concurrency limit.");
         Duration = _meter.CreateHistogram<double>("Duration", unit: "ms", description: "Time spent in the function per invocation.");
         IteratorAge = _meter.CreateHistogram<double>("IteratorAge", unit: "ms", description: "Age of a batch's last record when the function was invoked.");
-        PolledEventCount = _meter.CreateCounter<long>("PolledEventCount", description: "Records read from the stream by event source mappings.");
+        PolledEventCount = _meter.CreateCounter<long>("PolledEventCount", description: "Records read from the stream by event source mappings (with MetricsConfig EventCount, as every *EventCount).");
         InvokedEventCount = _meter.CreateCounter<long>("InvokedEventCount", description: "Records handed to a function.");
         FailedInvokeEventCount = _meter.CreateCounter<long>("FailedInvokeEventCount", description: "Records in invocations that failed.");
         FilteredOutEventCount = _meter.CreateCounter<long>("FilteredOutEventCount", description: "Records that matched no filter pattern.");
@@ -56,6 +56,17 @@ public sealed class FunctionMetrics : IDisposable
     public Counter<long> DroppedSamples { get; }
 
     public Counter<long> CountedSamples { get; }
+
+    /// <summary>
+    /// Exports Errors and Throttles of <paramref name="functionName"/> as 0 before anything happened, as Lambda
+    /// reports them, so an alert on either has a series to watch from the start.
+    /// </summary>
+    public void Announce(string functionName)
+    {
+        var tags = new KeyValuePair<string, object?>("function", functionName);
+        Errors.Add(0, tags);
+        Throttles.Add(0, tags);
+    }
 
     /// <summary>Counts an invocation as running until the returned scope is disposed.</summary>
     public Execution Start() => new(this);

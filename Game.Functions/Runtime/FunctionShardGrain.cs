@@ -24,33 +24,29 @@ public sealed class FunctionShardGrain(
 
     public async Task<InvocationResult> Invoke(ShardBatch batch)
     {
-        var function = _environment.Function as IKinesisFunction
-            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle Kinesis events.");
-        var invocation = await _environment.RunAsync(context => function.FunctionHandler(KinesisEventFactory.From(batch), context));
+        // The instance is read inside the handler: a configuration change gives the invocation a new one.
+        var invocation = await _environment.RunAsync(context => (_environment.Function as IKinesisFunction
+            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle Kinesis events."))
+            .FunctionHandler(KinesisEventFactory.From(batch), context));
         return Complete(batch, invocation, invocation.Response?.BatchItemFailures, state: null);
     }
 
     public async Task<InvocationResult> InvokeWindow(ShardBatch batch, WindowInput window)
     {
-        var function = _environment.Function as ITumblingWindowFunction
-            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle tumbling windows.");
         var windowEvent = KinesisEventFactory.FromWindow(batch, window);
-        var invocation = await _environment.RunAsync(context => function.FunctionHandler(windowEvent, context));
+        var invocation = await _environment.RunAsync(context => (_environment.Function as ITumblingWindowFunction
+            ?? throw new InvalidOperationException($"Function '{_environment.Registration.Name}' does not handle tumbling windows."))
+            .FunctionHandler(windowEvent, context));
         return Complete(batch, invocation, invocation.Response?.BatchItemFailures, invocation.Response?.State);
     }
 
     private InvocationResult Complete<T>(ShardBatch batch, Invocation<T> invocation, IList<StreamsEventResponse.BatchItemFailure>? failures, IReadOnlyDictionary<string, string>? state)
     {
-        var tags = new KeyValuePair<string, object?>("function", _environment.Registration.Name);
-        metrics.InvokedEventCount.Add(batch.Records.Count, tags);
+        // InvokedEventCount and FailedInvokeEventCount are the mapping's to count (only with its MetricsConfig).
         var failed = invocation.Failed ? null : FirstFailure(batch, failures);
-        if (invocation.Failed || failed is not null)
+        if (!invocation.Failed && failed is not null)
         {
-            metrics.FailedInvokeEventCount.Add(batch.Records.Count, tags);
-            if (!invocation.Failed)
-            {
-                metrics.Errors.Add(1, tags);
-            }
+            metrics.Errors.Add(1, new KeyValuePair<string, object?>("function", _environment.Registration.Name));
         }
 
         return new InvocationResult

@@ -14,6 +14,19 @@ public interface ILambdaContext
 
     /// <summary>Cancelled when the invocation times out or the host stops (Lambda has no such token; a port ignores it).</summary>
     CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// The function's environment variables (Lambda's <c>Environment.Variables</c>). Functions here share one
+    /// process, so they are read here rather than from the process environment; a port reads
+    /// <c>System.Environment.GetEnvironmentVariable</c> instead.
+    /// </summary>
+    IReadOnlyDictionary<string, string> EnvironmentVariables => NoVariables.Instance;
+}
+
+/// <summary>The empty environment of a context that has none.</summary>
+internal static class NoVariables
+{
+    public static readonly IReadOnlyDictionary<string, string> Instance = new Dictionary<string, string>();
 }
 
 /// <summary>The function's log, collected per invocation for the REPORT line and <c>X-Amz-Log-Type: Tail</c>.</summary>

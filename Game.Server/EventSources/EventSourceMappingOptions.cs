@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 
 namespace Game.Server.EventSources;
 
@@ -10,9 +11,19 @@ public enum StartingPosition
     AT_TIMESTAMP,
 }
 
+/// <summary>Lambda's <c>MetricsConfig</c> of a mapping: <c>Metrics: [EventCount]</c> turns the event counts on.</summary>
+public sealed class MappingMetricsConfig
+{
+    public const string EventCount = nameof(EventCount);
+
+    /// <summary>Only <c>EventCount</c>. Default none: no PolledEventCount, InvokedEventCount, … as in Lambda.</summary>
+    public List<string> Metrics { get; set; } = [];
+}
+
 /// <summary>
-/// A function's Kinesis event source mapping, bound from <c>Functions:&lt;name&gt;</c>. Knobs carry Lambda's names,
-/// ranges and defaults, except where a default is noted as ours.
+/// A function's Kinesis event source mapping, bound from <c>Functions:&lt;name&gt;</c> (which seeds the control plane's
+/// store on first start; after that the store holds it, changed through the Lambda API). Knobs carry Lambda's
+/// names, ranges and defaults, except where a default is noted as ours.
 /// </summary>
 public sealed class EventSourceMappingOptions : IValidatableObject
 {
@@ -68,17 +79,34 @@ public sealed class EventSourceMappingOptions : IValidatableObject
     [Range(0, 900)]
     public int TumblingWindowInSeconds { get; set; }
 
-    /// <summary>Invocation timeout in seconds. Lambda's default: 3.</summary>
+    /// <summary>False pauses the mapping: no shard is read, checkpoints stay where they are. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Lambda's MetricsConfig: the event counts are exported only with <c>EventCount</c>.</summary>
+    public MappingMetricsConfig MetricsConfig { get; set; } = new();
+
+    /// <summary>Invocation timeout in seconds (the function's, seeded from here). Lambda's default: 3.</summary>
     [Range(1, 900)]
+    [JsonIgnore]
     public int Timeout { get; set; } = 3;
 
-    /// <summary>Invocations of this function running at once across all shards, at most; excess ones are throttled and retried. Default 0 = no limit.</summary>
+    /// <summary>
+    /// Invocations of this function running at once across all shards, at most; excess ones are throttled and
+    /// retried. The function's (PutFunctionConcurrency), seeded from here. Default 0 = no limit.
+    /// </summary>
     [Range(0, 1000)]
+    [JsonIgnore]
     public int ReservedConcurrentExecutions { get; set; }
 
+    [JsonIgnore]
     public bool ReportsBatchItemFailures => FunctionResponseTypes.Contains(ReportBatchItemFailures, StringComparer.Ordinal);
 
+    [JsonIgnore]
     public bool KeepsDeadLetters => string.Equals(OnFailureDestination, "DeadLetters", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>MetricsConfig holds EventCount: the mapping exports its event counts.</summary>
+    [JsonIgnore]
+    public bool CountsEvents => MetricsConfig.Metrics.Contains(MappingMetricsConfig.EventCount, StringComparer.Ordinal);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -123,6 +151,11 @@ public sealed class EventSourceMappingOptions : IValidatableObject
         if (TumblingWindowInSeconds > 0 && ParallelizationFactor > 1)
         {
             yield return new ValidationResult("A tumbling window needs ParallelizationFactor 1: its state follows the shard's order.", [nameof(TumblingWindowInSeconds)]);
+        }
+
+        if (MetricsConfig.Metrics.Any(m => m != MappingMetricsConfig.EventCount))
+        {
+            yield return new ValidationResult("MetricsConfig.Metrics may only hold EventCount.", [nameof(MetricsConfig)]);
         }
 
         if (StartingPosition == StartingPosition.AT_TIMESTAMP && StartingPositionTimestamp is null)

@@ -11,7 +11,7 @@ public sealed class FunctionConcurrency(FunctionMetrics metrics, TimeProvider ti
 {
     private static readonly TimeSpan ThrottleRetryDelay = TimeSpan.FromMilliseconds(20);
 
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _limits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Limit> _limits = new(StringComparer.Ordinal);
 
     /// <summary>Waits for a slot; a limit of 0 means none. Dispose the answer to give the slot back.</summary>
     public async Task<IDisposable> EnterAsync(string functionName, int limit, CancellationToken cancellationToken)
@@ -21,7 +21,12 @@ public sealed class FunctionConcurrency(FunctionMetrics metrics, TimeProvider ti
             return NoSlot.Instance;
         }
 
-        var semaphore = _limits.GetOrAdd(functionName, _ => new SemaphoreSlim(limit, limit));
+        // A changed limit (PutFunctionConcurrency) gets a semaphore of its own; invocations holding the old one
+        // give their slots back to it, so for one invocation's time both limits may count.
+        var semaphore = _limits.AddOrUpdate(
+            functionName,
+            _ => new Limit(limit, new SemaphoreSlim(limit, limit)),
+            (_, current) => current.Size == limit ? current : new Limit(limit, new SemaphoreSlim(limit, limit))).Semaphore;
         while (!semaphore.Wait(0, cancellationToken))
         {
             metrics.Throttles.Add(1, new KeyValuePair<string, object?>("function", functionName));
@@ -30,6 +35,8 @@ public sealed class FunctionConcurrency(FunctionMetrics metrics, TimeProvider ti
 
         return new Slot(semaphore);
     }
+
+    private sealed record Limit(int Size, SemaphoreSlim Semaphore);
 
     private sealed class Slot(SemaphoreSlim semaphore) : IDisposable
     {

@@ -29,8 +29,8 @@ public sealed partial class FunctionShardTarget(
     {
         using var slot = await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken);
         RecordIteratorAge(records);
-        return await grains.GetFunctionShardGrain(FunctionShardKey.ForLane(functionName, shardId, lane))
-            .Invoke(new ShardBatch(streamName, shardId, records));
+        return CountInvoked(records, await grains.GetFunctionShardGrain(FunctionShardKey.ForLane(functionName, shardId, lane))
+            .Invoke(new ShardBatch(streamName, shardId, records)));
     }
 
     /// <summary>Invokes the window's function (always lane 0: a window's state is one per shard) with its records and state.</summary>
@@ -38,8 +38,8 @@ public sealed partial class FunctionShardTarget(
     {
         using var slot = await concurrency.EnterAsync(functionName, options.ReservedConcurrentExecutions, cancellationToken);
         RecordIteratorAge(records);
-        return await grains.GetFunctionShardGrain(FunctionShardKey.ForLane(functionName, shardId, 0))
-            .InvokeWindow(new ShardBatch(streamName, shardId, records), window);
+        return CountInvoked(records, await grains.GetFunctionShardGrain(FunctionShardKey.ForLane(functionName, shardId, 0))
+            .InvokeWindow(new ShardBatch(streamName, shardId, records), window));
     }
 
     public async Task DeliverFailureAsync(FailedRecords failed, CancellationToken cancellationToken)
@@ -47,7 +47,11 @@ public sealed partial class FunctionShardTarget(
         LogGaveUp(logger, functionName, shardId, failed.Records.Count, failed.Condition, failed.Error ?? "");
         if (!options.KeepsDeadLetters)
         {
-            metrics.DroppedEventCount.Add(failed.Records.Count, _tags);
+            if (options.CountsEvents)
+            {
+                metrics.DroppedEventCount.Add(failed.Records.Count, _tags);
+            }
+
             return;
         }
 
@@ -67,7 +71,26 @@ public sealed partial class FunctionShardTarget(
             FailedAt = now,
             Records = failed.Records,
         }, cancellationToken);
-        metrics.OnFailureDestinationDeliveredEventCount.Add(failed.Records.Count, _tags);
+        if (options.CountsEvents)
+        {
+            metrics.OnFailureDestinationDeliveredEventCount.Add(failed.Records.Count, _tags);
+        }
+    }
+
+    /// <summary>InvokedEventCount and FailedInvokeEventCount, as Lambda exports them: only with the mapping's MetricsConfig EventCount.</summary>
+    private InvocationResult CountInvoked(IReadOnlyList<StreamRecord> records, InvocationResult result)
+    {
+        if (options.CountsEvents)
+        {
+            var tags = new KeyValuePair<string, object?>("function", functionName);
+            metrics.InvokedEventCount.Add(records.Count, tags);
+            if (!result.Succeeded)
+            {
+                metrics.FailedInvokeEventCount.Add(records.Count, tags);
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -1,16 +1,19 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
 using Game.Server.EventSources.Leases;
 using Game.Server.EventSources.Sources;
+using Game.Server.Functions.ControlPlane;
 using Game.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Game.Server.EventSources;
 
 /// <summary>
-/// A function's event source mapping on the stream: a <see cref="LeaseCoordinator"/> decides which of the
+/// A function's event source mapping on the stream, as the control plane says it is now
+/// (<see cref="FunctionConfigurations"/>): while it is enabled, a <see cref="LeaseCoordinator"/> decides which of the
 /// source's shards this node holds, and one <see cref="ShardReader"/> runs per held shard, each invoking the
 /// function through a <see cref="FunctionShardTarget"/>.
 /// </summary>
@@ -29,7 +32,7 @@ public sealed partial class ShardPoller(
     IServiceProvider services,
     IGrainFactory grains,
     FunctionConcurrency concurrency,
-    IOptionsMonitor<EventSourceMappingOptions> optionsMonitor,
+    FunctionConfigurations configurations,
     IOptions<LeaseOptions> leaseOptions,
     DataDirectory data,
     FunctionMetrics metrics,
@@ -45,16 +48,53 @@ public sealed partial class ShardPoller(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // Asked before reading the mapping, so a change made in between still wakes the wait below.
+                var changed = configurations.Changed;
+                var mapping = configurations.MappingOf(functionName);
+                if (mapping is { Reads: true })
+                {
+                    await ReadShardsAsync(stoppingToken);
+                    continue;
+                }
+
+                if (mapping is not null)
+                {
+                    // Disabling or Deleting: nothing reads here any more (the leases went back when reading stopped).
+                    await SettleAsync(mapping, stoppingToken);
+                }
+
+                await changed.WaitAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Reads the mapping's shards while it is enabled: lease rounds, one reader per held shard. A change of the
+    /// mapping (or of the function's reserved concurrency) restarts the readers at their checkpoints with the new
+    /// settings, leases kept; disabling or deleting it stops them and hands the leases back, checkpoints kept.
+    /// </summary>
+    private async Task ReadShardsAsync(CancellationToken stoppingToken)
+    {
         var options = leaseOptions.Value;
         var coordinator = new LeaseCoordinator(
             ShardReader.LeaseKey(functionName, source.StreamName, ""), OwnerFor(options, data), leases, options, time, logger,
             // The embedded stream lives in this process: no other node can read its shards, so none are shared.
             exclusive: source is EmbeddedShardSource);
         var readers = new Dictionary<string, (CancellationTokenSource Stop, Task<ShardReaderOutcome> Run)>(StringComparer.Ordinal);
+        var applied = AppliedKey();
+        EventSourceMapping? toSettle = configurations.MappingOf(functionName);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var changed = configurations.Changed;
                 // The next round is due a renew interval after this one starts, however long this one takes: on a
                 // slow store, waiting a full interval after each round stretched the time between renewals (and
                 // between the scans that notice a dead node) by the round's own duration.
@@ -86,6 +126,13 @@ public sealed partial class ShardPoller(
                         var reader = ReaderFor(lease, coordinator.Owner);
                         readers[lease.ShardId] = (stop, Task.Run(() => reader.RunAsync(stop.Token), CancellationToken.None));
                     }
+
+                    if (toSettle is not null && readers.Values.All(r => !r.Stop.IsCancellationRequested))
+                    {
+                        // Every reader runs with the mapping as changed: Creating, Enabling or Updating is over.
+                        await SettleAsync(toSettle, stoppingToken);
+                        toSettle = null;
+                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -98,8 +145,34 @@ public sealed partial class ShardPoller(
                     LogRoundFailed(logger, ex, functionName);
                 }
 
-                // The next round, or sooner when a reader ends (a finished parent lets its children start).
-                await Task.WhenAny(readers.Values.Select(r => (Task)r.Run).Append(next));
+                // The next round, or sooner when a reader ends (a finished parent lets its children start) or the
+                // mapping changes.
+                await Task.WhenAny(readers.Values.Select(r => (Task)r.Run).Append(next).Append(changed));
+                if (configurations.MappingOf(functionName) is not { Reads: true })
+                {
+                    // Disabled or deleted: the finally below stops the readers and hands the leases back.
+                    LogPaused(logger, functionName);
+                    return;
+                }
+
+                if (AppliedKey() is var now && now != applied)
+                {
+                    // Reconfigured: readers stop at their checkpoints and start again next round with the new settings.
+                    applied = now;
+                    toSettle = configurations.MappingOf(functionName);
+                    LogReconfigured(logger, functionName, readers.Count);
+                    foreach (var reader in readers.Values)
+                    {
+                        await reader.Stop.CancelAsync();
+                    }
+
+                    await Task.WhenAll(readers.Values.Select(r => r.Run)).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+                else if (configurations.MappingOf(functionName) is { State: not MappingStates.Enabled } unsettled && toSettle is null)
+                {
+                    toSettle = unsettled;
+                }
+
                 foreach (var (shardId, reader) in readers.Where(r => r.Value.Run.IsCompleted).ToList())
                 {
                     readers.Remove(shardId);
@@ -121,7 +194,7 @@ public sealed partial class ShardPoller(
         }
         finally
         {
-            // Graceful stop: the readers land their last checkpoints, then the leases go back at once.
+            // Graceful stop (or a pause): the readers land their last checkpoints, then the leases go back at once.
             foreach (var reader in readers.Values)
             {
                 await reader.Stop.CancelAsync();
@@ -137,9 +210,48 @@ public sealed partial class ShardPoller(
         }
     }
 
+    /// <summary>What the readers were built from: the mapping's settings and the function's reserved concurrency.</summary>
+    private string AppliedKey() =>
+        $"{configurations.MappingOf(functionName)?.OptionsJson}|{configurations.Function(functionName)?.ReservedConcurrentExecutions}";
+
+    /// <summary>
+    /// Moves a transitional state (Creating, Enabling, Updating, Disabling) to where it settles, or removes a Deleting
+    /// mapping, once this node applied it. Conditional on the revision: a newer change wins, and of several nodes
+    /// settling at once one writes. In a cluster the first node to apply a change settles it; the others apply it
+    /// within the refresh interval.
+    /// </summary>
+    private async Task SettleAsync(EventSourceMapping mapping, CancellationToken cancellationToken)
+    {
+        var settled = MappingStates.Settled(mapping.State, mapping.Options.Enabled);
+        if (settled == mapping.State)
+        {
+            return;
+        }
+
+        try
+        {
+            if (settled is null)
+            {
+                await configurations.DeleteMappingAsync(mapping, cancellationToken);
+            }
+            else
+            {
+                await configurations.PutMappingAsync(mapping with { State = settled, LastModified = time.GetUtcNow() }, mapping.Revision, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Settled by the next change, or on the next start.
+            LogRoundFailed(logger, ex, functionName);
+        }
+    }
+
     private ShardReader ReaderFor(Lease lease, string owner)
     {
-        var options = optionsMonitor.Get(functionName);
+        // A copy per reader: what it reads with does not move under it; a change restarts it instead.
+        var mapping = configurations.MappingOf(functionName) ?? throw new InvalidOperationException($"Function {functionName} has no event source mapping.");
+        var options = JsonSerializer.Deserialize<EventSourceMappingOptions>(mapping.OptionsJson, ControlPlaneJson.Options)!;
+        options.ReservedConcurrentExecutions = configurations.Function(functionName)?.ReservedConcurrentExecutions ?? 0;
         var lag = new ShardReadLag(time);
         var target = new FunctionShardTarget(
             functionName, source.StreamName, lease.ShardId, options, grains, concurrency,
@@ -149,6 +261,12 @@ public sealed partial class ShardPoller(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} lost the lease of {ShardId} (held with counter {LeaseCounter}) to another processor; this reader stops")]
     private static partial void LogLeaseLost(ILogger logger, string function, string shardId, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event source mapping of {Function} changed; its {Readers} readers restart at their checkpoints with the new settings")]
+    private static partial void LogReconfigured(ILogger logger, string function, int readers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event source mapping of {Function} is disabled or deleted; its readers stop at their checkpoints and its leases go back")]
+    private static partial void LogPaused(ILogger logger, string function);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A lease round for {Function} failed; held leases stay held, retrying next round")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception, string function);

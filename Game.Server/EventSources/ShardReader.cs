@@ -211,12 +211,19 @@ public sealed partial class ShardReader
             return read.ShardEnded;
         }
 
-        _metrics.PolledEventCount.Add(read.Records.Count, _tags);
+        if (_options.CountsEvents)
+        {
+            _metrics.PolledEventCount.Add(read.Records.Count, _tags);
+        }
+
         _lag?.Observe(read.BehindLatest);
         var summary = _windows is null
             ? await _processor.ProcessAsync(read.Records, cancellationToken)
             : await _windows.ProcessAsync(read.Records, cancellationToken);
-        _metrics.FilteredOutEventCount.Add(summary.FilteredOut, _tags);
+        if (_options.CountsEvents)
+        {
+            _metrics.FilteredOutEventCount.Add(summary.FilteredOut, _tags);
+        }
 
         await checkpoints.LandAsync();
         checkpoints.Begin(read.Records[^1].SequenceNumber, cursor.Position);

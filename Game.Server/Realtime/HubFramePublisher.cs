@@ -35,12 +35,18 @@ public sealed partial class HubFramePublisher : IFramePublisher, IDisposable
 
     public static string Group(string gameId, bool probe) => (probe ? "probe:" : "display:") + gameId;
 
+    /// <summary>The displays that show a game's hall view (only they pay for its frames).</summary>
+    public static string HallGroup(string gameId) => "hall:" + gameId;
+
     /// <summary>A player's own group: every connection of that player's phone (a reload may briefly make two).</summary>
     public static string PlayerGroup(string playerId) => "player:" + playerId;
 
     public Task PublishAsync(ScoreboardFrame frame, CancellationToken cancellationToken) => Task.WhenAll(
         _presenters.Clients.Group(Group(frame.GameId, probe: false)).Frame(frame with { Applied = NoneApplied }),
         _presenters.Clients.Group(Group(frame.GameId, probe: true)).Frame(frame));
+
+    public Task PublishHallAsync(HallFrame frame, CancellationToken cancellationToken) =>
+        _presenters.Clients.Group(HallGroup(frame.GameId)).Hall(frame);
 
     public Task PublishStandingsAsync(IReadOnlyList<PhoneStanding> standings, CancellationToken cancellationToken) =>
         PushAsync(_standings.Route(standings));

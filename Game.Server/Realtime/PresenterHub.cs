@@ -16,4 +16,27 @@ public sealed class PresenterHub(IGrainFactory grains) : Hub<IPresenterClient>
         await Groups.AddToGroupAsync(Context.ConnectionId, HubFramePublisher.Group(snapshot.GameId, probe));
         return snapshot;
     }
+
+    /// <summary>Joins the game's hall frames and answers a full one.</summary>
+    /// <remarks>
+    /// The group first, then the snapshot: a delta built after the snapshot then reaches this display, and one built
+    /// before it carries a lower version, which the display drops (scores are absolute, so either way is right).
+    /// </remarks>
+    public async Task<HallFrame> WatchHall(string gameId)
+    {
+        var code = gameId.ToUpperInvariant();
+        await Groups.AddToGroupAsync(Context.ConnectionId, HubFramePublisher.HallGroup(code));
+        var snapshot = await grains.GetGrain<IGameGrain>(code).HallSnapshot();
+        if (snapshot is null)
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, HubFramePublisher.HallGroup(code));
+            throw new HubException($"No game has the code '{gameId}'.");
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>Leaves the game's hall frames: a display that left the hall view stops receiving them.</summary>
+    public Task UnwatchHall(string gameId) =>
+        Groups.RemoveFromGroupAsync(Context.ConnectionId, HubFramePublisher.HallGroup(gameId.ToUpperInvariant()));
 }

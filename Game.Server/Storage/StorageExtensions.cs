@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.ControlPlane;
 using Game.Server.Hosting;
 using Game.Server.Storage.DynamoDb;
 using Game.Server.Storage.Sqlite;
@@ -11,7 +12,8 @@ namespace Game.Server.Storage;
 public static class StorageExtensions
 {
     /// <summary>
-    /// The store ports (<see cref="IGameStore"/>, <see cref="IShardLeaseStore"/>, <see cref="IDeadLetterStore"/>):
+    /// The store ports (<see cref="IGameStore"/>, <see cref="IShardLeaseStore"/>, <see cref="IDeadLetterStore"/>,
+    /// <see cref="IControlPlaneStore"/>):
     /// the embedded SQLite file by default, DynamoDB when configured. Each port has its own adapter; the adapters of
     /// one technology share one file (<see cref="SqliteDatabase"/>) or one client (<see cref="DynamoDbTables"/>),
     /// whose tables are created once, at start-up, before anything uses a port.
@@ -34,6 +36,7 @@ public static class StorageExtensions
         AddPort<IGameStore, SqliteGameStore, DynamoDbGameStore>(services, addAdapters: true);
         AddPort<IShardLeaseStore, SqliteShardLeaseStore, DynamoDbShardLeaseStore>(services, addAdapters: true);
         AddPort<IDeadLetterStore, SqliteDeadLetterStore, DynamoDbDeadLetterStore>(services, addAdapters: true);
+        AddPort<IControlPlaneStore, SqliteControlPlaneStore, DynamoDbControlPlaneStore>(services, addAdapters: true);
         services.AddHostedService<StoreInitializer>();
         return builder;
     }

@@ -45,8 +45,17 @@ public sealed class TwoNodeClusterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // One after the other: the first creates the tables, the second joins a cluster that has a member.
-        await _nodeA.StartAsync();
-        await _nodeB.StartAsync();
+        try
+        {
+            await _nodeA.StartAsync();
+            await _nodeB.StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a test class whose InitializeAsync failed: a started node would outlive the run.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()

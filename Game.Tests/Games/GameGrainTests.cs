@@ -459,6 +459,8 @@ public sealed class GameGrainTests : IAsyncLifetime
 
         public ConcurrentQueue<IReadOnlyList<PhoneStanding>> Standings { get; } = new();
 
+        public ConcurrentQueue<HallFrame> Halls { get; } = new();
+
         public Task PublishAsync(ScoreboardFrame frame, CancellationToken cancellationToken)
         {
             Frames.Enqueue(frame);
@@ -468,6 +470,12 @@ public sealed class GameGrainTests : IAsyncLifetime
         public Task PublishStandingsAsync(IReadOnlyList<PhoneStanding> standings, CancellationToken cancellationToken)
         {
             Standings.Enqueue(standings);
+            return Task.CompletedTask;
+        }
+
+        public Task PublishHallAsync(HallFrame frame, CancellationToken cancellationToken)
+        {
+            Halls.Enqueue(frame);
             return Task.CompletedTask;
         }
     }

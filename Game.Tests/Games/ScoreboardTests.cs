@@ -211,6 +211,7 @@ public sealed class ScoreboardTests
                 GameId = "ABCDE", PlayerId = "p1", Phase = GamePhase.Finished, Score = 10, Rank = 3, Players = 3, Team = "red", TeamScore = 30,
                 RoundStartsAt = Game.RoundStartsAt!.Value.ToUnixTimeMilliseconds(), RoundEndsAt = Game.RoundEndsAt!.Value.ToUnixTimeMilliseconds(),
                 ServerTime = _time.GetUtcNow().ToUnixTimeMilliseconds(), AppliedSeq = 0,
+                Hall = new HallSpot { Id = 0, Group = 0, Groups = 2, Slot = 0, GroupSize = 2 },
             },
             standing);
         Assert.Null(board.Standing("nobody", Game, GamePhase.Finished, _time.GetUtcNow()));

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +22,9 @@ public sealed class ResendingPhones : IAsyncDisposable
     private readonly TimeSpan _interval;
     private readonly int _samplesPerBatch;
     private readonly Dictionary<string, List<MotionBatch>> _acknowledged;
+    private readonly bool _webSocketsOnly;
+    private readonly Dictionary<string, List<long>> _ackTimes;
+    private readonly Dictionary<string, List<long>> _reconnectTimes;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
     private Task[] _loops = [];
@@ -29,14 +34,45 @@ public sealed class ResendingPhones : IAsyncDisposable
     /// <param name="players">The joined players, one phone each.</param>
     /// <param name="baseUrl">Where the server is now; read again on every reconnect.</param>
     /// <param name="interval">One phone's period between batches: it sends a batch every <paramref name="interval"/>, or as soon as the last one is acknowledged when that took longer (no catch-up bursts).</param>
-    public ResendingPhones(IReadOnlyList<GameClient.JoinedPlayer> players, Func<string> baseUrl, TimeSpan interval)
+    /// <param name="webSocketsOnly">Connect as play.js does, a WebSocket without negotiation: what a load balancer without sticky sessions needs.</param>
+    public ResendingPhones(IReadOnlyList<GameClient.JoinedPlayer> players, Func<string> baseUrl, TimeSpan interval, bool webSocketsOnly = false)
     {
+        _webSocketsOnly = webSocketsOnly;
         _players = players;
         _baseUrl = baseUrl;
         _interval = interval;
         // What a 50 Hz sensor takes in one interval: more would run ahead of the server's clock and be dropped.
         _samplesPerBatch = Math.Max(1, (int)(interval.TotalMilliseconds / 20));
         _acknowledged = players.ToDictionary(p => p.PlayerId, _ => new List<MotionBatch>());
+        _ackTimes = players.ToDictionary(p => p.PlayerId, _ => new List<long>());
+        _reconnectTimes = players.ToDictionary(p => p.PlayerId, _ => new List<long>());
+    }
+
+    /// <summary>One phone since a moment: how often it reconnected, and the longest wait between two of its acks.</summary>
+    public sealed record PhoneGaps(int Reconnects, TimeSpan LongestGap);
+
+    /// <summary>
+    /// Per player, since <paramref name="since"/> (a <see cref="Stopwatch"/> timestamp): reconnects, and the longest
+    /// time between two consecutive acks of which the later came after it (so a stall that began before counts whole).
+    /// </summary>
+    public IReadOnlyDictionary<string, PhoneGaps> GapsSince(long since)
+    {
+        lock (_acknowledged)
+        {
+            return _ackTimes.ToDictionary(p => p.Key, p => new PhoneGaps(
+                _reconnectTimes[p.Key].Count(t => t >= since),
+                p.Value.Zip(p.Value.Skip(1)).Where(pair => pair.Second >= since)
+                    .Select(pair => Stopwatch.GetElapsedTime(pair.First, pair.Second)).DefaultIfEmpty(TimeSpan.Zero).Max()));
+        }
+    }
+
+    /// <summary>Per player, the first ack at or after <paramref name="since"/> (a <see cref="Stopwatch"/> timestamp), if any yet.</summary>
+    public IReadOnlyDictionary<string, long?> FirstAckSince(long since)
+    {
+        lock (_acknowledged)
+        {
+            return _ackTimes.ToDictionary(p => p.Key, p => p.Value.Where(t => t >= since).Select(t => (long?)t).FirstOrDefault());
+        }
     }
 
     /// <summary>Batches acknowledged so far, all phones together.</summary>
@@ -125,6 +161,10 @@ public sealed class ResendingPhones : IAsyncDisposable
                             await connection.DisposeAsync();
                             connection = null;
                             Interlocked.Increment(ref _reconnects);
+                            lock (_acknowledged)
+                            {
+                                _reconnectTimes[player.PlayerId].Add(Stopwatch.GetTimestamp());
+                            }
                         }
                     }
 
@@ -134,6 +174,7 @@ public sealed class ResendingPhones : IAsyncDisposable
                 lock (_acknowledged)
                 {
                     _acknowledged[player.PlayerId].Add(batch);
+                    _ackTimes[player.PlayerId].Add(Stopwatch.GetTimestamp());
                 }
 
                 Interlocked.Increment(ref _acknowledgedCount);
@@ -160,7 +201,13 @@ public sealed class ResendingPhones : IAsyncDisposable
     private async Task<HubConnection> ConnectAsync(GameClient.JoinedPlayer player)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl($"{_baseUrl()}{HubPaths.Phone}?access_token={Uri.EscapeDataString(player.Token)}")
+            .WithUrl($"{_baseUrl()}{HubPaths.Phone}?access_token={Uri.EscapeDataString(player.Token)}", options =>
+            {
+                if (_webSocketsOnly)
+                {
+                    (options.SkipNegotiation, options.Transports) = (true, HttpTransportType.WebSockets);
+                }
+            })
             .AddMessagePackProtocol()
             .Build();
         try

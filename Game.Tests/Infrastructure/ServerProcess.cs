@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -122,6 +123,27 @@ public sealed class ServerProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
+
+    /// <summary>
+    /// SIGTERM, as systemd or Kubernetes stop a node: the host's graceful stop runs (Kestrel drains, the silo leaves
+    /// the cluster, shard leases are handed over). Answers at once; <see cref="WaitForExitAsync"/> waits for the end.
+    /// </summary>
+    public void Terminate()
+    {
+        if (_process is { HasExited: false })
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])!;
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>Waits until the process has exited; answers its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("The server was not started.");
+        await process.WaitForExitAsync().WaitAsync(timeout);
+        return process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

@@ -159,6 +159,8 @@ public sealed class ScoreFunctionTests
 
         public Task<ScoreboardFrame?> Snapshot() => throw new NotSupportedException();
 
+        public Task<HallFrame?> HallSnapshot() => throw new NotSupportedException();
+
         public Task<PhoneStanding?> Standing(string playerId) => throw new NotSupportedException();
     }
 

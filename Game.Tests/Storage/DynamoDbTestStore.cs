@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2.Model;
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.ControlPlane;
 using Game.Server.Storage;
 using Game.Server.Storage.DynamoDb;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,7 +18,7 @@ public sealed class DynamoDbTestStore : ITestStore
     public const string EndpointVariable = "GAME_TEST_DYNAMODB_URL";
 
     /// <summary>Every table name this store creates, after the prefix.</summary>
-    public static readonly IReadOnlyList<string> TableNames = ["Games", "Scores", "Leases", "DeadLetters"];
+    public static readonly IReadOnlyList<string> TableNames = ["Games", "Scores", "Leases", "DeadLetters", "ControlPlane"];
 
     private static readonly string RunPrefix = $"test{Guid.NewGuid():N}"[..12];
     private static int s_storeCount;
@@ -32,6 +33,7 @@ public sealed class DynamoDbTestStore : ITestStore
         Games = new DynamoDbGameStore(Tables, NullLogger<DynamoDbGameStore>.Instance);
         Leases = new DynamoDbShardLeaseStore(Tables, NullLogger<DynamoDbShardLeaseStore>.Instance);
         DeadLetters = new DynamoDbDeadLetterStore(Tables);
+        ControlPlane = new DynamoDbControlPlaneStore(Tables);
         _ownsTables = ownsTables;
     }
 
@@ -44,6 +46,8 @@ public sealed class DynamoDbTestStore : ITestStore
     public IShardLeaseStore Leases { get; }
 
     public IDeadLetterStore DeadLetters { get; }
+
+    public IControlPlaneStore ControlPlane { get; }
 
     /// <summary>
     /// The test endpoint's options with a table prefix of their own, unique to this run and call, so tests and

@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.ControlPlane;
 
 namespace Game.Tests.Storage;
 
@@ -14,6 +15,8 @@ public interface ITestStore : IAsyncDisposable
     IShardLeaseStore Leases { get; }
 
     IDeadLetterStore DeadLetters { get; }
+
+    IControlPlaneStore ControlPlane { get; }
 
     /// <summary>
     /// A lease's checkpoint as the file or table holds it, or null when there is none. The lease port has no read

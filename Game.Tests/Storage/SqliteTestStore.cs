@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.ControlPlane;
 using Game.Server.Storage.Sqlite;
 
 namespace Game.Tests.Storage;
@@ -15,6 +16,7 @@ public sealed class SqliteTestStore : ITestStore
         Games = new SqliteGameStore(Database);
         Leases = new SqliteShardLeaseStore(Database);
         DeadLetters = new SqliteDeadLetterStore(Database);
+        ControlPlane = new SqliteControlPlaneStore(Database);
         _ownsFile = ownsFile;
     }
 
@@ -25,6 +27,8 @@ public sealed class SqliteTestStore : ITestStore
     public IShardLeaseStore Leases { get; }
 
     public IDeadLetterStore DeadLetters { get; }
+
+    public IControlPlaneStore ControlPlane { get; }
 
     /// <summary>A new, empty file in the temporary folder, deleted again on dispose.</summary>
     public static Task<SqliteTestStore> CreateTemporaryAsync(CancellationToken cancellationToken) =>

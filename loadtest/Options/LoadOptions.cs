@@ -27,8 +27,20 @@ public enum PhoneClient
 /// <summary>What one load run does. Every option documents its default; <see cref="Validate"/> refuses a run that could not be verified.</summary>
 public sealed record LoadOptions
 {
-    /// <summary>The server. Default http://127.0.0.1:5000.</summary>
+    /// <summary>The server (the first <c>--url</c>): the game API and, with <see cref="Via.Kinesis"/>, the stream. Default http://127.0.0.1:5000.</summary>
     public Uri Url { get; init; } = new("http://127.0.0.1:5000");
+
+    /// <summary>
+    /// Every <c>--url</c> in order. With several (the nodes of a cluster), phones connect round-robin over them and
+    /// each one's <c>/metrics</c> is read, so the report shows every node's CPU. Default: just <see cref="Url"/>.
+    /// </summary>
+    public IReadOnlyList<Uri> Urls { get; init; } = [];
+
+    /// <summary>A cluster's Redis (<c>host:port</c>): its command and PUBLISH rates while phones send. Default: not read.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>Where phone <paramref name="index"/> connects: the URLs in turn.</summary>
+    public Uri PhoneUrl(int index) => Urls.Count > 1 ? Urls[index % Urls.Count] : Url;
 
     /// <summary>Creates, starts and stops the game. Default: the GAME_PRESENTER_KEY environment variable.</summary>
     public string PresenterKey { get; init; } = "";

@@ -20,7 +20,9 @@ public static class LoadOptionsParser
 
     public const string Usage = """
         Usage: loadtest [options]
-          --url URL               server (default http://127.0.0.1:5000)
+          --url URL               server (default http://127.0.0.1:5000); give it once per node of a cluster to spread
+                                  the phones over the nodes round-robin and report each node's CPU (the first runs the game API)
+          --redis HOST:PORT       a cluster's Redis: report its command and PUBLISH (backplane) rates
           --presenter-key KEY     presenter key (default: $GAME_PRESENTER_KEY)
           --phones N              simulated phones (default 50)
           --hz N                  samples per second per phone, 1-100 (default 50)
@@ -74,7 +76,10 @@ public static class LoadOptionsParser
 
             options = name switch
             {
-                "--url" => options with { Url = Uri.TryCreate(Value(), UriKind.Absolute, out var url) ? url : throw new OptionsException("--url must be an absolute URL.") },
+                "--url" => Uri.TryCreate(Value(), UriKind.Absolute, out var url)
+                    ? options with { Url = options.Urls.Count == 0 ? url : options.Url, Urls = [.. options.Urls, url] }
+                    : throw new OptionsException("--url must be an absolute URL."),
+                "--redis" => options with { Redis = Value() },
                 "--presenter-key" => options with { PresenterKey = Value() },
                 "--phones" => options with { Phones = Integer(name, Value()) },
                 "--hz" => options with { Hz = Integer(name, Value()) },

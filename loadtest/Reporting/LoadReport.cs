@@ -248,6 +248,12 @@ public sealed record LoadReport
     /// <summary>The server's CPU (cores) and working set while phones sent, from its /metrics; null when it had none.</summary>
     public ServerResources? Server { get; init; }
 
+    /// <summary>With several <c>--url</c>: each node's CPU and memory, and all nodes' CPU per sample.</summary>
+    public ClusterResources? Cluster { get; init; }
+
+    /// <summary>With <c>--redis</c>: Redis' command and PUBLISH rates while phones sent.</summary>
+    public RedisRates? Redis { get; init; }
+
     /// <summary>The server's CPU, memory, collections and threads every <c>--series-every</c> while phones sent (from /metrics).</summary>
     public IReadOnlyList<ServerSeriesPoint> Series { get; init; } = [];
 

@@ -1,3 +1,4 @@
+// Longer than our usual 300 lines on purpose: one report (report.md), section by section in the order it reads.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -70,6 +71,10 @@ public static class ReportWriter
         s.AppendLine(r.Server is { } server
             ? Invariant($"  server    {server.CpuCoresUsed:N2} CPU cores; working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB (peak {server.WorkingSetPeakMiB:N0} MiB){Heap(server)}")
             : "  server resources not read (no /metrics)");
+        foreach (var line in ClusterLines(r))
+        {
+            s.AppendLine("  " + line);
+        }
         if (r.Cpu is { } cpu)
         {
             s.AppendLine("  " + Cpu("cpu", cpu));
@@ -217,6 +222,15 @@ public static class ReportWriter
             s.AppendLine(Invariant($"Server while phones sent (from its /metrics): {server.CpuCoresUsed:N2} CPU cores, working set {server.WorkingSetStartMiB:N0} → {server.WorkingSetEndMiB:N0} MiB, peak {server.WorkingSetPeakMiB:N0} MiB{Heap(server)}."));
         }
 
+        if (ClusterLines(r) is { Count: > 0 } cluster)
+        {
+            s.AppendLine();
+            foreach (var line in cluster)
+            {
+                s.AppendLine("- " + line);
+            }
+        }
+
         if (r.IdleBytesPerPhone is { } perPhone)
         {
             s.AppendLine();
@@ -334,4 +348,28 @@ public static class ReportWriter
         errors.Count == 0 ? "" : ": " + string.Join(", ", errors.Select(e => Invariant($"{e.Key} {e.Value:N0}")));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Each node's resources and Redis' rates, one line each; empty for a single node without --redis.</summary>
+    private static List<string> ClusterLines(LoadReport r)
+    {
+        var lines = new List<string>();
+        if (r.Cluster is { } cluster)
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                lines.Add(node.Resources is { } n
+                    ? Invariant($"node {node.Url}: {n.CpuCoresUsed:N2} CPU cores; working set {n.WorkingSetStartMiB:N0} → {n.WorkingSetEndMiB:N0} MiB (peak {n.WorkingSetPeakMiB:N0} MiB)")
+                    : $"node {node.Url}: not read (no /metrics)");
+            }
+
+            lines.Add(Invariant($"all {cluster.Nodes.Count} nodes: {Figure(cluster.TotalCores, "N2")} CPU cores while sending, {Figure(cluster.MicrosecondsPerSample, "N2")} µs per sample at the achieved rate"));
+        }
+
+        if (r.Redis is { } redis)
+        {
+            lines.Add(Invariant($"redis {redis.Address}: {redis.CommandsPerSecond:N0} commands/s, {redis.PublishesPerSecond:N0} PUBLISH/s (the backplane), in {redis.NetInputKiBPerSecond:N0} KiB/s, out {redis.NetOutputKiBPerSecond:N0} KiB/s (over {redis.Seconds:N1} s)"));
+        }
+
+        return lines;
+    }
 }

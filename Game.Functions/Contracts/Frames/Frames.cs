@@ -123,4 +123,7 @@ public sealed record PhoneStanding
 
     /// <summary>The highest of this phone's batch seqs that the score reflects.</summary>
     [Id(11), Key("appliedSeq")] public long AppliedSeq { get; init; }
+
+    /// <summary>Where this player's dot is in the hall view (null for a player the board does not know).</summary>
+    [Id(12), Key("hall")] public HallSpot? Hall { get; init; }
 }

@@ -37,6 +37,9 @@ public interface IGameGrain : IGrainWithStringKey
     /// <summary>The current scoreboard as a frame, with the live chart's recent history.</summary>
     Task<ScoreboardFrame?> Snapshot();
 
+    /// <summary>Every player as a dot of the hall view: a full hall frame; null when the game does not exist.</summary>
+    Task<HallFrame?> HallSnapshot();
+
     /// <summary>A player's standing now, for a phone that (re)connects; null for an unknown player.</summary>
     Task<PhoneStanding?> Standing(string playerId);
 

@@ -18,6 +18,9 @@ public interface IPresenterClient
 {
     /// <summary>A scoreboard frame: the whole state the display needs (snapshot semantics, never a delta).</summary>
     Task Frame(ScoreboardFrame frame);
+
+    /// <summary>A hall frame: only the players whose score changed (a display that watches the hall got a full one first).</summary>
+    Task Hall(HallFrame frame);
 }
 
 /// <summary>Server-to-phone calls.</summary>
@@ -39,4 +42,10 @@ public static class PresenterHubMethods
 {
     /// <summary><c>ScoreboardFrame Watch(string gameId)</c>: joins the game's frames and answers the current snapshot.</summary>
     public const string Watch = "Watch";
+
+    /// <summary><c>HallFrame WatchHall(string gameId)</c>: joins the game's hall frames and answers a full one.</summary>
+    public const string WatchHall = "WatchHall";
+
+    /// <summary><c>void UnwatchHall(string gameId)</c>: leaves the game's hall frames (the display left the hall view).</summary>
+    public const string UnwatchHall = "UnwatchHall";
 }

@@ -7,4 +7,7 @@ public interface IFramePublisher
     Task PublishAsync(ScoreboardFrame frame, CancellationToken cancellationToken);
 
     Task PublishStandingsAsync(IReadOnlyList<PhoneStanding> standings, CancellationToken cancellationToken);
+
+    /// <summary>Sends a hall delta to the displays that show the hall view.</summary>
+    Task PublishHallAsync(HallFrame frame, CancellationToken cancellationToken);
 }

@@ -6,8 +6,9 @@ using Amazon.Runtime;
 namespace Game.Server.Storage.DynamoDb;
 
 /// <summary>
-/// The DynamoDB store's one client and its four tables (see docs/storage.md), shared by its three adapters
-/// (<see cref="DynamoDbGameStore"/>, <see cref="DynamoDbShardLeaseStore"/>, <see cref="DynamoDbDeadLetterStore"/>).
+/// The DynamoDB store's one client and its five tables (see docs/storage.md), shared by its adapters
+/// (<see cref="DynamoDbGameStore"/>, <see cref="DynamoDbShardLeaseStore"/>, <see cref="DynamoDbDeadLetterStore"/>,
+/// <see cref="DynamoDbControlPlaneStore"/>).
 /// Runs against AWS or a local endpoint such as dynalite, so nothing here or in the adapters uses transactions.
 /// </summary>
 public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
@@ -31,6 +32,7 @@ public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
         Scores = options.TablePrefix + "Scores";
         Leases = options.TablePrefix + "Leases";
         DeadLetters = options.TablePrefix + "DeadLetters";
+        ControlPlane = options.TablePrefix + "ControlPlane";
     }
 
     public IAmazonDynamoDB Client => _client;
@@ -50,6 +52,9 @@ public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
     /// <summary>One item per dead letter, keyed by <c>id</c>.</summary>
     public string DeadLetters { get; }
 
+    /// <summary>Functions' configurations and event source mappings, keyed by <c>kind</c> and <c>id</c>.</summary>
+    public string ControlPlane { get; }
+
     /// <summary>Creates missing tables (when <see cref="DynamoDbStorageOptions.CreateTables"/>) and waits until all are ACTIVE.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -57,7 +62,8 @@ public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
             EnsureTableAsync(Games, [Key("gameId", KeyType.HASH)], cancellationToken),
             EnsureTableAsync(Scores, [Key("gameId", KeyType.HASH), Key("playerId", KeyType.RANGE)], cancellationToken),
             EnsureTableAsync(Leases, [Key("leaseKey", KeyType.HASH)], cancellationToken),
-            EnsureTableAsync(DeadLetters, [Key("id", KeyType.HASH)], cancellationToken));
+            EnsureTableAsync(DeadLetters, [Key("id", KeyType.HASH)], cancellationToken),
+            EnsureTableAsync(ControlPlane, [Key("kind", KeyType.HASH), Key("id", KeyType.RANGE)], cancellationToken));
 
         static KeySchemaElement Key(string name, KeyType type) => new(name, type);
     }

@@ -36,6 +36,12 @@ internal static class SqliteSchema
                 function_name TEXT NOT NULL,
                 body TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS dead_letters_by_function ON dead_letters (function_name, id);
+            CREATE TABLE IF NOT EXISTS control_plane (
+                kind TEXT NOT NULL,
+                id TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (kind, id)) WITHOUT ROWID;
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
 

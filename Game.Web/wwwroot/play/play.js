@@ -2,7 +2,9 @@
 // any batch the server has not acknowledged (the server drops duplicates by seq). It draws its own standing
 // (phase, clock, score, rank, team total), which the phone hub pushes on connect and on every change or returns
 // inside the ack of a batch; it never sees the display's frames.
-import { $, colorOf, connectHub, formatClock, localize, numbers, phaseOf, startHub } from "/shared/game.js";
+import { $, connectHub, formatClock, localize, numbers, phaseOf, startHub } from "/shared/game.js";
+import { markElement, teamStyle } from "/shared/palette.js";
+import { drawSpot } from "/play/spot.js";
 
 const t = localize({
   en: {
@@ -19,6 +21,7 @@ const t = localize({
     "score.rank": "Rank", "score.score": "Score", "score.team": "Team",
     "diag.sent": "sent", "diag.waiting": "waiting", "leave": "Not you?",
     "hello": "Hi {name}!", "wakelock": "Keep this screen on while you play.",
+    "say.countdown": "Get ready: the round starts in a few seconds.", "say.running": "Shake now!",
   },
   ja: {
     "join.lead": "大きな画面のゲームに参加しよう。", "join.code": "ゲームコード", "join.nickname": "ニックネーム", "join.team": "チーム（任意）",
@@ -34,6 +37,7 @@ const t = localize({
     "score.rank": "順位", "score.score": "スコア", "score.team": "チーム",
     "diag.sent": "送信", "diag.waiting": "待機", "leave": "別の人で参加",
     "hello": "こんにちは、{name}さん！", "wakelock": "プレイ中は画面をつけたままにしてください。",
+    "say.countdown": "まもなくラウンドが始まります。", "say.running": "振って！",
   },
 });
 const MAX_SAMPLES_PER_BATCH = 200; // GameLimits.MaxSamplesPerBatch
@@ -182,6 +186,10 @@ function draw(next) {
   $("my-rank").textContent = score > 0 ? `#${next.rank} / ${next.players}` : "–";
   $("my-score").textContent = numbers.format(score);
   $("team-score").textContent = player.team ? numbers.format(next.teamScore) : "–";
+  if (next.hall) {
+    $("spot").hidden = false;
+    $("spot-text").textContent = drawSpot($("spot-map"), next.hall, player.team);
+  }
   render();
 }
 
@@ -191,6 +199,12 @@ function onPhaseChange(from, to) {
   if (to === "running" && from !== null && canVibrate) navigator.vibrate(300);
   if (to === "finished" && from === "running" && canVibrate) navigator.vibrate([120, 80, 120, 80, 400]);
   if (to === "countdown" || to === "running") keepAwake(); else letSleep();
+  // A screen reader hears the scores once the round is over, not every change while it runs.
+  $("scores").setAttribute("aria-busy", String(to === "running"));
+  if (from !== null) {
+    if (to === "countdown") $("announce").textContent = t("say.countdown");
+    if (to === "running") $("announce").textContent = t("say.running");
+  }
 }
 
 function render() {
@@ -209,6 +223,7 @@ function render() {
     state = "finished";
     big = t("state.finished");
     small = Number(frame.score) > 0 ? t("state.finished.ranked", { rank: frame.rank, score: numbers.format(frame.score) }) : t("state.finished.plain");
+    if ($("announce").textContent !== `${big} ${small}`) $("announce").textContent = `${big} ${small}`;
   } else if (phase === "lobby") {
     big = t("state.lobby");
     small = t("state.lobby.small");
@@ -262,8 +277,11 @@ function showPlaying() {
   $("playing").hidden = false;
   $("playing").dataset.playerId = player.playerId;
   $("hello").textContent = t("hello", { name: player.nickname });
-  $("my-team").textContent = player.team;
-  if (player.team) $("my-team").style.setProperty("--team-color", colorOf(player.team));
+  $("my-team").replaceChildren(...(player.team ? [markElement(player.team), player.team] : []));
+  if (player.team) {
+    $("my-team").style.setProperty("--team-color", teamStyle(player.team).color);
+    $("my-team").style.setProperty("--team-ink", teamStyle(player.team).ink);
+  }
   $("team-score").parentElement.hidden = !player.team;
   setMotion("off");
   render();

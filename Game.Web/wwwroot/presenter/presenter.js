@@ -3,6 +3,8 @@
 // The last frame and the chart are kept in sessionStorage: a reloaded display draws them at once (marked as not
 // live) instead of an empty "no game" screen, until the hub's snapshot, which carries the chart's last minute.
 import { $, banner, colorOf, connectHub, formatClock, localize, numbers, phaseOf, startHub } from "/shared/game.js";
+import { createHall } from "/presenter/hall.js";
+import { markElement, teamStyle } from "/shared/palette.js";
 
 const t = localize({
   en: {
@@ -60,6 +62,9 @@ if (params.get("key")) {
 const key = localStorage.getItem("presenterKey") || "";
 
 let gameId = params.get("game")?.toUpperCase() || null;
+// The hall view (every player a dot) replaces the three panels: ?view=hall, or the H key to switch.
+let view = params.get("view") === "hall" ? "hall" : "board";
+const hall = createHall($("hall-canvas"));
 let connection = null;
 let frame = null;
 let lastVersion = 0;
@@ -140,8 +145,9 @@ function drawLeaders(leaders) {
       row.dataset.player = p.playerId;
       row.innerHTML = `<span class="bar"></span><span class="rank"></span><span class="name" data-testid="leader-name"></span><span class="team" data-testid="leader-team"></span><span class="score" data-testid="leader-score"></span>`;
       row.querySelector(".name").textContent = p.nickname;
-      row.querySelector(".team").textContent = p.team;
-      row.style.setProperty("--team-color", colorOf(p.team));
+      row.querySelector(".team").append(markElement(p.team), p.team);
+      row.style.setProperty("--team-color", teamStyle(p.team).color);
+      row.style.setProperty("--team-ink", teamStyle(p.team).ink);
       row.style.setProperty("--y", index);
       $("leaders").append(row);
       rows.set(p.playerId, row);
@@ -173,8 +179,8 @@ function drawTeams(teams) {
       lane.className = "lane";
       lane.dataset.testid = "team";
       lane.innerHTML = `<div class="label"><span class="name" data-testid="team-name"></span><span class="members"></span><span class="total" data-testid="team-score"></span></div><div class="track"><div class="fill"></div></div>`;
-      lane.querySelector(".name").textContent = team.team;
-      lane.style.setProperty("--team-color", colorOf(team.team));
+      lane.querySelector(".name").append(markElement(team.team), team.team);
+      lane.style.setProperty("--team-color", teamStyle(team.team).color);
       lanes.set(team.team, lane);
     }
     lane.dataset.rank = Number(team.score) > 0 ? index + 1 : 0;
@@ -378,7 +384,7 @@ async function watch(id) {
     $("join-notice").hidden = link.reachable;
   }).catch(() => {});
   $("leaders-empty").textContent = t("leaders.empty");
-  history.replaceState(null, "", `/?game=${encodeURIComponent(id)}`);
+  history.replaceState(null, "", viewUrl(id));
   if (connection) await connection.stop();
   // After a reconnect the display asks for the whole picture again: frames pushed meanwhile are lost.
   const hub = connectHub("/hubs/presenter", { onReconnected: async () => draw(await hub.invoke("Watch", id, false), true) });
@@ -387,10 +393,28 @@ async function watch(id) {
   await startHub(hub);
   try {
     draw(await hub.invoke("Watch", id, false), true);
+    if (view === "hall") hall.show(hub, id);
   } catch {
     banner(t("error.noGame", { code: id }));
   }
 }
+
+const viewUrl = (id) => `/?game=${encodeURIComponent(id)}${view === "hall" ? "&view=hall" : ""}`;
+
+function setView(next) {
+  view = next;
+  document.body.dataset.view = view;
+  $("hall").hidden = view !== "hall";
+  if (!gameId) return;
+  history.replaceState(null, "", viewUrl(gameId));
+  if (view === "hall" && connection?.state === "Connected") hall.show(connection, gameId);
+  else hall.hide();
+}
+
+addEventListener("keydown", (e) => {
+  if ((e.key === "h" || e.key === "H") && !e.ctrlKey && !e.metaKey && !e.altKey) setView(view === "hall" ? "board" : "hall");
+});
+setView(view);
 
 // ---- the results screen ----
 

@@ -49,25 +49,8 @@ export function formatClock(ms) {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
-// A team called after a colour gets that colour (a "Red" team drawn blue confuses a hall); others get one from a hash.
-const NAMED_COLORS = {
-  red: "#ff5c6c", 赤: "#ff5c6c", あか: "#ff5c6c", blue: "#4d9dff", 青: "#4d9dff", あお: "#4d9dff",
-  green: "#5ee07a", 緑: "#5ee07a", みどり: "#5ee07a", yellow: "#ffd84d", 黄: "#ffd84d", 黄色: "#ffd84d", きいろ: "#ffd84d",
-  orange: "#ff9f43", オレンジ: "#ff9f43", purple: "#b98cff", 紫: "#b98cff", むらさき: "#b98cff",
-  pink: "#ff7ac8", ピンク: "#ff7ac8", white: "#eef1f8", 白: "#eef1f8", しろ: "#eef1f8", black: "#9aa3b5", 黒: "#9aa3b5", くろ: "#9aa3b5",
-};
-const TEAM_COLORS = ["#4dd2ff", "#ffb347", "#c792ff", "#5ae0c8", "#f38ba8", "#a3e635", "#fda4af", "#93c5fd"];
-const NO_TEAM_COLOR = "#8a93b8";
-
-/** The colour of a team: the colour it is named after (赤組 → 赤), else one from a hash of its name; grey for no team. */
-export function colorOf(team) {
-  if (!team) return NO_TEAM_COLOR;
-  const named = team.toLowerCase().split(/[\s_-]+/).map((word) => NAMED_COLORS[word]).find(Boolean) ?? NAMED_COLORS[[...team][0]];
-  if (named) return named;
-  let hash = 0;
-  for (const ch of team) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-  return TEAM_COLORS[hash % TEAM_COLORS.length];
-}
+// Team colours and marks live in /shared/palette.js (colour-blind-safe, with a shape per colour).
+export { colorOf } from "/shared/palette.js";
 
 // ---- connections ----
 
