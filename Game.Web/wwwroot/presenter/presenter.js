@@ -412,7 +412,7 @@ function setView(next) {
 }
 
 addEventListener("keydown", (e) => {
-  if ((e.key === "h" || e.key === "H") && !e.ctrlKey && !e.metaKey && !e.altKey) setView(view === "hall" ? "board" : "hall");
+  if ((e.key === "v" || e.key === "V") && !e.ctrlKey && !e.metaKey && !e.altKey) setView(view === "hall" ? "board" : "hall");
 });
 setView(view);
 
