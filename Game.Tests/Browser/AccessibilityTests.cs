@@ -74,10 +74,10 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
         found.AddRange(await AxeAsync(display, "display, running"));
         found.AddRange(await AxeAsync(phone, "phone, running"));
 
-        await display.Keyboard.PressAsync("h");
+        await display.Keyboard.PressAsync("v");
         await display.WaitForFunctionAsync("() => window.hallStats?.dots === 4");
         found.AddRange(await AxeAsync(display, "display, hall view"));
-        await display.Keyboard.PressAsync("h");
+        await display.Keyboard.PressAsync("v");
 
         await client.StopAsync(game.GameId);
         await Expect(display.GetByTestId("podium")).ToBeVisibleAsync();
@@ -137,7 +137,7 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
 
         Assert.Equal(0, await display.EvaluateAsync<int>("() => document.getAnimations().length"));
 
-        await display.Keyboard.PressAsync("h");
+        await display.Keyboard.PressAsync("v");
         await display.WaitForFunctionAsync("() => window.hallStats?.dots === 1 && hallStats.draws > 0");
         // A second of animation frames with nothing new: the canvas is not drawn again.
         var draws = await display.EvaluateAsync<int[]>("""

@@ -59,12 +59,12 @@ public sealed class HallTests(BrowserFixture fixture)
         await BrowserFixture.ScreenshotAsync(display, "hall-view-three-players");
         await BrowserFixture.ScreenshotAsync(phone, "hall-spot-phone");
 
-        // H switches to the three panels and back; the address keeps the view, so a reload shows the same.
-        await display.Keyboard.PressAsync("h");
+        // V switches to the three panels and back; the address keeps the view, so a reload shows the same.
+        await display.Keyboard.PressAsync("v");
         await Expect(display.GetByTestId("hall")).ToBeHiddenAsync();
         await Expect(display.GetByTestId("leaders")).ToBeVisibleAsync();
         Assert.DoesNotContain("view=hall", display.Url, StringComparison.Ordinal);
-        await display.Keyboard.PressAsync("h");
+        await display.Keyboard.PressAsync("v");
         await Expect(display.GetByTestId("hall")).ToBeVisibleAsync();
         Assert.Contains("view=hall", display.Url, StringComparison.Ordinal);
         await display.WaitForFunctionAsync("() => hallStats.dots === 3 && hallStats.dot(0).score === 1010");

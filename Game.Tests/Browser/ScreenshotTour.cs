@@ -7,7 +7,7 @@ namespace Game.Tests.Browser;
 
 /// <summary>
 /// A whole game as a hall sees it, in English and Japanese, photographed at every step for people to look at:
-/// lobby, countdown, running, podium, results (and the hall view, once there is one), with the phones beside them.
+/// lobby, countdown, running, podium, results and the hall view, with the phones beside them.
 /// <c>scripts/screenshots</c> runs only this; the pictures go to <see cref="Directory"/> (not committed).
 /// </summary>
 [Collection(BrowserCollection.Name)]
@@ -111,21 +111,12 @@ public sealed class ScreenshotTour(BrowserFixture fixture)
         await HallViewAsync(displayContext, gameId, folder);
     }
 
-    /// <summary>
-    /// The place for the hall view (every player as a dot, issue #16.13), built by another change: when the server
-    /// serves <c>/hall</c>, the tour photographs it here; until then this step takes no picture.
-    /// </summary>
+    /// <summary>The hall view (every player as a dot, issue #16.13), as a second screen opens it: a view of the display.</summary>
     private static async Task HallViewAsync(IBrowserContext context, string gameId, string folder)
     {
-        var probe = await context.APIRequest.GetAsync($"/hall?game={gameId}");
-        if (!probe.Ok)
-        {
-            return;
-        }
-
         var hall = await context.NewPageAsync();
-        await hall.GotoAsync($"/hall?game={gameId}");
-        await hall.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await hall.GotoAsync($"/?game={gameId}&view=hall");
+        await hall.WaitForFunctionAsync("() => window.hallStats?.dots > 0 && hallStats.draws > 0");
         await ShotAsync(hall, folder, "06-display-hall");
     }
 

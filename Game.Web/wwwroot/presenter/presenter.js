@@ -1,53 +1,14 @@
+// Longer than our usual 300 lines: one page's script, read top to bottom in the order a frame takes (draw, clock,
+// what a reload shows, the game's connection, results, host controls); its words are in strings.js, the hall in hall.js.
 // The presenter display: creates or watches a game and draws the frames the server pushes. Frames are whole
 // snapshots (never deltas), so drawing is idempotent; the clock and the countdown run locally between frames.
 // The last frame and the chart are kept in sessionStorage: a reloaded display draws them at once (marked as not
 // live) instead of an empty "no game" screen, until the hub's snapshot, which carries the chart's last minute.
-import { $, banner, colorOf, connectHub, formatClock, localize, numbers, phaseOf, startHub } from "/shared/game.js";
+import { $, banner, colorOf, connectHub, formatClock, numbers, phaseOf, startHub } from "/shared/game.js";
 import { createHall } from "/presenter/hall.js";
 import { markElement, teamStyle } from "/shared/palette.js";
+import { t } from "/presenter/strings.js";
 
-const t = localize({
-  en: {
-    "phase.none": "No game", "phase.lobby": "Lobby", "phase.countdown": "Get ready", "phase.running": "Shake!", "phase.finished": "Finished",
-    "players": "players", "players.one": "player", "join.scan": "Scan to join", "join.or": "or open", "join.code": "and enter the code",
-    "control.create": "New game", "control.start": "Start round", "control.stop": "Stop",
-    "control.needsKey": "To host, open this page with ?key= and the presenter key the server printed.", "control.createHint": "Press “New game” to begin.",
-    "leaders.title": "Leaderboard", "leaders.empty": "Waiting for players — scan the code!",
-    "teams.title": "Team race", "teams.empty": "No teams yet: type a team name when you join.", "teams.members": "{n} players", "teams.members.one": "1 player",
-    "chart.title": "Shakes per second", "podium.title": "Winners", "go": "GO!", "results.csv": "Download CSV",
-    "phase.connecting": "Connecting", "stale": "reconnecting…", "round": "Round {n}",
-    "scoring.perRound": "Scores per round", "scoring.runningTotal": "Running total",
-    "control.scoring.perRound": "Scoring: per round", "control.scoring.runningTotal": "Scoring: total",
-    "control.reset": "Reset scores", "control.resetConfirm": "Click again to reset", "control.results": "Results", "control.back": "Back",
-    "control.toggle": "Host controls (H)",
-    "podium.round": "Winners of round {n}", "podium.total": "Total after round {n}", "round.empty": "Nobody shook in round {n}.",
-    "results.title": "Results · round {n}", "results.titleTotal": "Results · total after round {n}", "results.players": "Players",
-    "results.more": "…and {n} more in the CSV", "results.noTeams": "No teams in this game.",
-    "error.key": "The server refused the presenter key.",
-    "error.noGame": "No game has the code {code}.",
-    "join.localOnly": "Phones cannot open this address. Restart the server with --urls http://0.0.0.0:5000, or set Game:PublicUrl to an address phones reach.",
-  },
-  ja: {
-    "phase.none": "ゲームなし", "phase.lobby": "受付中", "phase.countdown": "まもなく開始", "phase.running": "振って！", "phase.finished": "終了",
-    "players": "人が参加中", "players.one": "人が参加中", "join.scan": "QRコードで参加", "join.or": "またはこちらを開く", "join.code": "コードを入力",
-    "control.create": "新しいゲーム", "control.start": "ラウンド開始", "control.stop": "ストップ",
-    "control.needsKey": "ゲームを始めるには、サーバーが表示したプレゼンターキーを ?key= に付けて開いてください。", "control.createHint": "「新しいゲーム」を押して始めましょう。",
-    "leaders.title": "ランキング", "leaders.empty": "参加者を待っています — QRコードを読み取ってください！",
-    "teams.title": "チーム対抗", "teams.empty": "チームはまだありません。参加するときにチーム名を入力してください。", "teams.members": "{n}人", "teams.members.one": "1人",
-    "chart.title": "毎秒のシェイク数", "podium.title": "表彰台", "go": "スタート！", "results.csv": "CSVをダウンロード",
-    "phase.connecting": "接続中", "stale": "再接続中…", "round": "第{n}ラウンド",
-    "scoring.perRound": "ラウンドごとの得点", "scoring.runningTotal": "累計得点",
-    "control.scoring.perRound": "得点: ラウンドごと", "control.scoring.runningTotal": "得点: 累計",
-    "control.reset": "得点をリセット", "control.resetConfirm": "もう一度押すとリセット", "control.results": "結果", "control.back": "戻る",
-    "control.toggle": "操作ボタン (H)",
-    "podium.round": "第{n}ラウンドの表彰台", "podium.total": "第{n}ラウンドまでの累計", "round.empty": "第{n}ラウンドは誰も振りませんでした。",
-    "results.title": "結果 · 第{n}ラウンド", "results.titleTotal": "結果 · 第{n}ラウンドまでの累計", "results.players": "プレイヤー",
-    "results.more": "…ほか{n}人はCSVで", "results.noTeams": "このゲームにチームはありません。",
-    "error.key": "プレゼンターキーが拒否されました。",
-    "error.noGame": "コード {code} のゲームはありません。",
-    "join.localOnly": "スマホからはこのアドレスを開けません。--urls http://0.0.0.0:5000 でサーバーを起動し直すか、Game:PublicUrl にスマホから届くアドレスを設定してください。",
-  },
-});
 const CHART_SECONDS = 60;
 const CHART_STEP_MS = 500;
 const RESULTS_SHOWN = 30;
@@ -412,7 +373,7 @@ function setView(next) {
 }
 
 addEventListener("keydown", (e) => {
-  if ((e.key === "h" || e.key === "H") && !e.ctrlKey && !e.metaKey && !e.altKey) setView(view === "hall" ? "board" : "hall");
+  if ((e.key === "v" || e.key === "V") && !e.ctrlKey && !e.metaKey && !e.altKey) setView(view === "hall" ? "board" : "hall");
 });
 setView(view);
 
