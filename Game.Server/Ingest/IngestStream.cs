@@ -242,13 +242,19 @@ public sealed partial class IngestStream : IAsyncDisposable
         return records;
     }
 
-    /// <summary>Completes when the shard has a durable record after <paramref name="afterPosition"/>.</summary>
+    /// <summary>
+    /// Completes when the shard has a durable record after <paramref name="afterPosition"/>, or when a reshard has
+    /// closed it (no record will ever come: the caller finds the shard ended, <see cref="IsShardEnded"/>).
+    /// </summary>
     public async Task WaitForRecordsAsync(int shard, long afterPosition, CancellationToken cancellationToken)
     {
         while (true)
         {
             var signal = Volatile.Read(ref _appended[shard]);
-            if (LatestPosition(shard) > afterPosition)
+            // Closing wakes the shard's waiters (ApplyReshard) once, and no commit ever signals a closed shard again:
+            // waiting on past the close would hold a caught-up reader, and so its children, forever. The map is
+            // published before that wake-up, so a waiter that took the signal after it sees the shard closed here.
+            if (LatestPosition(shard) > afterPosition || !Map[shard].IsOpen)
             {
                 return;
             }

@@ -40,6 +40,23 @@ public sealed class IngestStreamReshardTests : IAsyncLifetime
         await stream.AppendAsync(data.Select(d => new AppendRequest(key, Encoding.UTF8.GetBytes(d))).ToArray());
 
     [Fact]
+    public async Task WaitForRecords_ShardClosedByAReshard_WakesTheWaiter()
+    {
+        var stream = Open();
+        await Put(stream, "a", "before");
+        var waiting = stream.WaitForRecordsAsync(0, stream.LatestPosition(0), CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        Assert.True(stream.TryBeginReshard());
+        await stream.ReshardAsync((m, last, now) => m.Split(0, ShardMap.MaxHashKey / 2 + 1, last(0), now));
+
+        // No record will ever come to the closed shard: a waiter left waiting would hold its reader forever.
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(stream.IsShardEnded(0, stream.LatestPosition(0)));
+        await stream.WaitForRecordsAsync(0, stream.LatestPosition(0), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Split_RecordsBeforeAndAfter_ParentEndsWithItsRecordsAndChildrenTakeTheRest()
     {
         var stream = Open();

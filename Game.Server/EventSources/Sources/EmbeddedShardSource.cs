@@ -58,7 +58,7 @@ public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) 
 
         public async Task<bool> WaitForRecordsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
         {
-            if (Readable >= count || Ended)
+            if (Readable >= count || Closed)
             {
                 return true;
             }
@@ -74,7 +74,7 @@ public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) 
             var token = linked?.Token ?? cancellationToken;
             try
             {
-                while (Readable < count && !Ended)
+                while (Readable < count && !Closed)
                 {
                     await stream.WaitForRecordsAsync(shard, stream.LatestPosition(shard), token);
                 }
@@ -108,6 +108,12 @@ public sealed class EmbeddedShardSource(IngestStream stream, TimeProvider time) 
         }
 
         private long Readable => stream.LatestPosition(shard) - _position;
+
+        /// <summary>
+        /// A reshard closed the shard: every record it will ever hold is durable, so waiting for more is pointless;
+        /// what is left is readable now, or the shard has <see cref="Ended"/>.
+        /// </summary>
+        private bool Closed => !stream.Map[shard].IsOpen;
 
         /// <summary>The shard was closed by a reshard and every record of it has been read.</summary>
         private bool Ended => stream.IsShardEnded(shard, _position);

@@ -23,8 +23,8 @@ public interface IShardSource
     string StreamName { get; }
 
     /// <summary>
-    /// The shards to read, open and closed, with their lineage (Kinesis: ListShards, every page). The embedded
-    /// stream's shards never end and have no parents.
+    /// The shards to read, open and closed, with their lineage (Kinesis: ListShards, every page; the embedded
+    /// stream's map, which a reshard changes).
     /// </summary>
     Task<IReadOnlyList<SourceShard>> ListShardsAsync(CancellationToken cancellationToken);
 
@@ -54,7 +54,8 @@ public interface IShardCursor
 
     /// <summary>
     /// Waits until at least <paramref name="count"/> records can be read after <see cref="Position"/>, or the
-    /// shard has ended; answers false when <paramref name="timeout"/> passes first
+    /// shard is closed and no more will come (what is left, possibly nothing, is readable now); answers false
+    /// when <paramref name="timeout"/> passes first
     /// (<see cref="Timeout.InfiniteTimeSpan"/> for none; <see cref="TimeSpan.Zero"/> answers at once whether
     /// that many are readable now). The timeout runs on the source's <see cref="TimeProvider"/>.
     /// </summary>

@@ -40,6 +40,13 @@ public sealed class EmbeddedShardSourceTests : IAsyncLifetime
     private Task<AppendResult[]> AppendAsync(params string[] data) =>
         _stream.AppendAsync(data.Select(d => new AppendRequest("p", Encoding.UTF8.GetBytes(d))).ToList());
 
+    /// <summary>Splits shard 0 in the middle (children 1 and 2), as SplitShard does.</summary>
+    private async Task SplitAsync()
+    {
+        Assert.True(_stream.TryBeginReshard());
+        await _stream.ReshardAsync((map, last, now) => map.Split(0, ShardMap.MaxHashKey / 2 + 1, last(0), now));
+    }
+
     private static string[] Data(ShardRead read) => read.Records.Select(r => Encoding.UTF8.GetString(r.Data)).ToArray();
 
     [Fact]
@@ -113,6 +120,40 @@ public sealed class EmbeddedShardSourceTests : IAsyncLifetime
         await AppendAsync("b");
 
         Assert.True(await waiting.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task WaitForRecords_CaughtUpWhenAReshardClosesTheShard_AnswersTrueAndTheReadEndsTheShard()
+    {
+        var appended = await AppendAsync("a");
+        var cursor = await _source.OpenAsync(Shard0, new ShardPosition(StartingPosition.TRIM_HORIZON).After(appended[0].SequenceNumber), CancellationToken.None);
+        var waiting = cursor.WaitForRecordsAsync(1, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        await SplitAsync();
+
+        // The reader was caught up and waiting: the close must wake it, or neither it nor the children ever go on.
+        Assert.True(await waiting.WaitAsync(Patience));
+        var read = await cursor.ReadAsync(10, CancellationToken.None);
+        Assert.Empty(read.Records);
+        Assert.True(read.ShardEnded);
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002"], read.ChildShardIds);
+    }
+
+    [Fact]
+    public async Task WaitForRecords_MoreThanAClosedShardHasLeft_AnswersTrueAtOnceWithWhatIsLeft()
+    {
+        var cursor = await _source.OpenAsync(Shard0, new ShardPosition(StartingPosition.TRIM_HORIZON), CancellationToken.None);
+        await AppendAsync("a", "b");
+        await SplitAsync();
+
+        // A batching window asks for more than will ever come: no waiting out the window (nor spinning through it).
+        var waiting = cursor.WaitForRecordsAsync(3, TimeSpan.FromMinutes(30), CancellationToken.None);
+
+        Assert.True(await waiting.WaitAsync(Patience));
+        var read = await cursor.ReadAsync(10, CancellationToken.None);
+        Assert.Equal(["a", "b"], Data(read));
+        Assert.True(read.ShardEnded);
     }
 
     [Fact]
