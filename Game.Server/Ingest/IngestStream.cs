@@ -270,9 +270,12 @@ public sealed partial class IngestStream : IAsyncDisposable
         await _writer;
     }
 
-    private SqliteConnection Open()
+    private SqliteConnection Open() => OpenDurable(_connectionString);
+
+    /// <summary>A connection to a stream's database or the stream catalog, every commit durable.</summary>
+    internal static SqliteConnection OpenDurable(string connectionString)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
         // FULL: every commit fsyncs the WAL, so an acknowledged record survives a crash or power loss.

@@ -289,15 +289,7 @@ public sealed partial class IngestStreams : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    private SqliteConnection OpenCatalog()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
-        pragma.ExecuteNonQuery();
-        return connection;
-    }
+    private SqliteConnection OpenCatalog() => IngestStream.OpenDurable(_connectionString);
 
     private void DeleteFiles(string name)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Game.Tests.Infrastructure;
@@ -56,31 +55,7 @@ public sealed class DynaliteProcess : IAsyncDisposable
             start.ArgumentList.Add(DataPath);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"dynalite exited with {_process.ExitCode}:\n{Output}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
+        _process = await LoopbackPeer.StartAsync(start, "dynalite", Port, StartTimeout, Append, () => Output);
     }
 
     /// <summary>SIGKILL: the store vanishes mid-request, as in a crash or a network cut.</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Game.Tests.Infrastructure;
@@ -54,31 +52,7 @@ public sealed class KinesaliteProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(Path.Combine(nodeDirectory, "kinesalite.js"));
         start.ArgumentList.Add(Port.ToString());
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"kinesalite exited with {_process.ExitCode}:\n{Output}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
+        _process = await LoopbackPeer.StartAsync(start, "kinesalite", Port, StartTimeout, Append, () => Output);
     }
 
     public async ValueTask DisposeAsync()
