@@ -247,9 +247,14 @@ export function createHall(canvas) {
       const key = `${text}|${room}`;
       let fit = fitted.get(gi);
       if (fit?.key !== key) {
-        let shownText = text;
-        while (shownText.length > 4 && g.measureText(shownText).width > room) shownText = shownText.slice(0, -2);
-        if (shownText !== text) shownText += "…";
+        // What gives way first is the player count, then the end of the name; the total always stays readable.
+        const total = numbers.format(totals[gi]);
+        let shownText = [text, `${name} · ${total}`].find((t) => g.measureText(t).width <= room);
+        if (!shownText) {
+          let cut = name;
+          while (cut.length > 1 && g.measureText(`${cut}… · ${total}`).width > room) cut = cut.slice(0, -1);
+          shownText = `${cut}… · ${total}`;
+        }
         fit = { key, shownText, textWidth: g.measureText(shownText).width };
         fitted.set(gi, fit);
       }
