@@ -34,11 +34,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     public async Task NodeKilledMidRound_PhonesReconnectAndResend_DisplaysKeepUpdating_ScoresExact()
     {
         await using var cluster = await ThreeNodeCluster.StartAsync();
-        var (gameId, players) = await cluster.StartGameAsync(cluster.Nodes[0], Players);
-        await using var displays = await DisplaysAsync(cluster, gameId);
-        await using var phones = new ResendingPhones(players, () => cluster.Url, BatchInterval, webSocketsOnly: true);
-        phones.Start();
-        await phones.WaitForAcknowledgedAsync(60, Patience);
+        await using var round = await StartRoundAsync(cluster);
+        var (gameId, displays, phones) = (round.GameId, round.Displays, round.Phones);
 
         var killedAt = Stopwatch.GetTimestamp();
         var declaredDead = WhenActiveMembersAsync(cluster, 2, killedAt);
@@ -68,11 +65,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     public async Task NodeStoppedGracefullyMidRound_OtherPhonesNeverStallOverASecond_ScoresExact()
     {
         await using var cluster = await ThreeNodeCluster.StartAsync();
-        var (gameId, players) = await cluster.StartGameAsync(cluster.Nodes[0], Players);
-        await using var displays = await DisplaysAsync(cluster, gameId);
-        await using var phones = new ResendingPhones(players, () => cluster.Url, BatchInterval, webSocketsOnly: true);
-        phones.Start();
-        await phones.WaitForAcknowledgedAsync(60, Patience);
+        await using var round = await StartRoundAsync(cluster);
+        var (gameId, displays, phones) = (round.GameId, round.Displays, round.Phones);
 
         var stoppedAt = Stopwatch.GetTimestamp();
         cluster.Nodes[1].Terminate();
@@ -100,11 +94,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     public async Task RedisRestartedMidRound_ClusterRecovers_ScoresExact()
     {
         await using var cluster = await ThreeNodeCluster.StartAsync();
-        var (gameId, players) = await cluster.StartGameAsync(cluster.Nodes[0], Players);
-        await using var displays = await DisplaysAsync(cluster, gameId);
-        await using var phones = new ResendingPhones(players, () => cluster.Url, BatchInterval, webSocketsOnly: true);
-        phones.Start();
-        await phones.WaitForAcknowledgedAsync(60, Patience);
+        await using var round = await StartRoundAsync(cluster);
+        var (gameId, displays, phones) = (round.GameId, round.Displays, round.Phones);
 
         var stoppedAt = Stopwatch.GetTimestamp();
         await cluster.Redis.StopAsync();
@@ -137,6 +128,36 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     /// Displays connected first, one after the other: HAProxy's leastconn puts each on the node with the fewest
     /// connections, so the three land on three nodes and one of them watches on the node the test stops.
     /// </summary>
+    /// <summary>
+    /// What every test here starts from: players joined on the first node, a display on each node and the phones
+    /// sending through the one URL, 60 batches acknowledged.
+    /// </summary>
+    private static async Task<RoundUnderWay> StartRoundAsync(ThreeNodeCluster cluster)
+    {
+        var (gameId, players) = await cluster.StartGameAsync(cluster.Nodes[0], Players);
+        var round = new RoundUnderWay(gameId, await DisplaysAsync(cluster, gameId), new ResendingPhones(players, () => cluster.Url, BatchInterval, webSocketsOnly: true));
+        try
+        {
+            round.Phones.Start();
+            await round.Phones.WaitForAcknowledgedAsync(60, Patience);
+            return round;
+        }
+        catch
+        {
+            await round.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record RoundUnderWay(string GameId, DisplaySet Displays, ResendingPhones Phones) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Phones.DisposeAsync();
+            await Displays.DisposeAsync();
+        }
+    }
+
     private static async Task<DisplaySet> DisplaysAsync(ThreeNodeCluster cluster, string gameId)
     {
         var set = new DisplaySet();
