@@ -40,6 +40,11 @@ public sealed class RouteActionsTests(RouteActionsFixture fixture) : IClassFixtu
         Assert.Equal(("lambda:GetEventSourceMapping", Mapping), declared[("GET", "/2015-03-31/event-source-mappings/{uuid}")]);
         Assert.Equal(("lambda:UpdateEventSourceMapping", Mapping), declared[("PUT", "/2015-03-31/event-source-mappings/{uuid}")]);
         Assert.Equal(("lambda:DeleteEventSourceMapping", Mapping), declared[("DELETE", "/2015-03-31/event-source-mappings/{uuid}")]);
+        Assert.Equal(("lambda:PutFunctionEventInvokeConfig", Function), declared[("PUT", "/2019-09-25/functions/{functionName}/event-invoke-config")]);
+        Assert.Equal(("lambda:UpdateFunctionEventInvokeConfig", Function), declared[("POST", "/2019-09-25/functions/{functionName}/event-invoke-config")]);
+        Assert.Equal(("lambda:GetFunctionEventInvokeConfig", Function), declared[("GET", "/2019-09-25/functions/{functionName}/event-invoke-config")]);
+        Assert.Equal(("lambda:DeleteFunctionEventInvokeConfig", Function), declared[("DELETE", "/2019-09-25/functions/{functionName}/event-invoke-config")]);
+        Assert.Equal(("lambda:ListFunctionEventInvokeConfigs", Function), declared[("GET", "/2019-09-25/functions/{functionName}/event-invoke-config/list")]);
     }
 
     [Fact]
