@@ -8,13 +8,15 @@ namespace Game.Server.Auth;
 public static partial class PresenterKeyExtensions
 {
     /// <summary>
-    /// The keys: the presenter key that presenter actions need (<see cref="PresenterKey.Required"/>), and, once the
-    /// server listens, the presenter URL and a warning when the published development key pair is reachable from a
-    /// network (<see cref="DevelopmentKeys"/>). SigV4 verification is registered by the APIs that use it.
+    /// The keys: the presenter key that presenter actions need (<see cref="PresenterKey.Required"/>), the SigV4 key
+    /// pairs and what each may do (<see cref="AccessKeys"/>, <c>Auth:Keys</c>), and, once the server listens, the
+    /// presenter URL and a warning when the published development key pair is reachable from a network
+    /// (<see cref="DevelopmentKeys"/>). SigV4 verifiers are registered by the APIs that use them.
     /// </summary>
     public static IHostApplicationBuilder AddAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<PresenterKey>();
+        builder.Services.AddAccessKeys();
         builder.Services.AddHostedService<StartAnnouncements>();
         return builder;
     }

@@ -13,12 +13,22 @@ namespace Game.Server.Auth;
 /// <param name="RawQuery">The query string as sent, without the leading <c>?</c>; empty when there is none.</param>
 /// <param name="Headers">Request headers; names compare case-insensitively, a repeated header has several values.</param>
 /// <param name="Body">The request body, for <see cref="SigV4Verifier.Verify"/>; <see cref="SigV4Verifier.Begin"/> ignores it.</param>
+/// <param name="Iam">The IAM action the request's route declares (endpoint metadata); null when it declares none.</param>
+/// <param name="RouteValues">The route's values (a function's name, a mapping's UUID), which name the resource <paramref name="Iam"/> acts on.</param>
 public sealed record SigV4Request(
     string Method,
     string RawPath,
     string RawQuery,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Headers,
-    ReadOnlyMemory<byte> Body = default);
+    ReadOnlyMemory<byte> Body = default,
+    IamAction? Iam = null,
+    IReadOnlyDictionary<string, object?>? RouteValues = null);
+
+/// <summary>
+/// Decides, once a request's signature matched, whether its key may do what the request asks: null to let it
+/// through, or the refusal (<c>AccessDeniedException</c>).
+/// </summary>
+public delegate SigV4Result? SigV4Authorizer(string accessKeyId, string region, SigV4Request request);
 
 /// <summary>The outcome of a SigV4 check; on failure, the error AWS would answer and its message.</summary>
 public sealed record SigV4Result(bool Succeeded, string? AccessKeyId, string? Region, string? ErrorType, string? ErrorMessage)
@@ -34,6 +44,8 @@ public sealed record SigV4Result(bool Succeeded, string? AccessKeyId, string? Re
 /// signatures in constant time. Independent of any one service, so the Kinesis and Lambda endpoints share it.
 /// </summary>
 /// <remarks>
+/// With <see cref="Authorize"/> set, a request whose signature matched is also checked against what its key may
+/// do, in the same step, so no endpoint that verifies a signature can skip the check (docs/security.md).
 /// Not supported: presigned URLs (query-string authentication), session tokens, and path normalisation of
 /// <c>.</c>/<c>..</c> segments. Errors follow AWS' JSON services: <c>MissingAuthenticationTokenException</c>,
 /// <c>IncompleteSignatureException</c>, <c>UnrecognizedClientException</c>, <c>InvalidSignatureException</c>.
@@ -49,6 +61,12 @@ public sealed class SigV4Verifier(Func<string, string?> secretForAccessKey, Time
 
     /// <summary>Service name the credential scope must name, or null to accept any.</summary>
     public string? Service { get; init; }
+
+    /// <summary>
+    /// Called when a signature matched, before the result is a success; null (the default) authenticates only.
+    /// The server sets <see cref="AccessKeys.AuthorizeRoute"/>.
+    /// </summary>
+    public SigV4Authorizer? Authorize { get; init; }
 
     /// <summary>Verifies a request whose body is at hand: <see cref="Begin"/>, then the body's hash.</summary>
     public SigV4Result Verify(SigV4Request request)
@@ -139,9 +157,17 @@ public sealed class SigV4Verifier(Func<string, string?> secretForAccessKey, Time
         }
 
         var pending = new SigV4Pending(request, signed, signature, secret, amzDate, scopeDate, region, service, accessKeyId,
-            Header(request, "x-amz-content-sha256"));
-        // A declared hash is signed: the signature can be checked now, and a wrong one never gets its body read.
-        return pending.DeclaredHash is { } declared && pending.CheckSignature(declared) is { } failure ? new SigV4Pending(failure) : pending;
+            Header(request, "x-amz-content-sha256"), Authorize);
+        if (pending.DeclaredHash is not { } declared)
+        {
+            return pending;
+        }
+
+        // A declared hash is signed: the signature can be checked now, and a wrong one never gets its body read;
+        // nor does the body of a request its key may not make.
+        return pending.CheckSignature(declared) is { } failure ? new SigV4Pending(failure)
+            : Authorize?.Invoke(accessKeyId, region, request) is { } denied ? new SigV4Pending(denied)
+            : pending;
     }
 
     private static SigV4Pending Refuse(string errorType, string message) => new(SigV4Result.Failure(errorType, message));
@@ -310,16 +336,18 @@ public sealed class SigV4Pending
     private readonly string _region = "";
     private readonly string _service = "";
     private readonly string _accessKeyId = "";
+    private readonly SigV4Authorizer? _authorize;
 
     internal SigV4Pending(SigV4Result failure) => Failure = failure;
 
     internal SigV4Pending(
         SigV4Request request, string[] signedHeaders, string signature, string secret, string amzDate, string scopeDate,
-        string region, string service, string accessKeyId, string? declaredHash)
+        string region, string service, string accessKeyId, string? declaredHash, SigV4Authorizer? authorize)
     {
         (_request, _signedHeaders, _signature, _secret, _amzDate, _scopeDate, _region, _service, _accessKeyId) =
             (request, signedHeaders, signature, secret, amzDate, scopeDate, region, service, accessKeyId);
         DeclaredHash = declaredHash;
+        _authorize = authorize;
     }
 
     /// <summary>Why the request is refused already, before its body; null while it may still pass.</summary>
@@ -342,12 +370,16 @@ public sealed class SigV4Pending
             // The signature was checked against the declared hash already; a hash that is not the body's would
             // let a body be swapped under a valid signature.
             return DeclaredHash == bodyHash
-                ? SigV4Result.Success(_accessKeyId, _region)
+                ? Authorized()
                 : SigV4Result.Failure("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
         }
 
-        return CheckSignature(bodyHash) ?? SigV4Result.Success(_accessKeyId, _region);
+        return CheckSignature(bodyHash) ?? Authorized();
     }
+
+    /// <summary>The signature matched: a success, unless the key may not make this request.</summary>
+    private SigV4Result Authorized() =>
+        _authorize?.Invoke(_accessKeyId, _region, _request!) ?? SigV4Result.Success(_accessKeyId, _region);
 
     /// <summary>Null when the signature matches the canonical request with this payload hash.</summary>
     internal SigV4Result? CheckSignature(string payloadHash)

@@ -4,6 +4,7 @@ using Game.Functions.Contracts;
 using Game.Functions.Runtime;
 using Game.Server.Auth;
 using Game.Server.Functions.AsyncInvocations;
+using Game.Server.Functions.ControlPlane;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Game.Server.Invoke;
@@ -13,7 +14,7 @@ namespace Game.Server.Invoke;
 /// client can call our functions: RequestResponse (200 with the answer), Event (202 once the event is queued in the
 /// store; <see cref="AsyncEventWorker"/> runs and retries it), DryRun (204),
 /// <c>X-Amz-Log-Type: Tail</c>, and <c>X-Amz-Function-Error</c> on a failed invocation. Signed with SigV4 for
-/// service <c>lambda</c>, with the same key pair as the Kinesis API (<c>Ingest:AccessKeyId</c>/<c>SecretAccessKey</c>).
+/// service <c>lambda</c>, with the Kinesis API's key pairs; a key needs <c>lambda:InvokeFunction</c> on the function.
 /// </summary>
 public static class InvokeApi
 {
@@ -37,7 +38,8 @@ public static class InvokeApi
 
     public static IEndpointRouteBuilder MapInvokeApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/2015-03-31/functions/{functionName}/invocations", HandleAsync).DisableAntiforgery();
+        app.MapPost("/2015-03-31/functions/{functionName}/invocations", HandleAsync).DisableAntiforgery()
+            .WithIamAction("lambda:InvokeFunction", LambdaResources.Function);
         return app;
     }
 
@@ -96,7 +98,8 @@ public static class InvokeApi
             return Error(StatusCodes.Status403Forbidden, verified.ErrorType!, verified.ErrorMessage!);
         }
 
-        var name = functionName.Split(':')[^1];
+        // Read as the permission check reads it (LambdaResources.Function): the function checked is the one that runs.
+        var name = LambdaRequests.FunctionName(functionName);
         if (!catalog.TryGet(name, out var registration))
         {
             return Error(StatusCodes.Status404NotFound, "ResourceNotFoundException", $"Function not found: arn:aws:lambda:{verified.Region}:000000000000:function:{name}");

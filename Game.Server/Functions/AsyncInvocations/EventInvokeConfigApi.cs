@@ -18,11 +18,11 @@ public static class EventInvokeConfigApi
 
     public static IEndpointRouteBuilder MapEventInvokeConfigApi(this IEndpointRouteBuilder app)
     {
-        app.MapPut(Path, PutAsync).DisableAntiforgery();
-        app.MapPost(Path, UpdateAsync).DisableAntiforgery();
-        app.MapGet(Path, GetAsync);
-        app.MapDelete(Path, DeleteAsync);
-        app.MapGet(Path + "/list", ListAsync);
+        app.MapPut(Path, PutAsync).DisableAntiforgery().WithIamAction("lambda:PutFunctionEventInvokeConfig", LambdaResources.Function);
+        app.MapPost(Path, UpdateAsync).DisableAntiforgery().WithIamAction("lambda:UpdateFunctionEventInvokeConfig", LambdaResources.Function);
+        app.MapGet(Path, GetAsync).WithIamAction("lambda:GetFunctionEventInvokeConfig", LambdaResources.Function);
+        app.MapDelete(Path, DeleteAsync).WithIamAction("lambda:DeleteFunctionEventInvokeConfig", LambdaResources.Function);
+        app.MapGet(Path + "/list", ListAsync).WithIamAction("lambda:ListFunctionEventInvokeConfigs", LambdaResources.Function);
         return app;
     }
 

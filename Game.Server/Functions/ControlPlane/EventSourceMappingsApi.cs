@@ -30,11 +30,13 @@ public static class EventSourceMappingsApi
 
     public static IEndpointRouteBuilder MapEventSourceMappingsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, CreateAsync).DisableAntiforgery();
-        app.MapGet(Path, ListAsync);
-        app.MapGet(Path + "/{uuid}", GetAsync);
-        app.MapPut(Path + "/{uuid}", UpdateAsync).DisableAntiforgery();
-        app.MapDelete(Path + "/{uuid}", DeleteAsync);
+        // Create and List act on no one mapping: IAM's resource is *, which Lambda narrows with the lambda:FunctionArn
+        // condition, a condition this server does not have (docs/security.md).
+        app.MapPost(Path, CreateAsync).DisableAntiforgery().WithIamAction("lambda:CreateEventSourceMapping");
+        app.MapGet(Path, ListAsync).WithIamAction("lambda:ListEventSourceMappings");
+        app.MapGet(Path + "/{uuid}", GetAsync).WithIamAction("lambda:GetEventSourceMapping", LambdaResources.EventSourceMapping);
+        app.MapPut(Path + "/{uuid}", UpdateAsync).DisableAntiforgery().WithIamAction("lambda:UpdateEventSourceMapping", LambdaResources.EventSourceMapping);
+        app.MapDelete(Path + "/{uuid}", DeleteAsync).WithIamAction("lambda:DeleteEventSourceMapping", LambdaResources.EventSourceMapping);
         return app;
     }
 

@@ -20,13 +20,13 @@ public static class FunctionsApi
 
     public static IEndpointRouteBuilder MapFunctionsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/2015-03-31/functions", ListAsync);
-        app.MapGet("/2015-03-31/functions/{functionName}", GetAsync);
-        app.MapGet("/2015-03-31/functions/{functionName}/configuration", GetConfigurationAsync);
-        app.MapPut("/2015-03-31/functions/{functionName}/configuration", UpdateConfigurationAsync).DisableAntiforgery();
-        app.MapPut("/2017-10-31/functions/{functionName}/concurrency", PutConcurrencyAsync).DisableAntiforgery();
-        app.MapDelete("/2017-10-31/functions/{functionName}/concurrency", DeleteConcurrencyAsync);
-        app.MapGet("/2019-09-30/functions/{functionName}/concurrency", GetConcurrencyAsync);
+        app.MapGet("/2015-03-31/functions", ListAsync).WithIamAction("lambda:ListFunctions");
+        app.MapGet("/2015-03-31/functions/{functionName}", GetAsync).WithIamAction("lambda:GetFunction", LambdaResources.Function);
+        app.MapGet("/2015-03-31/functions/{functionName}/configuration", GetConfigurationAsync).WithIamAction("lambda:GetFunctionConfiguration", LambdaResources.Function);
+        app.MapPut("/2015-03-31/functions/{functionName}/configuration", UpdateConfigurationAsync).DisableAntiforgery().WithIamAction("lambda:UpdateFunctionConfiguration", LambdaResources.Function);
+        app.MapPut("/2017-10-31/functions/{functionName}/concurrency", PutConcurrencyAsync).DisableAntiforgery().WithIamAction("lambda:PutFunctionConcurrency", LambdaResources.Function);
+        app.MapDelete("/2017-10-31/functions/{functionName}/concurrency", DeleteConcurrencyAsync).WithIamAction("lambda:DeleteFunctionConcurrency", LambdaResources.Function);
+        app.MapGet("/2019-09-30/functions/{functionName}/concurrency", GetConcurrencyAsync).WithIamAction("lambda:GetFunctionConcurrency", LambdaResources.Function);
         return app;
     }
 

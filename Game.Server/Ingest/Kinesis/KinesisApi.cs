@@ -17,7 +17,7 @@ public static partial class KinesisApi
     /// <summary>The SigV4 service name Kinesis clients sign for; also the key of this API's verifier.</summary>
     public const string SigningService = "kinesis";
 
-    /// <summary>Registers the Kinesis operations and a SigV4 verifier over <see cref="IngestOptions"/>' credentials.</summary>
+    /// <summary>Registers the Kinesis operations and a SigV4 verifier over the key pairs (<see cref="AccessKeys"/>).</summary>
     public static IHostApplicationBuilder AddKinesisApi(this IHostApplicationBuilder builder)
     {
         // The catalog of embedded streams lives here because only the Kinesis API creates streams besides the primary.
@@ -40,7 +40,8 @@ public static partial class KinesisApi
             return app;
         }
 
-        app.MapPost("/", HandleAsync).DisableAntiforgery();
+        // One route, many operations: each request is authorized in HandleAsync once its operation and stream are known.
+        app.MapPost("/", HandleAsync).DisableAntiforgery().WithMetadata(IamAction.CheckedByEndpoint);
         return app;
     }
 
@@ -48,6 +49,7 @@ public static partial class KinesisApi
         HttpContext context,
         KinesisOperations operations,
         [FromKeyedServices(SigningService)] SigV4Verifier verifier,
+        AccessKeys keys,
         IOptions<IngestOptions> options,
         ILoggerFactory loggers)
     {
@@ -111,6 +113,13 @@ public static partial class KinesisApi
 
             using (document)
             {
+                // Permissions (issue #18.6), in this one place for every operation, those added later included: the
+                // action is kinesis:<operation>, the resource the stream or consumer the request names.
+                if (keys.Refusal(verified.AccessKeyId!, "kinesis:" + operation, () => operations.ResourceArn(document.RootElement, verified.Region!)) is { } denied)
+                {
+                    throw new KinesisException(AccessKeys.DeniedErrorType, denied);
+                }
+
                 var response = await operations.InvokeAsync(operation, document.RootElement, verified.Region!);
                 await WriteAsync(context, StatusCodes.Status200OK, response, cbor);
             }
