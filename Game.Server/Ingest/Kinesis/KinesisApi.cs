@@ -42,6 +42,7 @@ public static partial class KinesisApi
 
         // One route, many operations: each request is authorized in HandleAsync once its operation and stream are known.
         app.MapPost("/", HandleAsync).DisableAntiforgery().WithMetadata(IamAction.CheckedByEndpoint);
+        app.MapKinesisBaseline();
         return app;
     }
 
@@ -99,6 +100,14 @@ public static partial class KinesisApi
             if (body.Length == 0)
             {
                 throw KinesisException.Serialization("The request has no body.");
+            }
+
+            // A producer's plain PutRecords skips the document (and CBOR's translation); anything else takes the general path.
+            if (operation == "PutRecords"
+                && await operations.TryPutRecordsAsync(body.Memory, cbor, verified.Region!, arn => keys.Refusal(verified.AccessKeyId!, "kinesis:PutRecords", () => arn)) is { } putRecords)
+            {
+                await WriteEncodedAsync(context, StatusCodes.Status200OK, putRecords, cbor);
+                return;
             }
 
             JsonDocument document;
@@ -168,11 +177,15 @@ public static partial class KinesisApi
     }
 
     /// <summary>Answers in the protocol the request came in: JSON, or the same structure in CBOR.</summary>
-    private static async Task WriteAsync(HttpContext context, int statusCode, byte[] json, bool cbor)
+    private static Task WriteAsync(HttpContext context, int statusCode, byte[] json, bool cbor) =>
+        WriteEncodedAsync(context, statusCode, cbor ? KinesisCbor.FromJson(json) : json, cbor);
+
+    /// <summary>Answers a body already in the request's protocol.</summary>
+    private static async Task WriteEncodedAsync(HttpContext context, int statusCode, byte[] body, bool cbor)
     {
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = cbor ? KinesisCbor.ContentType : JsonContentType;
-        await context.Response.Body.WriteAsync(cbor ? KinesisCbor.FromJson(json) : json, context.RequestAborted);
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
     private static async Task<SignedBody> ReadBodyAsync(HttpContext context, int maxBytes)

@@ -1,7 +1,10 @@
+using System.Buffers;
+using System.Formats.Cbor;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
+using Game.Server.Auth;
 
 namespace Game.Server.Ingest.Kinesis;
 
@@ -81,8 +84,103 @@ public sealed partial class KinesisOperations
         }
 
         // One call keeps the request's order within each shard.
-        var results = await stream.Stream.AppendAsync(records);
-        writer.WriteNumber("FailedRecordCount", results.Count(r => !r.Succeeded));
+        WritePutRecordsResults(writer, await stream.Stream.AppendAsync(records));
+    }
+
+    /// <summary>
+    /// PutRecords for a request <see cref="PutRecordsReader"/> could read (what producers send in the steady state):
+    /// the response body in the request's protocol, or null when the request is anything else, for
+    /// <see cref="InvokeAsync"/> to answer. Both paths accept the same requests and answer them alike; this one skips
+    /// the document, the per-record strings and, for CBOR, the translation to JSON and back.
+    /// </summary>
+    /// <param name="body">The request body: JSON, or CBOR when <paramref name="cbor"/>.</param>
+    /// <param name="cbor">The request came as CBOR, and is answered so.</param>
+    public async Task<byte[]?> TryPutRecordsAsync(ReadOnlyMemory<byte> body, bool cbor, string region, Func<string, string?> refusal)
+    {
+        var input = cbor
+            ? PutRecordsReader.TryReadCbor(body, _options.MaxRecordBytes, _options.MaxRequestBytes)
+            : PutRecordsReader.TryRead(body.Span, _options.MaxRecordBytes, _options.MaxRequestBytes);
+        if (input is null || _streams.Find(input.StreamName) is not { } stream)
+        {
+            return null;
+        }
+
+        // The same permission check as the general path (kinesis:PutRecords on this stream): the shortcut must not
+        // be a way around it.
+        if (refusal(Arn(stream, region)) is { } denied)
+        {
+            throw new KinesisException(AccessKeys.DeniedErrorType, denied);
+        }
+
+        return PutRecordsResponse(await stream.Stream.AppendAsync(input.Records), cbor);
+    }
+
+    /// <summary>PutRecords' response in the request's protocol (the baseline endpoint answers with it too).</summary>
+    internal static byte[] PutRecordsResponse(AppendResult[] results, bool cbor)
+    {
+        if (cbor)
+        {
+            return PutRecordsCbor(results);
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64 + results.Length * 96);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            WritePutRecordsResults(writer, results);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The response as <see cref="KinesisCbor.FromJson"/> would translate the JSON one: the same items, in the same order.</summary>
+    private static byte[] PutRecordsCbor(AppendResult[] results)
+    {
+        var writer = new CborWriter(CborConformanceMode.Lax);
+        writer.WriteStartMap(3);
+        writer.WriteTextString("FailedRecordCount");
+        writer.WriteInt64(results.Count(r => !r.Succeeded));
+        writer.WriteTextString("Records");
+        writer.WriteStartArray(results.Length);
+        foreach (var result in results)
+        {
+            writer.WriteStartMap(2);
+            Member(writer, result.Succeeded ? "SequenceNumber" : "ErrorCode", result.Succeeded ? result.SequenceNumber : result.ErrorCode);
+            Member(writer, result.Succeeded ? "ShardId" : "ErrorMessage", result.Succeeded ? result.ShardId : result.ErrorMessage);
+            writer.WriteEndMap();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteTextString("EncryptionType");
+        writer.WriteTextString("NONE");
+        writer.WriteEndMap();
+        return writer.Encode();
+
+        // A JSON null (a failure without a message) translates to a CBOR null.
+        static void Member(CborWriter writer, string name, string? value)
+        {
+            writer.WriteTextString(name);
+            if (value is null)
+            {
+                writer.WriteNull();
+            }
+            else
+            {
+                writer.WriteTextString(value);
+            }
+        }
+    }
+
+    private static void WritePutRecordsResults(Utf8JsonWriter writer, AppendResult[] results)
+    {
+        var failed = 0;
+        foreach (var result in results)
+        {
+            failed += result.Succeeded ? 0 : 1;
+        }
+
+        writer.WriteNumber("FailedRecordCount", failed);
         writer.WriteStartArray("Records");
         foreach (var result in results)
         {
@@ -104,7 +202,6 @@ public sealed partial class KinesisOperations
         writer.WriteEndArray();
         writer.WriteString("EncryptionType", "NONE");
     }
-
 
     private void ValidateRecord(KinesisRequest request, string? partitionKey, byte[]? data, string? explicitHashKey, string prefix)
     {

@@ -13,9 +13,10 @@ public sealed record CborTagged(CborTag Tag, object? Value);
 
 /// <summary>
 /// Raw, SigV4-signed Kinesis requests, for what the JavaScript SDK cannot send (CBOR). Signs with the same
-/// key derivation the AWS SDKs use, checked against AWS' test suite in <see cref="Auth.SigV4VerifierTests"/>.
+/// key derivation the AWS SDKs use, checked against AWS' test suite in <see cref="Auth.SigV4VerifierTests"/>. The
+/// path is <c>/</c> for the Kinesis API, <see cref="KinesisApi.BaselinePath"/> for its do-nothing baseline.
 /// </summary>
-public sealed class SignedKinesisRequests(string endpoint, string accessKeyId, string secretAccessKey)
+public sealed class SignedKinesisRequests(string endpoint, string accessKeyId, string secretAccessKey, string path = "/")
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(20) };
 
@@ -45,10 +46,10 @@ public sealed class SignedKinesisRequests(string endpoint, string accessKeyId, s
             ["x-amz-target"] = [KinesisApi.TargetPrefix + operation],
         };
         string[] signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
-        var canonical = SigV4Verifier.CanonicalRequest(new SigV4Request("POST", "/", "", headers, body), signed, Convert.ToHexStringLower(SHA256.HashData(body)));
+        var canonical = SigV4Verifier.CanonicalRequest(new SigV4Request("POST", path, "", headers, body), signed, Convert.ToHexStringLower(SHA256.HashData(body)));
         var signature = SigV4Verifier.Sign(secretAccessKey, amzDate, amzDate[..8], "us-east-1", "kinesis", canonical);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint + "/") { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint + path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", KinesisApi.TargetPrefix + operation);
