@@ -146,6 +146,26 @@ public sealed class PutRecordsFastPathTests : IAsyncLifetime
         Assert.Equal(["a:78", "b:79"], Stored(_endpoint.Stream).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task TryPutRecordsAsync_KeyNotAllowedOnTheStream_RefusedAndNothingStored()
+    {
+        // The shortcut must ask the same question as the general path: a key that may not put on this stream
+        // (a reader, or one scoped to another stream) is refused here too, with the ARN the check was asked about.
+        string? askedAbout = null;
+        var body = """{"StreamName":"motion","Records":[{"Data":"eA==","PartitionKey":"a"}]}"""u8.ToArray();
+
+        var refused = await Assert.ThrowsAsync<KinesisException>(() => _endpoint.Operations.TryPutRecordsAsync(
+            body, cbor: false, "eu-west-1", arn => (askedAbout = arn) + " is not yours"));
+
+        Assert.Equal("AccessDeniedException", refused.ErrorType);
+        Assert.Equal("arn:aws:kinesis:eu-west-1:000000000000:stream/motion", askedAbout);
+        Assert.Empty(Stored(_endpoint.Stream));
+    }
+
+    /// <summary>The fast path as the endpoint calls it for a key that may put on every stream.</summary>
+    private static Task<byte[]?> Fast(KinesisOperations operations, byte[] body, bool cbor = false) =>
+        operations.TryPutRecordsAsync(body, cbor, "us-east-1", _ => null);
+
     private (IngestStream, KinesisOperations) Open(string name)
     {
         var configuration = new ConfigurationBuilder()
