@@ -22,6 +22,9 @@ public sealed record FunctionConfiguration
 
     public DateTimeOffset LastModified { get; init; }
 
+    /// <summary>The code deployed with CreateFunction or UpdateFunctionCode; null: the class compiled into the server runs.</summary>
+    public FunctionCodeInfo? Code { get; init; }
+
     /// <summary>The store's revision (Lambda's RevisionId); not part of the stored body.</summary>
     [JsonIgnore]
     public long Revision { get; init; }
