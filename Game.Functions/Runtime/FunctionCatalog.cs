@@ -3,10 +3,12 @@ using Game.Functions.Runtime.Code;
 namespace Game.Functions.Runtime;
 
 /// <summary>A function the host can run: its name and the class that implements it.</summary>
+/// <param name="Name">The function's name, as the Lambda API and the mappings call it.</param>
 /// <param name="Implementation">
 /// The class compiled into the server; for a function that exists only as deployed code (CreateFunction), the
 /// contract interface its deployed class implements (the class itself is loaded by its environment).
 /// </param>
+/// <param name="Timeout">The timeout it runs under until the control plane holds another.</param>
 public sealed record FunctionRegistration(string Name, Type Implementation, TimeSpan Timeout);
 
 /// <summary>

@@ -27,9 +27,11 @@ public static class LambdaRequests
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Checks the signature (body included) and reads the body as JSON; answers the error to send when either fails.</summary>
-    /// <param name="maxBodyBytes">The operation's body limit (<see cref="MaxBodyBytes"/> unless it takes a zip).</param>
-    /// <param name="operation">Named in the error when the body is over the limit, as Lambda names it.</param>
+    /// <summary>
+    /// Checks the signature (body included) and reads the body as JSON; answers the error to send when either fails.
+    /// The body may hold <paramref name="maxBodyBytes"/> (<see cref="MaxBodyBytes"/> unless the operation takes a zip);
+    /// over that, the error names <paramref name="operation"/> when given, as Lambda's does.
+    /// </summary>
     public static async Task<(VerifiedRequest? Request, IResult? Error)> VerifyAsync(HttpContext context, SigV4Verifier verifier, int maxBodyBytes = MaxBodyBytes, string? operation = null)
     {
         context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
