@@ -1,5 +1,6 @@
 using Game.Functions.Runtime;
 using Game.Functions.Runtime.Code;
+using Game.Server.Functions.AsyncInvocations;
 
 namespace Game.Server.Functions.ControlPlane;
 
@@ -26,5 +27,5 @@ public static class ControlPlaneExtensions
 
     /// <summary>Lambda's control-plane operations, on the Invoke endpoint's SigV4 signature (<c>AddInvokeApi</c> registers it).</summary>
     public static IEndpointRouteBuilder MapControlPlane(this IEndpointRouteBuilder app) =>
-        app.MapFunctionsApi().MapFunctionCodeApi().MapEventSourceMappingsApi();
+        app.MapFunctionsApi().MapFunctionCodeApi().MapEventSourceMappingsApi().MapEventInvokeConfigApi();
 }

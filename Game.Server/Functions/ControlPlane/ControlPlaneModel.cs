@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Game.Server.EventSources;
+using Game.Server.Functions.AsyncInvocations;
 
 namespace Game.Server.Functions.ControlPlane;
 
@@ -24,6 +25,9 @@ public sealed record FunctionConfiguration
 
     /// <summary>The code deployed with CreateFunction or UpdateFunctionCode; null: the class compiled into the server runs.</summary>
     public FunctionCodeInfo? Code { get; init; }
+
+    /// <summary>PutFunctionEventInvokeConfig's settings; null when none were put (Lambda's defaults apply).</summary>
+    public EventInvokeConfig? EventInvokeConfig { get; init; }
 
     /// <summary>The store's revision (Lambda's RevisionId); not part of the stored body.</summary>
     [JsonIgnore]
