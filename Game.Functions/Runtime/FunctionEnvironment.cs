@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Game.Functions.Runtime.Code;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,13 @@ public sealed record Invocation<T>(string RequestId, T? Response, string? ErrorT
 /// time is reported as Init Duration on the first invocation), then each invocation runs warm, under the
 /// function's timeout, counted in the metrics and closed by one REPORT log line.
 /// </summary>
-public sealed partial class FunctionEnvironment
+/// <remarks>
+/// An environment runs one invocation at a time (its grain is not reentrant). When the function's configuration
+/// or its deployed code changed, the next invocation gets a fresh environment, as in Lambda: deployed code is loaded
+/// into a new collectible context and constructed again (Init Duration), and the previous code's context, whose last
+/// invocation has finished by then, is unloaded.
+/// </remarks>
+public sealed partial class FunctionEnvironment : IDisposable
 {
     private readonly IServiceProvider _services;
     private readonly FunctionMetrics _metrics;
@@ -24,7 +31,10 @@ public sealed partial class FunctionEnvironment
     private readonly ILogger _logger;
     private readonly IFunctionLogSink? _log;
     private readonly IFunctionSettingsSource? _settings;
+    private readonly IFunctionCodeSource? _code;
     private long _settingsRevision;
+    private DeployedCode? _deployed;
+    private LoadedFunction? _loaded;
     private TimeSpan? _pendingInitDuration;
 
     public FunctionEnvironment(string functionName, IServiceProvider services, FunctionCatalog catalog, FunctionMetrics metrics, TimeProvider time, ILogger logger)
@@ -41,27 +51,44 @@ public sealed partial class FunctionEnvironment
         _logger = logger;
         _log = services.GetService<IFunctionLogSink>();
         _settings = services.GetService<IFunctionSettingsSource>();
-        _settingsRevision = Settings().Revision;
-        Function = Init();
+        _code = services.GetService<IFunctionCodeSource>();
     }
 
     public FunctionRegistration Registration { get; }
 
     /// <summary>
     /// The function's instance, kept warm for the environment's life; a new one (a cold start) once the function's
-    /// configuration changed. Read it inside the handler given to <see cref="RunAsync{T}"/>.
+    /// configuration or code changed. Read it inside the handler given to <see cref="RunAsync{T}"/>.
     /// </summary>
-    public object Function { get; private set; }
+    public object Function { get; private set; } = null!;
+
+    /// <summary>The deployed code this environment runs now, or null for the class compiled into the server.</summary>
+    public LoadedFunction? Code => _loaded;
+
+    /// <summary>The environment's init: constructs the function (its deployed code's class, if it has some). Call once, at activation.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        _settingsRevision = Settings().Revision;
+        await InitAsync(_code?.Current(Registration.Name), cancellationToken);
+    }
+
+    /// <summary>Unloads the deployed code's context (the grain deactivates).</summary>
+    public void Dispose()
+    {
+        Function = null!;
+        Interlocked.Exchange(ref _loaded, null)?.Dispose();
+    }
 
     /// <summary>Runs one invocation. Exceptions and the timeout become the invocation's error, as in Lambda.</summary>
     public async Task<Invocation<T>> RunAsync<T>(Func<ILambdaContext, Task<T>> handler)
     {
         var settings = Settings();
-        if (settings.Revision != _settingsRevision)
+        var deployed = _code?.Current(Registration.Name);
+        if (settings.Revision != _settingsRevision || deployed != _deployed || Function is null)
         {
-            // Lambda gives invocations after a configuration change a fresh environment: init runs again.
+            // Lambda gives invocations after a configuration or code change a fresh environment: init runs again.
             _settingsRevision = settings.Revision;
-            Function = Init();
+            await InitAsync(deployed, CancellationToken.None);
         }
 
         var requestId = Guid.NewGuid().ToString();
@@ -132,13 +159,39 @@ public sealed partial class FunctionEnvironment
 
     private FunctionSettings Settings() => _settings?.Get(Registration.Name) ?? FunctionSettings.Defaults(Registration);
 
-    /// <summary>Constructs the function (its init code) and keeps the time it took for the next REPORT's Init Duration.</summary>
-    private object Init()
+    /// <summary>
+    /// Constructs the function (its init code: for deployed code, loading it too) and keeps the time it took for the
+    /// next REPORT's Init Duration. The code it replaces is unloaded only once the new one stands.
+    /// </summary>
+    private async Task InitAsync(DeployedCode? deployed, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var function = ActivatorUtilities.CreateInstance(_services, Registration.Implementation);
+        LoadedFunction? loaded = null;
+        object function;
+        try
+        {
+            if (deployed is not null)
+            {
+                var zip = await _code!.ReadAsync(deployed, cancellationToken);
+                loaded = FunctionPackage.Load(zip, deployed.Handler, contract: null, $"{Registration.Name}@{deployed.CodeSha256}");
+            }
+
+            function = ActivatorUtilities.CreateInstance(_services, loaded?.Implementation ?? Registration.Implementation);
+        }
+        catch
+        {
+            loaded?.Dispose();
+            throw;
+        }
+
         _pendingInitDuration = _time.GetElapsedTime(started);
-        return function;
+        var replaced = _loaded;
+        (Function, _loaded, _deployed) = (function, loaded, deployed);
+        if (replaced is not null)
+        {
+            LogUnloading(_logger, Registration.Name, replaced.Handler);
+            replaced.Dispose();
+        }
     }
 
     private sealed class InvocationContext(string requestId, string functionName, TimeProvider time, DateTimeOffset deadline, CancellationToken token, IReadOnlyDictionary<string, string> environment)
@@ -179,6 +232,9 @@ public sealed partial class FunctionEnvironment
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Function {Function}: new code in a fresh environment; unloading the previous code ({Handler})")]
+    private static partial void LogUnloading(ILogger logger, string function, string handler);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Report}")]
     private static partial void LogReport(ILogger logger, string report);

@@ -21,9 +21,16 @@ public sealed class FunctionGrain(
 {
     private FunctionEnvironment _environment = null!;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _environment = new FunctionEnvironment(this.GetPrimaryKeyString(), services, catalog, metrics, time, logger);
+        await _environment.InitializeAsync(cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Deployed code's context goes with the environment.
+        _environment.Dispose();
         return Task.CompletedTask;
     }
 

@@ -16,9 +16,16 @@ public sealed class FunctionShardGrain(
 {
     private FunctionEnvironment _environment = null!;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _environment = new FunctionEnvironment(FunctionShardKey.Parse(this.GetPrimaryKeyString()).Function, services, catalog, metrics, time, logger);
+        await _environment.InitializeAsync(cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Deployed code's context goes with the environment.
+        _environment.Dispose();
         return Task.CompletedTask;
     }
 

@@ -45,6 +45,8 @@ public sealed class RouteActionsTests(RouteActionsFixture fixture) : IClassFixtu
         Assert.Equal(("lambda:GetFunctionEventInvokeConfig", Function), declared[("GET", "/2019-09-25/functions/{functionName}/event-invoke-config")]);
         Assert.Equal(("lambda:DeleteFunctionEventInvokeConfig", Function), declared[("DELETE", "/2019-09-25/functions/{functionName}/event-invoke-config")]);
         Assert.Equal(("lambda:ListFunctionEventInvokeConfigs", Function), declared[("GET", "/2019-09-25/functions/{functionName}/event-invoke-config/list")]);
+        Assert.Equal(("lambda:CreateFunction", "*"), declared[("POST", "/2015-03-31/functions")]);
+        Assert.Equal(("lambda:UpdateFunctionCode", Function), declared[("PUT", "/2015-03-31/functions/{functionName}/code")]);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Game.Functions.Runtime;
+using Game.Functions.Runtime.Code;
 using Game.Server.Functions.AsyncInvocations;
 
 namespace Game.Server.Functions.ControlPlane;
@@ -18,11 +19,13 @@ public static class ControlPlaneExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<FunctionConfigurations>();
         builder.Services.AddSingleton<IFunctionSettingsSource>(sp => sp.GetRequiredService<FunctionConfigurations>());
+        builder.Services.AddSingleton<FunctionCodeStore>();
+        builder.Services.AddSingleton<IFunctionCodeSource, DeployedFunctions>();
         builder.Services.AddHostedService<ControlPlaneSync>();
         return builder;
     }
 
     /// <summary>Lambda's control-plane operations, on the Invoke endpoint's SigV4 signature (<c>AddInvokeApi</c> registers it).</summary>
     public static IEndpointRouteBuilder MapControlPlane(this IEndpointRouteBuilder app) =>
-        app.MapFunctionsApi().MapEventSourceMappingsApi().MapEventInvokeConfigApi();
+        app.MapFunctionsApi().MapFunctionCodeApi().MapEventSourceMappingsApi().MapEventInvokeConfigApi();
 }

@@ -23,6 +23,9 @@ public sealed record FunctionConfiguration
 
     public DateTimeOffset LastModified { get; init; }
 
+    /// <summary>The code deployed with CreateFunction or UpdateFunctionCode; null: the class compiled into the server runs.</summary>
+    public FunctionCodeInfo? Code { get; init; }
+
     /// <summary>PutFunctionEventInvokeConfig's settings; null when none were put (Lambda's defaults apply).</summary>
     public EventInvokeConfig? EventInvokeConfig { get; init; }
 

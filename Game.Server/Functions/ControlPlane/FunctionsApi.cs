@@ -51,7 +51,8 @@ public static class FunctionsApi
             Task.FromResult(LambdaRequests.Ok(new
             {
                 Configuration = Shape(request.Region, registration, function),
-                Code = new { RepositoryType = "Built-in", Location = "" },
+                // Lambda answers a presigned S3 URL; this server has none to give (docs/functions.md): the type only.
+                Code = function?.Code is null ? new { RepositoryType = "Built-in" } : new { RepositoryType = "S3" },
                 Concurrency = function?.ReservedConcurrentExecutions is { } reserved ? new { ReservedConcurrentExecutions = reserved } : null,
                 Tags = new Dictionary<string, string>(),
             })));
@@ -186,16 +187,17 @@ public static class FunctionsApi
     }
 
     /// <summary>Lambda's FunctionConfiguration, with what this server knows of the function.</summary>
-    private static object Shape(string region, FunctionRegistration registration, FunctionConfiguration? function)
+    internal static object Shape(string region, FunctionRegistration registration, FunctionConfiguration? function)
     {
         function ??= new FunctionConfiguration { FunctionName = registration.Name, Timeout = (int)registration.Timeout.TotalSeconds };
         return new
         {
             FunctionName = registration.Name,
             FunctionArn = LambdaRequests.FunctionArn(region, registration.Name),
-            Runtime = "dotnet10",
-            Handler = $"{registration.Implementation.Assembly.GetName().Name}::{registration.Implementation.FullName}::FunctionHandler",
-            CodeSize = 0,
+            Runtime = function.Code?.Runtime ?? FunctionCodeApi.DefaultRuntime,
+            Handler = function.Code?.Handler ?? $"{registration.Implementation.Assembly.GetName().Name}::{registration.Implementation.FullName}::FunctionHandler",
+            CodeSize = function.Code?.Size ?? 0,
+            CodeSha256 = function.Code?.Sha256,
             Description = ControlPlaneSync.IsStreamFed(registration) ? "Fed by its event source mapping on the stream" : "Invoked directly",
             function.Timeout,
             function.MemorySize,
@@ -213,7 +215,7 @@ public static class FunctionsApi
     }
 
     /// <summary>Lambda's RevisionId is a UUID; ours is the store's revision in one, so it changes with every write.</summary>
-    private static string RevisionId(FunctionConfiguration function) =>
+    internal static string RevisionId(FunctionConfiguration function) =>
         new Guid(0, 0, 0, BitConverter.GetBytes(function.Revision)).ToString();
 
     private sealed class PreconditionFailedException : Exception;

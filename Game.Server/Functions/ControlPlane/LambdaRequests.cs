@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Game.Server.Auth;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Game.Server.Functions.ControlPlane;
 
@@ -17,7 +18,7 @@ public static class LambdaRequests
     /// <summary>The account every ARN names: there is one, this server.</summary>
     public const string AccountId = "000000000000";
 
-    /// <summary>Control-plane bodies are small; Lambda's largest (a zipped function) is not accepted here.</summary>
+    /// <summary>Control-plane bodies are small, but for CreateFunction's and UpdateFunctionCode's zip (<see cref="FunctionCodeApi"/>).</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
     /// <summary>Lambda's JSON: property names as written, nulls left out.</summary>
@@ -26,8 +27,12 @@ public static class LambdaRequests
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Checks the signature (body included) and reads the body as JSON; answers the error to send when either fails.</summary>
-    public static async Task<(VerifiedRequest? Request, IResult? Error)> VerifyAsync(HttpContext context, SigV4Verifier verifier)
+    /// <summary>
+    /// Checks the signature (body included) and reads the body as JSON; answers the error to send when either fails.
+    /// The body may hold <paramref name="maxBodyBytes"/> (<see cref="MaxBodyBytes"/> unless the operation takes a zip);
+    /// over that, the error names <paramref name="operation"/> when given, as Lambda's does.
+    /// </summary>
+    public static async Task<(VerifiedRequest? Request, IResult? Error)> VerifyAsync(HttpContext context, SigV4Verifier verifier, int maxBodyBytes = MaxBodyBytes, string? operation = null)
     {
         context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         var auth = verifier.Begin(context.ToSigV4Request());
@@ -36,9 +41,16 @@ public static class LambdaRequests
             return (null, Error(StatusCodes.Status403Forbidden, refused.ErrorType!, refused.ErrorMessage!));
         }
 
+        if (maxBodyBytes > MaxBodyBytes && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            // Kestrel's default limit (30 MB) is under Lambda's for a zip: raised for this request only, once its
+            // headers passed. Twice the limit leaves room to drain an oversize body after the 413, as Invoke does.
+            bodyLimit.MaxRequestBodySize = 2L * maxBodyBytes;
+        }
+
         try
         {
-            using var body = await SignedBody.ReadAsync(context.Request, MaxBodyBytes, context.RequestAborted);
+            using var body = await SignedBody.ReadAsync(context.Request, maxBodyBytes, context.RequestAborted);
             var verified = auth.Complete(body.Sha256);
             if (!verified.Succeeded)
             {
@@ -63,7 +75,9 @@ public static class LambdaRequests
         }
         catch (RequestBodyException ex) when (ex.Error == RequestBodyError.TooLarge)
         {
-            return (null, Error(StatusCodes.Status413RequestEntityTooLarge, "RequestTooLargeException", $"Request must be smaller than {MaxBodyBytes} bytes."));
+            return (null, operation is null
+                ? Error(StatusCodes.Status413RequestEntityTooLarge, "RequestTooLargeException", $"Request must be smaller than {maxBodyBytes} bytes.")
+                : Error(StatusCodes.Status413RequestEntityTooLarge, "RequestEntityTooLargeException", $"Request must be smaller than {maxBodyBytes} bytes for the {operation} operation"));
         }
         catch (RequestBodyException ex)
         {
