@@ -122,6 +122,8 @@ public sealed class PermissionSdkTests(PermissionSdkFixture fixture) : IClassFix
     [InlineData("producer-invoke-score", "lambda:InvokeFunction", Score)]
     [InlineData("producer-update-configuration", "lambda:UpdateFunctionConfiguration", Score)]
     [InlineData("producer-list-functions", "lambda:ListFunctions", "*")]
+    [InlineData("producer-update-code", "lambda:UpdateFunctionCode", Score)]
+    [InlineData("producer-create-function", "lambda:CreateFunction", "*")]
     public void ProducerKey_AnyLambdaOperation_IsLambdaAccessDenied(string name, string action, string resource) =>
         AssertDenied(fixture.Case(name), 403, "producer", action, resource);
 
@@ -199,6 +201,8 @@ public sealed class PermissionSdkTests(PermissionSdkFixture fixture) : IClassFix
     [InlineData("reader-get-records-other", "kinesis:GetRecords", "arn:aws:kinesis:us-east-1:000000000000:stream/other")]
     // ListStreams acts on no one stream: its resource is *, which a key limited to one stream does not cover (as in IAM).
     [InlineData("reader-list-streams", "kinesis:ListStreams", "*")]
+    // A plain PutRecords goes through the endpoint's fast path, which must ask the same question.
+    [InlineData("reader-put-records", "kinesis:PutRecords", "arn:aws:kinesis:us-east-1:000000000000:stream/motion")]
     public void ReaderKey_AnotherStreamOrNoStream_IsDenied(string name, string action, string resource) =>
         AssertDenied(fixture.Case(name), 400, "reader", action, resource);
 

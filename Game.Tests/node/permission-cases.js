@@ -61,6 +61,11 @@ const iterator = async (name, stream) =>
   r["producer-disable-mapping"] = await send(l("producer"), new lambda.UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
   r["producer-update-configuration"] = await send(l("producer"), new lambda.UpdateFunctionConfigurationCommand({ FunctionName: "score", Timeout: 1 }));
   r["producer-list-functions"] = await send(l("producer"), new lambda.ListFunctionsCommand({}));
+  // Deploying is running code inside the server: a producer key may neither replace a function's code nor create one.
+  r["producer-update-code"] = await send(l("producer"), new lambda.UpdateFunctionCodeCommand({ FunctionName: "score", ZipFile: Buffer.from("PK not really a zip") }));
+  r["producer-create-function"] = await send(l("producer"), new lambda.CreateFunctionCommand({
+    FunctionName: "mine", Runtime: "dotnet8", Role: "arn:aws:iam::000000000000:role/any", Handler: "Mine::Mine.Function", Code: { ZipFile: Buffer.from("PK not really a zip") },
+  }));
   // A right key id with a wrong secret is still a signature error, not a permission one: only the secret's holder learns what the key may not do.
   r["producer-wrong-secret-kinesis"] = await send(k("producer", "not-the-secret"), new kinesis.GetRecordsCommand({ ShardIterator: motionIterator }));
   r["producer-wrong-secret-lambda"] = await send(l("producer", "not-the-secret"), new lambda.UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 1 }));
@@ -90,6 +95,8 @@ const iterator = async (name, stream) =>
   r["reader-get-records"] = await send(k("reader"), new kinesis.GetRecordsCommand({ ShardIterator: await iterator("reader", "motion") }));
   r["reader-get-records-other"] = await send(k("reader"), new kinesis.GetRecordsCommand({ ShardIterator: otherIterator }));
   r["reader-list-streams"] = await send(k("reader"), new kinesis.ListStreamsCommand({}));
+  // A plain PutRecords (what the endpoint's fast path takes) from a key without kinesis:PutRecords.
+  r["reader-put-records"] = await send(k("reader"), new kinesis.PutRecordsCommand({ StreamName: "motion", Records: [{ PartitionKey: "p1", Data: data }] }));
   process.stdout.write(JSON.stringify(r));
 })().catch((e) => {
   console.error(e);
