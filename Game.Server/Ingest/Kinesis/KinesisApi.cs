@@ -22,8 +22,13 @@ public static partial class KinesisApi
     {
         // The catalog of embedded streams lives here because only the Kinesis API creates streams besides the primary.
         builder.Services.AddSingleton<IngestStreams>();
+        builder.Services.AddOptions<EnhancedFanOutOptions>()
+            .Bind(builder.Configuration.GetSection(EnhancedFanOutOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton(provider => new KinesisOperations(
-            provider.GetRequiredService<IngestStreams>(), provider.GetRequiredService<IOptions<IngestOptions>>(), provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<IngestStreams>(), provider.GetRequiredService<IOptions<IngestOptions>>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<EnhancedFanOutOptions>>().Value));
         builder.Services.AddSigV4Verifier(SigningService);
         return builder;
     }
@@ -49,6 +54,7 @@ public static partial class KinesisApi
         KinesisOperations operations,
         [FromKeyedServices(SigningService)] SigV4Verifier verifier,
         IOptions<IngestOptions> options,
+        IHostApplicationLifetime lifetime,
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(KinesisApi));
@@ -111,6 +117,14 @@ public static partial class KinesisApi
 
             using (document)
             {
+                if (operation == KinesisOperations.SubscribeToShardOperation)
+                {
+                    // Validated like any operation (errors answered as usual), then an event stream instead of a body.
+                    var subscription = operations.SubscribeToShard(document.RootElement, verified.Region!);
+                    await StreamEventsAsync(context, subscription, cbor, lifetime.ApplicationStopping, logger);
+                    return;
+                }
+
                 var response = await operations.InvokeAsync(operation, document.RootElement, verified.Region!);
                 await WriteAsync(context, StatusCodes.Status200OK, response, cbor);
             }
