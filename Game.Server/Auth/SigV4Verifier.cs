@@ -132,7 +132,8 @@ public sealed class SigV4Verifier(Func<string, string?> secretForAccessKey, Time
         }
 
         var signed = signedHeaders.Split(';');
-        if (!signed.Contains("host"))
+        // Over HTTP/2 the host is the :authority pseudo-header, and clients sign that (the JavaScript SDK does).
+        if (!signed.Contains("host") && !signed.Contains(":authority"))
         {
             return Refuse("InvalidSignatureException", "'Host' must be a signed header.");
         }

@@ -8,8 +8,8 @@ namespace Game.Server.Ingest;
 /// <summary>
 /// The embedded streams: the primary one (<c>Ingest:StreamName</c>, which the game and its event sources use) and
 /// any created over the Kinesis API (CreateStream), each an <see cref="IngestStream"/> of its own with its own
-/// database file. What the records do not say (mode, creation time, tags, a retention set over the API) is kept in
-/// <c>streams.db</c>, so created streams and their settings survive a restart.
+/// database file. What the records do not say (mode, creation time, tags, a retention set over the API, registered
+/// consumers) is kept in <c>streams.db</c>, so created streams and their settings survive a restart.
 /// </summary>
 public sealed partial class IngestStreams : IAsyncDisposable
 {
@@ -117,9 +117,11 @@ public sealed partial class IngestStreams : IAsyncDisposable
 
             using var connection = OpenCatalog();
             using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM streams WHERE name = $name";
+            // Its consumers go with it, in the same transaction (one statement list runs as one here).
+            command.CommandText = "BEGIN; DELETE FROM streams WHERE name = $name; DELETE FROM consumers WHERE stream = $name; COMMIT;";
             command.Parameters.AddWithValue("$name", entry.Name);
             command.ExecuteNonQuery();
+            ForgetConsumers(entry.Name);
         }
 
         await entry.Stream.DisposeAsync();
@@ -214,6 +216,7 @@ public sealed partial class IngestStreams : IAsyncDisposable
             create.ExecuteNonQuery();
         }
 
+        LoadConsumers(connection);
         StreamEntry? primaryEntry = null;
         using (var select = connection.CreateCommand())
         {

@@ -16,7 +16,7 @@ public static class KinesisCbor
     private static readonly HashSet<string> BlobMembers = ["Data"];
 
     /// <summary>Members that are timestamps in Kinesis' model: tag 1 (epoch seconds) in CBOR.</summary>
-    private static readonly HashSet<string> TimestampMembers = ["ApproximateArrivalTimestamp", "StreamCreationTimestamp", "Timestamp"];
+    private static readonly HashSet<string> TimestampMembers = ["ApproximateArrivalTimestamp", "StreamCreationTimestamp", "Timestamp", "ConsumerCreationTimestamp"];
 
     /// <summary>A CBOR request as the equivalent JSON request; malformed CBOR is a SerializationException.</summary>
     public static byte[] ToJson(ReadOnlyMemory<byte> cbor)

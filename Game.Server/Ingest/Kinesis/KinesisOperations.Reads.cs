@@ -29,63 +29,8 @@ public sealed partial class KinesisOperations
             throw KinesisException.ResourceNotFound($"Shard {shardId} in stream {stream.Name} under account {AccountId} does not exist");
         }
 
-        var withSequence = type is "AT_SEQUENCE_NUMBER" or "AFTER_SEQUENCE_NUMBER";
-        if (withSequence != (startingSequenceNumber is not null))
-        {
-            throw KinesisException.InvalidArgument(
-                "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
-                + $"Request specified {type} and {(startingSequenceNumber is null ? "no" : "also a")} StartingSequenceNumber.");
-        }
-
         var now = _time.GetUtcNow();
-        long after;
-        switch (type)
-        {
-            case "TRIM_HORIZON":
-                after = stream.TrimHorizon(shard);
-                break;
-            case "LATEST":
-                after = stream.LatestPosition(shard);
-                break;
-            case "AT_TIMESTAMP":
-                if (timestamp is null)
-                {
-                    throw KinesisException.InvalidArgument("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
-                }
-
-                // Compared as a double first: a timestamp beyond what a date can hold (-1e15 s) is no time at all.
-                if (!double.IsFinite(timestamp.Value) || timestamp.Value * 1000 < MinUnixMilliseconds)
-                {
-                    throw KinesisException.InvalidArgument(
-                        $"The timestampInMillis parameter must be a time after the year 1; got {timestamp.Value.ToString(CultureInfo.InvariantCulture)} seconds.");
-                }
-
-                var millis = timestamp.Value * 1000 >= long.MaxValue ? long.MaxValue : (long)Math.Round(timestamp.Value * 1000);
-                if (millis > now.ToUnixTimeMilliseconds())
-                {
-                    throw KinesisException.InvalidArgument(
-                        $"The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {millis}, currentTimestampInMillis: {now.ToUnixTimeMilliseconds()}");
-                }
-
-                after = stream.PositionBefore(shard, DateTimeOffset.FromUnixTimeMilliseconds(millis));
-                break;
-            default:
-                if (!SequenceNumber.TryParse(startingSequenceNumber, out var sequenceShard, out var position))
-                {
-                    throw KinesisException.InvalidArgument(
-                        $"StartingSequenceNumber {startingSequenceNumber} used in GetShardIterator on shard {shardId} in stream {stream.Name} under account {AccountId} is invalid.");
-                }
-
-                if (sequenceShard != shard)
-                {
-                    throw KinesisException.InvalidArgument(
-                        $"Invalid StartingSequenceNumber. It encodes {ShardMap.ShardId(sequenceShard)}, while it was used in a call to a shard with {shardId}");
-                }
-
-                after = type == "AT_SEQUENCE_NUMBER" ? Math.Max(0, position - 1) : position;
-                break;
-        }
-
+        var after = StartingPosition(request.Operation, stream, shard, shardId!, type!, startingSequenceNumber, timestamp, now);
         writer.WriteString("ShardIterator", Iterators(entry).Encode(new ShardIterator(shard, after, now)));
     }
 
@@ -146,6 +91,71 @@ public sealed partial class KinesisOperations
     }
 
     /// <summary>
+    /// The position a reader of <paramref name="shard"/> starts after, by Kinesis' starting position types: shared by
+    /// GetShardIterator and SubscribeToShard, which answer the same errors for the same mistakes.
+    /// </summary>
+    private static long StartingPosition(string operation, IngestStream stream, int shard, string shardId, string type, string? startingSequenceNumber, double? timestamp, DateTimeOffset now)
+    {
+        var withSequence = type is "AT_SEQUENCE_NUMBER" or "AFTER_SEQUENCE_NUMBER";
+        if (withSequence != (startingSequenceNumber is not null))
+        {
+            throw KinesisException.InvalidArgument(
+                "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
+                + $"Request specified {type} and {(startingSequenceNumber is null ? "no" : "also a")} StartingSequenceNumber.");
+        }
+
+        long after;
+        switch (type)
+        {
+            case "TRIM_HORIZON":
+                after = stream.TrimHorizon(shard);
+                break;
+            case "LATEST":
+                after = stream.LatestPosition(shard);
+                break;
+            case "AT_TIMESTAMP":
+                if (timestamp is null)
+                {
+                    throw KinesisException.InvalidArgument("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
+                }
+
+                // Compared as a double first: a timestamp beyond what a date can hold (-1e15 s) is no time at all.
+                if (!double.IsFinite(timestamp.Value) || timestamp.Value * 1000 < MinUnixMilliseconds)
+                {
+                    throw KinesisException.InvalidArgument(
+                        $"The timestampInMillis parameter must be a time after the year 1; got {timestamp.Value.ToString(CultureInfo.InvariantCulture)} seconds.");
+                }
+
+                var millis = timestamp.Value * 1000 >= long.MaxValue ? long.MaxValue : (long)Math.Round(timestamp.Value * 1000);
+                if (millis > now.ToUnixTimeMilliseconds())
+                {
+                    throw KinesisException.InvalidArgument(
+                        $"The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {millis}, currentTimestampInMillis: {now.ToUnixTimeMilliseconds()}");
+                }
+
+                after = stream.PositionBefore(shard, DateTimeOffset.FromUnixTimeMilliseconds(millis));
+                break;
+            default:
+                if (!SequenceNumber.TryParse(startingSequenceNumber, out var sequenceShard, out var position))
+                {
+                    throw KinesisException.InvalidArgument(
+                        $"StartingSequenceNumber {startingSequenceNumber} used in {operation} on shard {shardId} in stream {stream.Name} under account {AccountId} is invalid.");
+                }
+
+                if (sequenceShard != shard)
+                {
+                    throw KinesisException.InvalidArgument(
+                        $"Invalid StartingSequenceNumber. It encodes {ShardMap.ShardId(sequenceShard)}, while it was used in a call to a shard with {shardId}");
+                }
+
+                after = type == "AT_SEQUENCE_NUMBER" ? Math.Max(0, position - 1) : position;
+                break;
+        }
+
+        return after;
+    }
+
+    /// <summary>
     /// The stream an iterator belongs to: its MAC is keyed per stream, so the one whose key verifies it issued it
     /// (the stream the request names first, then the primary, then the others).
     /// </summary>
@@ -168,7 +178,7 @@ public sealed partial class KinesisOperations
         throw KinesisException.InvalidArgument("Invalid ShardIterator.");
     }
 
-    private static void WriteChildShards(Utf8JsonWriter writer, ShardMap map, int shard)
+    internal static void WriteChildShards(Utf8JsonWriter writer, ShardMap map, int shard)
     {
         writer.WriteStartArray("ChildShards");
         foreach (var child in map.ChildrenOf(shard))

@@ -79,7 +79,7 @@ public sealed partial class KinesisOperations
         WriteEnhancedMonitoring(writer);
         writer.WriteString("EncryptionType", "NONE");
         writer.WriteNumber("OpenShardCount", stream.Stream.Map.OpenShardCount);
-        writer.WriteNumber("ConsumerCount", 0);
+        writer.WriteNumber("ConsumerCount", ConsumersOf(stream, _time.GetUtcNow()).Count);
         writer.WriteEndObject();
     }
 
@@ -175,10 +175,13 @@ public sealed partial class KinesisOperations
         }
     }
 
-    /// <summary>Deletes a created stream and its records at once (Kinesis: DELETING for a while). The game's own stream is never deleted.</summary>
+    /// <summary>
+    /// Deletes a created stream, its records and its consumers at once (Kinesis: DELETING for a while). A stream with
+    /// consumers needs <c>EnforceConsumerDeletion</c>, as on Kinesis. The game's own stream is never deleted.
+    /// </summary>
     private async Task DeleteStreamAsync(KinesisRequest request)
     {
-        request.Bool("EnforceConsumerDeletion");
+        var enforceConsumerDeletion = request.Bool("EnforceConsumerDeletion") ?? false;
         var stream = ResolveStream(request);
         if (stream.IsPrimary)
         {
@@ -186,6 +189,13 @@ public sealed partial class KinesisOperations
                 $"Stream {stream.Name} under account {AccountId} is the stream this server's game reads and writes (Ingest:StreamName); it cannot be deleted.");
         }
 
+        if (!enforceConsumerDeletion && ConsumersOf(stream, _time.GetUtcNow()).Count > 0)
+        {
+            throw new KinesisException("ResourceInUseException",
+                $"Stream {stream.Name} under account {AccountId} has registered consumers: deregister them, or delete with EnforceConsumerDeletion.");
+        }
+
+        _subscriptions.EndStream(stream.Name, "ResourceNotFoundException", $"Stream {stream.Name} under account {AccountId} was deleted.");
         if (!await _streams.DeleteAsync(stream))
         {
             throw KinesisException.ResourceNotFound($"Stream {stream.Name} under account {AccountId} not found.");

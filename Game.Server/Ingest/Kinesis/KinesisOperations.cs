@@ -10,7 +10,8 @@ namespace Game.Server.Ingest.Kinesis;
 /// <summary>
 /// The Kinesis operations over the embedded streams, request JSON in, response JSON out. Every request is
 /// validated completely before a stream is touched, so a refused request changes nothing. The operations are
-/// grouped by subject: streams (this file and .Streams), shards (.Shards), tags (.Tags), writes and reads.
+/// grouped by subject: streams (this file and .Streams), shards (.Shards), tags (.Tags), writes and reads, stream
+/// consumers (.Consumers) and SubscribeToShard (.Subscribe).
 /// </summary>
 public sealed partial class KinesisOperations
 {
@@ -34,17 +35,21 @@ public sealed partial class KinesisOperations
     private readonly IngestOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<StreamEntry, ShardIteratorCodec> _iterators = new(ReferenceEqualityComparer.Instance);
+    private readonly EnhancedFanOutOptions _fanOut;
+    private readonly ShardSubscriptions _subscriptions;
 
-    public KinesisOperations(IngestStreams streams, IOptions<IngestOptions> options, TimeProvider time)
+    public KinesisOperations(IngestStreams streams, IOptions<IngestOptions> options, TimeProvider time, EnhancedFanOutOptions? fanOut = null)
     {
         _streams = streams;
         _options = options.Value;
         _time = time;
+        _fanOut = fanOut ?? new EnhancedFanOutOptions();
+        _subscriptions = new ShardSubscriptions(time, _fanOut);
     }
 
     /// <summary>Over one stream alone (tests and fuzzing): a catalog is made around it, in the stream's own folder.</summary>
-    public KinesisOperations(IngestStream stream, IOptions<IngestOptions> options, TimeProvider time)
-        : this(new IngestStreams(stream, options, stream.Data, time, NullLoggerFactory.Instance), options, time)
+    public KinesisOperations(IngestStream stream, IOptions<IngestOptions> options, TimeProvider time, EnhancedFanOutOptions? fanOut = null)
+        : this(new IngestStreams(stream, options, stream.Data, time, NullLoggerFactory.Instance), options, time, fanOut)
     {
     }
 
@@ -53,9 +58,13 @@ public sealed partial class KinesisOperations
         "ListStreams", "DescribeStreamSummary", "ListShards", "PutRecord", "PutRecords", "GetShardIterator", "GetRecords",
         "DescribeStream", "CreateStream", "DeleteStream", "IncreaseStreamRetentionPeriod", "DecreaseStreamRetentionPeriod",
         "AddTagsToStream", "ListTagsForStream", "RemoveTagsFromStream", "SplitShard", "MergeShards", "UpdateShardCount",
+        "RegisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers", "DeregisterStreamConsumer", SubscribeToShardOperation,
     ];
 
-    /// <summary>Runs one operation; throws <see cref="KinesisException"/> for anything Kinesis answers as an error.</summary>
+    /// <summary>
+    /// Runs one operation; throws <see cref="KinesisException"/> for anything Kinesis answers as an error.
+    /// SubscribeToShard answers an event stream, not one body: <see cref="SubscribeToShard"/>.
+    /// </summary>
     public async Task<byte[]> InvokeAsync(string operation, JsonElement body, string region)
     {
         var request = new KinesisRequest(body) { Operation = operation, Region = region };
@@ -118,6 +127,18 @@ public sealed partial class KinesisOperations
                     break;
                 case "GetRecords":
                     GetRecords(request, writer);
+                    break;
+                case "RegisterStreamConsumer":
+                    RegisterStreamConsumer(request, writer);
+                    break;
+                case "DescribeStreamConsumer":
+                    DescribeStreamConsumer(request, writer);
+                    break;
+                case "ListStreamConsumers":
+                    ListStreamConsumers(request, writer);
+                    break;
+                case "DeregisterStreamConsumer":
+                    DeregisterStreamConsumer(request);
                     break;
                 default:
                     throw new KinesisException("UnknownOperationException", $"Unknown operation {operation}.");
