@@ -95,6 +95,8 @@ public sealed partial class KinesisOperations
     /// </summary>
     /// <param name="body">The request body: JSON, or CBOR when <paramref name="cbor"/>.</param>
     /// <param name="cbor">The request came as CBOR, and is answered so.</param>
+    /// <param name="region">The region the request was signed for: the stream's ARN is in it.</param>
+    /// <param name="refusal">The permission check for <c>kinesis:PutRecords</c> on a stream's ARN: null to allow, else the refusal's message.</param>
     public async Task<byte[]?> TryPutRecordsAsync(ReadOnlyMemory<byte> body, bool cbor, string region, Func<string, string?> refusal)
     {
         var input = cbor
