@@ -45,7 +45,8 @@ public static class SigV4Endpoints
     /// </summary>
     public static SigV4Request ToSigV4Request(this HttpContext context, ReadOnlyMemory<byte> body = default) => new(
         context.Request.Method,
-        context.Features.Get<IHttpRequestFeature>()?.RawTarget.Split('?')[0] ?? context.Request.Path.ToString(),
+        // The raw target as sent (what the client signed); a host that leaves it empty (TestServer) gets the decoded path.
+        context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } rawTarget ? rawTarget.Split('?')[0] : context.Request.PathBase + context.Request.Path,
         context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
         context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
         body,

@@ -1,9 +1,12 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Game.Functions.Runtime;
 using Game.Functions.Runtime.Code;
 using Game.Server.Auth;
+using Game.Server.Ingest;
+using Microsoft.Extensions.Options;
 
 namespace Game.Server.Functions.ControlPlane;
 
@@ -40,14 +43,37 @@ public static partial class FunctionCodeApi
         return app;
     }
 
+    /// <summary>
+    /// Deploying runs code inside this process. The development key pair's secret is published (README, appsettings):
+    /// a server a hall's phones can reach, started with it, would let anyone on the Wi-Fi run code on the presenter's
+    /// machine. So that key deploys only from this machine; from anywhere else, a key pair of the organiser's own.
+    /// </summary>
+    private static IResult? PublishedKeyFromNetwork(HttpContext context, VerifiedRequest request, IngestOptions ingest, string operation)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        if (remote is null || IPAddress.IsLoopback(remote) || request.AccessKeyId != ingest.AccessKeyId || ingest.SecretAccessKey != DevelopmentKeys.SecretAccessKey)
+        {
+            return null;
+        }
+
+        return LambdaRequests.Error(StatusCodes.Status403Forbidden, AccessKeys.DeniedErrorType,
+            $"{operation} with the published development key pair ({ingest.AccessKeyId}) is allowed only from this machine: it runs code inside the server. " +
+            "Set Ingest:SecretAccessKey to a secret of your own, or deploy with a key pair of your own that may (Auth:Keys, docs/security.md).");
+    }
+
     private static async Task<IResult> CreateAsync(
         HttpContext context, FunctionConfigurations configurations, FunctionCodeStore store, FunctionCatalog catalog, FunctionMetrics metrics, TimeProvider time,
-        [FromKeyedServices(SigningService)] SigV4Verifier verifier)
+        [FromKeyedServices(SigningService)] SigV4Verifier verifier, IOptions<IngestOptions> ingest)
     {
         var (request, error) = await LambdaRequests.VerifyAsync(context, verifier, MaxCreateFunctionBytes, "CreateFunction");
         if (request is null)
         {
             return error!;
+        }
+
+        if (PublishedKeyFromNetwork(context, request, ingest.Value, "CreateFunction") is { } notFromHere)
+        {
+            return notFromHere;
         }
 
         if (request.Body is not { ValueKind: JsonValueKind.Object } body
@@ -135,12 +161,17 @@ public static partial class FunctionCodeApi
 
     private static async Task<IResult> UpdateCodeAsync(
         string functionName, HttpContext context, FunctionConfigurations configurations, FunctionCodeStore store, FunctionCatalog catalog, TimeProvider time,
-        [FromKeyedServices(SigningService)] SigV4Verifier verifier)
+        [FromKeyedServices(SigningService)] SigV4Verifier verifier, IOptions<IngestOptions> ingest)
     {
         var (request, error) = await LambdaRequests.VerifyAsync(context, verifier, MaxUpdateFunctionCodeBytes, "UpdateFunctionCode");
         if (request is null)
         {
             return error!;
+        }
+
+        if (PublishedKeyFromNetwork(context, request, ingest.Value, "UpdateFunctionCode") is { } notFromHere)
+        {
+            return notFromHere;
         }
 
         var name = LambdaRequests.FunctionName(functionName);

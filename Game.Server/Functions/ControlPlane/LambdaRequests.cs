@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Game.Server.Functions.ControlPlane;
 
-/// <summary>A control-plane request that passed SigV4: the region it was signed for and its JSON body, if any.</summary>
-public sealed record VerifiedRequest(string Region, JsonElement? Body);
+/// <summary>A control-plane request that passed SigV4: the region it was signed for, its JSON body if any, and the key that signed it.</summary>
+public sealed record VerifiedRequest(string Region, JsonElement? Body, string AccessKeyId = "");
 
 /// <summary>
 /// What the control plane's operations share with Lambda's REST API: SigV4 (service <c>lambda</c>, the Invoke
@@ -71,7 +71,7 @@ public static class LambdaRequests
                 }
             }
 
-            return (new VerifiedRequest(verified.Region!, json), null);
+            return (new VerifiedRequest(verified.Region!, json, verified.AccessKeyId!), null);
         }
         catch (RequestBodyException ex) when (ex.Error == RequestBodyError.TooLarge)
         {
