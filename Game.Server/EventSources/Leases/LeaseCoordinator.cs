@@ -5,7 +5,13 @@ namespace Game.Server.EventSources.Leases;
 /// <summary>What changed for this node in one <see cref="LeaseCoordinator.SyncAsync"/> round.</summary>
 /// <param name="Start">Leases now held whose shard may be read (every parent finished): start a reader on each, from its checkpoint.</param>
 /// <param name="Stop">Leases (as this node held them) that another node took since (a renewal was refused): stop their readers.</param>
-public sealed record LeaseChanges(IReadOnlyList<Lease> Start, IReadOnlyList<Lease> Stop);
+/// <param name="FollowUpSoon">
+/// The round saw a lease nobody holds that it had not seen free before, and did not take it (this node is at its
+/// share while the releasing node still holds others): run the next round after
+/// <see cref="LeaseCoordinator.FollowUpInterval"/> instead of a whole renew interval, so the rest of a graceful
+/// stop's releases are taken at once rather than a round later.
+/// </param>
+public sealed record LeaseChanges(IReadOnlyList<Lease> Start, IReadOnlyList<Lease> Stop, bool FollowUpSoon = false);
 
 /// <summary>
 /// One mapping's leases on this node, KCL-style: each round renews what it holds, creates rows for new shards
@@ -13,9 +19,12 @@ public sealed record LeaseChanges(IReadOnlyList<Lease> Start, IReadOnlyList<Leas
 /// from the busiest node (<see cref="LeaseBalancer"/>), and answers which shards to start and stop reading.
 /// </summary>
 /// <remarks>
-/// Run a round every <see cref="LeaseOptions.RenewInterval"/> (a third of the failover time) and after a reader
-/// ends. A child shard is started only once each parent's lease reads <see cref="Lease.ShardEnd"/> (or the
-/// parent has no row: trimmed from the stream), as Lambda and the KCL do. Not thread-safe: one loop drives it.
+/// Run a round every <see cref="LeaseOptions.RenewInterval"/> (a third of the failover time), after a reader ends,
+/// and <see cref="FollowUpInterval"/> after a round that answers <see cref="LeaseChanges.FollowUpSoon"/>. A lease
+/// another node released is free at once: the next round takes it, so a graceful handover waits at most one
+/// renew interval for the taker's round. A child shard is started only once each parent's lease reads
+/// <see cref="Lease.ShardEnd"/> (or the parent has no row: trimmed from the stream), as Lambda and
+/// the KCL do. Not thread-safe: one loop drives it.
 /// </remarks>
 public sealed partial class LeaseCoordinator
 {
@@ -29,6 +38,14 @@ public sealed partial class LeaseCoordinator
     private readonly bool _exclusive;
     private readonly Dictionary<string, Lease> _held = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
+    private HashSet<string> _freeSeen = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How soon a round follows one that saw a newly free lease it left (<see cref="LeaseChanges.FollowUpSoon"/>):
+    /// longer than a node takes to release its last few leases one after the other on a store a few milliseconds
+    /// away, far shorter than a renew interval (at least 333 ms).
+    /// </summary>
+    public static readonly TimeSpan FollowUpInterval = TimeSpan.FromMilliseconds(200);
 
     /// <param name="keyPrefix">The mapping's lease keys' prefix: <c>{function}/{stream}/</c>.</param>
     /// <param name="owner">This node as a lease owner (<see cref="LeaseOptions.OwnerId"/>).</param>
@@ -117,7 +134,17 @@ public sealed partial class LeaseCoordinator
             .OrderBy(l => l.LeaseKey, StringComparer.Ordinal)
             .ToList();
         _reading.UnionWith(start.Select(l => l.LeaseKey));
-        return new LeaseChanges(start, stop);
+
+        // A free lease left here is usually the first of a stopping node's releases, which come one after the
+        // other: between them this node still counts that node as live and itself at its share. Look again soon,
+        // once per lease newly seen free (a lease left for a node below its share stays free until that node's
+        // round, which needs no more follow-ups from this one).
+        var free = _exclusive
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : table.Where(l => l.IsUnowned && !l.IsShardEnded && !_held.ContainsKey(l.LeaseKey)).Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
+        var followUp = free.Any(k => !_freeSeen.Contains(k));
+        _freeSeen = free;
+        return new LeaseChanges(start, stop, followUp);
     }
 
     /// <summary>

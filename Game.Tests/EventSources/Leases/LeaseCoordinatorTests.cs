@@ -139,6 +139,58 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_RoundBetweenTheReleasesOfAStoppingNode_AsksForAFollowUpRoundThatTakesTheRest()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        for (var i = 0; i < 4; i++)
+        {
+            await RoundAsync(FourShards, a, b);
+        }
+
+        var leaving = a.Held.OrderBy(l => l.LeaseKey, StringComparer.Ordinal).ToList();
+        Assert.Equal(2, leaving.Count);
+
+        // a's graceful stop releases its leases one after the other, and b's round reads the table in between.
+        Assert.True(await _store.Leases.ReleaseLeaseAsync(leaving[0].LeaseKey, "a", leaving[0].LeaseCounter, CancellationToken.None));
+        var between = await b.SyncAsync(FourShards, CancellationToken.None);
+        Assert.True(await _store.Leases.ReleaseLeaseAsync(leaving[1].LeaseKey, "a", leaving[1].LeaseCounter, CancellationToken.None));
+        _time.Advance(LeaseCoordinator.FollowUpInterval);
+        var followUp = await b.SyncAsync(FourShards, CancellationToken.None);
+
+        // While a still holds one, b is at its share of two and takes nothing; but it looks again soon, not a round later.
+        Assert.Empty(between.Start);
+        Assert.True(between.FollowUpSoon);
+        Assert.Equal(leaving.Select(l => l.ShardId), followUp.Start.Select(l => l.ShardId));
+        Assert.Equal(FourShards.Select(s => s.ShardId), Shards(b));
+        Assert.False(followUp.FollowUpSoon);
+    }
+
+    [Fact]
+    public async Task Sync_AFreeLeaseItDoesNotTakeStaysFree_AsksForOneFollowUpRoundNotOneEveryRound()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        for (var i = 0; i < 4; i++)
+        {
+            await RoundAsync(FourShards, a, b);
+        }
+
+        // One of a's leases is free while a, alive, holds the other: b at its share leaves it to a node below its own.
+        var released = a.Held.OrderBy(l => l.LeaseKey, StringComparer.Ordinal).First();
+        Assert.True(await _store.Leases.ReleaseLeaseAsync(released.LeaseKey, "a", released.LeaseCounter, CancellationToken.None));
+        var first = await b.SyncAsync(FourShards, CancellationToken.None);
+        _time.Advance(LeaseCoordinator.FollowUpInterval);
+        var second = await b.SyncAsync(FourShards, CancellationToken.None);
+
+        Assert.True(first.FollowUpSoon);
+        Assert.False(second.FollowUpSoon);
+        Assert.Equal(2, Shards(b).Length);
+    }
+
+    [Fact]
     public async Task Sync_ChildShard_StartsOnlyAfterItsParentsLeaseReadsShardEnd()
     {
         SourceShard[] shards =
