@@ -16,14 +16,15 @@ public sealed record LeaseChanges(IReadOnlyList<Lease> Start, IReadOnlyList<Leas
 /// <summary>
 /// One mapping's leases on this node, KCL-style: each round renews what it holds, creates rows for new shards
 /// (with their parents), scans the table, takes expired and unowned leases up to its fair share or steals one
-/// from the busiest node (<see cref="LeaseBalancer"/>), and answers which shards to start and stop reading.
+/// from the busiest node (<see cref="LeaseBalancer"/>), deletes the rows of finished shards whose children are
+/// all being read, and answers which shards to start and stop reading.
 /// </summary>
 /// <remarks>
 /// Run a round every <see cref="LeaseOptions.RenewInterval"/> (a third of the failover time), after a reader ends,
 /// and <see cref="FollowUpInterval"/> after a round that answers <see cref="LeaseChanges.FollowUpSoon"/>. A lease
 /// another node released is free at once: the next round takes it, so a graceful handover waits at most one
 /// renew interval for the taker's round. A child shard is started only once each parent's lease reads
-/// <see cref="Lease.ShardEnd"/> (or the parent has no row: trimmed from the stream), as Lambda and
+/// <see cref="Lease.ShardEnd"/> (or the parent has no row: trimmed from the stream, or cleaned up), as Lambda and
 /// the KCL do. Not thread-safe: one loop drives it.
 /// </remarks>
 public sealed partial class LeaseCoordinator
@@ -106,13 +107,15 @@ public sealed partial class LeaseCoordinator
 
         var table = await _store.ListLeasesAsync(_keyPrefix, cancellationToken);
         var known = table.Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
-        var created = false;
-        foreach (var shard in shards.Where(s => !known.Contains(_keyPrefix + s.ShardId)))
+        // A listed shard without a row whose descendant has one was finished, and its row cleaned up since: the
+        // stream lists a closed shard until it is trimmed, and a new row would have it read all over again.
+        var missing = shards.Where(s => !known.Contains(_keyPrefix + s.ShardId) && !HasDescendantWithRow(s.ShardId, shards, known)).ToList();
+        foreach (var shard in missing)
         {
-            created |= await _store.CreateLeaseIfMissingAsync(_keyPrefix + shard.ShardId, shard.ParentShardIds, cancellationToken);
+            await _store.CreateLeaseIfMissingAsync(_keyPrefix + shard.ShardId, shard.ParentShardIds, cancellationToken);
         }
 
-        if (created || shards.Any(s => !known.Contains(_keyPrefix + s.ShardId)))
+        if (missing.Count > 0)
         {
             table = await _store.ListLeasesAsync(_keyPrefix, cancellationToken);
         }
@@ -128,6 +131,8 @@ public sealed partial class LeaseCoordinator
             await TakeAsync(victim, stolen: true, cancellationToken);
         }
 
+        await CleanUpFinishedAsync(table, shards, cancellationToken);
+        // A parent deleted just now reads SHARD_END here, as it did: finished either way.
         var byKey = table.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         var start = _held.Values
             .Where(l => !_reading.Contains(l.LeaseKey) && !l.IsShardEnded && l.ParentShardIds.All(p => IsFinished(byKey, p)))
@@ -198,6 +203,56 @@ public sealed partial class LeaseCoordinator
         }
     }
 
+    /// <summary>
+    /// The KCL's cleanup of finished leases: a row reading SHARD_END is deleted once every child shard (from the
+    /// listing and from the rows' lineage) has a row with a checkpoint, that is once each child's reading began and
+    /// nothing waits on the parent any more, and once the shard's own parents' rows are gone (a lineage is cleaned
+    /// from the top, so a row never outlives a parent's). Conditional on the counter seen: of two nodes, one deletes.
+    /// </summary>
+    private async Task CleanUpFinishedAsync(IReadOnlyList<Lease> table, IReadOnlyList<SourceShard> shards, CancellationToken cancellationToken)
+    {
+        var byShard = table.ToDictionary(l => l.ShardId, StringComparer.Ordinal);
+        foreach (var finished in table.Where(l => l.IsShardEnded && !_held.ContainsKey(l.LeaseKey)))
+        {
+            var children = shards.Where(s => s.ParentShardIds.Contains(finished.ShardId)).Select(s => s.ShardId)
+                .Concat(table.Where(l => l.ParentShardIds.Contains(finished.ShardId)).Select(l => l.ShardId))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            if (children.Count == 0
+                || !children.All(c => byShard.TryGetValue(c, out var child) && child.Checkpoint is not null)
+                || finished.ParentShardIds.Any(byShard.ContainsKey))
+            {
+                continue;
+            }
+
+            if (await _store.DeleteFinishedLeaseAsync(finished.LeaseKey, finished.LeaseCounter, cancellationToken))
+            {
+                LogCleanedUp(_logger, finished.LeaseKey, children.Count);
+            }
+        }
+    }
+
+    /// <summary>Whether a shard split or merged from <paramref name="shardId"/> (or from one of those, and so on) has a row.</summary>
+    private bool HasDescendantWithRow(string shardId, IReadOnlyList<SourceShard> shards, HashSet<string> known)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal) { shardId };
+        var frontier = new Queue<string>([shardId]);
+        while (frontier.TryDequeue(out var current))
+        {
+            foreach (var child in shards.Where(s => s.ParentShardIds.Contains(current) && visited.Add(s.ShardId)))
+            {
+                if (known.Contains(_keyPrefix + child.ShardId))
+                {
+                    return true;
+                }
+
+                frontier.Enqueue(child.ShardId);
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A parent is finished when its lease reads SHARD_END, or when it has no row (the stream trimmed it).</summary>
     private bool IsFinished(Dictionary<string, Lease> table, string parentShardId) =>
         !table.TryGetValue(_keyPrefix + parentShardId, out var parent) || parent.IsShardEnded;
@@ -238,6 +293,9 @@ public sealed partial class LeaseCoordinator
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released the lease {LeaseKey} (held with counter {LeaseCounter}) for another node to take at once")]
     private static partial void LogReleased(ILogger logger, string leaseKey, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the finished lease {LeaseKey}: each of its {Children} child shards is being read")]
+    private static partial void LogCleanedUp(ILogger logger, string leaseKey, int children);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the lease {LeaseKey}; it expires after the failover time instead")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string leaseKey);
