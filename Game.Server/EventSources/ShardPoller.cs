@@ -102,6 +102,12 @@ public sealed partial class ShardPoller(
                 try
                 {
                     var changes = await coordinator.SyncAsync(await source.ListShardsAsync(stoppingToken), stoppingToken);
+                    if (changes.FollowUpSoon)
+                    {
+                        // Another node is releasing its leases: take the rest as soon as they are free.
+                        next = Task.Delay(LeaseCoordinator.FollowUpInterval, time, stoppingToken);
+                    }
+
                     foreach (var lost in changes.Stop)
                     {
                         LogLeaseLost(logger, functionName, lost.ShardId, lost.LeaseCounter);

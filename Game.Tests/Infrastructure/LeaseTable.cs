@@ -38,18 +38,29 @@ public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
     }
 
     /// <summary>
-    /// For each lease of <paramref name="orphaned"/> (as its dead holder left it), the times on <paramref name="clock"/>
-    /// when <paramref name="survivor"/> was first seen holding it, and when it had also moved its checkpoint past the
-    /// orphan's: the survivor took the shard, then processed (and checkpointed) its first batch. Waits until every
-    /// shard is processed by the survivor. Meanwhile it times the survivor's lease rounds (each renews the leases it
-    /// holds, so a held lease's renewal count moves once a round) and its own reads of the table, so a bound can allow
-    /// for rounds that a loaded machine stretched beyond their interval.
+    /// For each lease of <paramref name="orphaned"/> (as its holder left it, or as it was when its holder was told to
+    /// stop), the times on <paramref name="clock"/> when it was first seen unowned (released), when
+    /// <paramref name="survivor"/> was first seen holding it, and when it had also processed a batch of it: the survivor
+    /// took the shard, then processed (and checkpointed) its first batch. Waits until every shard is processed by the
+    /// survivor. Meanwhile it times the survivor's lease rounds (each renews the leases it holds, so a held lease's
+    /// renewal count moves once a round) and its own reads of the table, so a bound can allow for rounds that a loaded
+    /// machine stretched beyond their interval.
     /// </summary>
-    public async Task<TakeoverTimes> TimeTakeoverAsync(IReadOnlyList<Lease> orphaned, string survivor, Stopwatch clock, TimeSpan timeout)
+    /// <param name="orphaned">The leases that change hands, as the test read them when their holder went.</param>
+    /// <param name="survivor">The owner that must take them.</param>
+    /// <param name="clock">Started when the holder went: every time answered is read from it.</param>
+    /// <param name="timeout">How long the survivor has, on <paramref name="clock"/>, to process every shard.</param>
+    /// <param name="processed">
+    /// Whether the survivor, holding the lease as read, has processed a batch of it; by default, whether the
+    /// checkpoint moved past the orphan's (right when the holder died, so its checkpoint could not move any more).
+    /// </param>
+    public async Task<TakeoverTimes> TimeTakeoverAsync(IReadOnlyList<Lease> orphaned, string survivor, Stopwatch clock, TimeSpan timeout, Func<Lease, bool>? processed = null)
     {
+        var released = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var taken = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var done = new Dictionary<string, Takeover>(StringComparer.Ordinal);
         var left = orphaned.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        processed ??= lease => lease.Checkpoint != left[lease.LeaseKey].Checkpoint;
         var renewals = new Dictionary<string, (long Count, TimeSpan At)>(StringComparer.Ordinal);
         var longestRound = TimeSpan.Zero;
         var longestRead = TimeSpan.Zero;
@@ -73,12 +84,17 @@ public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
                 }
             }
 
+            foreach (var lease in table.Where(l => left.ContainsKey(l.LeaseKey) && l.IsUnowned))
+            {
+                released.TryAdd(lease.LeaseKey, now);
+            }
+
             foreach (var lease in table.Where(l => left.ContainsKey(l.LeaseKey) && l.Owner == survivor))
             {
                 taken.TryAdd(lease.LeaseKey, now);
-                if (lease.Checkpoint != left[lease.LeaseKey].Checkpoint)
+                if (processed(lease))
                 {
-                    done[lease.ShardId] = new Takeover(taken[lease.LeaseKey], now);
+                    done[lease.ShardId] = new Takeover(taken[lease.LeaseKey], now, released.TryGetValue(lease.LeaseKey, out var at) ? at : null);
                     left.Remove(lease.LeaseKey);
                 }
             }
@@ -102,8 +118,12 @@ public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
         string.Join("; ", table.Select(l => $"{l.ShardId}={(l.IsUnowned ? "(unowned)" : l.Owner)}#{l.LeaseCounter}@{l.Checkpoint ?? "-"}"));
 }
 
-/// <summary>When a surviving node took a dead node's lease, and when it had processed the shard's first batch after it.</summary>
-public readonly record struct Takeover(TimeSpan Taken, TimeSpan Processed);
+/// <summary>
+/// When a surviving node took another node's lease, and when it had processed the shard's first batch after it; and
+/// when the lease was seen unowned in between (released by a node that stopped gracefully), if it was: a survivor
+/// that takes a released lease within one read of the table is never seen holding nothing.
+/// </summary>
+public readonly record struct Takeover(TimeSpan Taken, TimeSpan Processed, TimeSpan? Released = null);
 
 /// <summary>
 /// Every orphaned shard's <see cref="Takeover"/>, the longest time seen between two of the survivor's lease rounds

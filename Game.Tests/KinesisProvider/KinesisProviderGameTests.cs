@@ -49,23 +49,16 @@ public sealed class KinesisProviderGameTests(KinesaliteFixture kinesalite, ITest
     public async Task Phones_PlayAGameOnKinesalite_ScoresExactAndTheEmbeddedStreamIsNeverOpened()
     {
         var faults = new KinesisFaults();
-        await using var server = new KinesisProviderServer(kinesalite.Url, StreamName(), handlers: faults);
-        server.Start();
-        var (gameId, players) = await server.StartGameAsync(Players);
+        await using var round = await PlayAsync(faults, acknowledged: 120);
+        await round.StopAndAssertExactAsync(output);
 
-        await using var phones = new ResendingPhones(players, () => server.BaseUrl, BatchInterval);
-        phones.Start();
-        await phones.WaitForAcknowledgedAsync(120, Patience);
-        await phones.StopAsync(Patience);
-
-        await AssertScoresExactAsync(server, gameId, phones);
         Assert.True(faults.CallsOf("PutRecords") > 0 && faults.CallsOf("GetRecords") > 0, string.Join(", ", faults.Calls));
         // The SQLite stream is not even created, and our own Kinesis API is not served: the stream is kinesalite's.
-        Assert.False(File.Exists(Path.Combine(server.DataDirectory, "stream-motion.db")));
-        Assert.Empty(Directory.EnumerateFiles(server.DataDirectory, "stream-*.db"));
+        Assert.False(File.Exists(Path.Combine(round.Server.DataDirectory, "stream-motion.db")));
+        Assert.Empty(Directory.EnumerateFiles(round.Server.DataDirectory, "stream-*.db"));
         using var http = new HttpClient();
         using var kinesisCall = new StringContent("{}");
-        var answer = await http.PostAsync(server.BaseUrl + "/", kinesisCall);
+        var answer = await http.PostAsync(round.Server.BaseUrl + "/", kinesisCall);
         // GET / is the presenter page; with the Kinesis API mapped this would be its 400 for a missing X-Amz-Target.
         Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, answer.StatusCode);
     }
@@ -73,30 +66,25 @@ public sealed class KinesisProviderGameTests(KinesaliteFixture kinesalite, ITest
     [Fact]
     public async Task Endpoint_RefusesOnePhoneRecord_ItIsResentAndCountedOnce()
     {
-        var stream = StreamName();
-        var (gameId, players, server, refuse) = await StartWithRefusalAsync(stream);
-        await using (server)
+        // The refusal needs the first player's id, known only after joining: a switch in front of the handler arms it then.
+        var gate = new ArmedHandler();
+        RefuseOneRecordHandler? refuse = null;
+        await using var round = await PlayAsync(gate, acknowledged: 60, beforePhones: players =>
         {
-            await using var phones = new ResendingPhones(players, () => server.BaseUrl, BatchInterval);
-            phones.Start();
-            await phones.WaitForAcknowledgedAsync(60, Patience);
-            await phones.StopAsync(Patience);
+            refuse = new RefuseOneRecordHandler(players[0].PlayerId, new BasicAWSCredentials(KinesaliteFixture.AccessKeyId, KinesaliteFixture.SecretAccessKey), KinesaliteFixture.Region);
+            gate.Arm(refuse);
+        });
+        await round.StopAndAssertExactAsync(output);
 
-            Assert.Equal(1, refuse.Refused);
-            await AssertScoresExactAsync(server, gameId, phones);
-        }
+        Assert.Equal(1, refuse!.Refused);
     }
 
     [Fact]
     public async Task GetRecords_IteratorsExpireAndReadsAreThrottled_ScoresStayExact()
     {
         var faults = new KinesisFaults();
-        await using var server = new KinesisProviderServer(kinesalite.Url, StreamName(), handlers: faults);
-        server.Start();
-        var (gameId, players) = await server.StartGameAsync(Players);
-        await using var phones = new ResendingPhones(players, () => server.BaseUrl, BatchInterval);
-        phones.Start();
-        await phones.WaitForAcknowledgedAsync(40, Patience);
+        await using var round = await PlayAsync(faults, acknowledged: 40);
+        var phones = round.Phones;
 
         var iteratorsBefore = faults.CallsOf("GetShardIterator");
         faults.ExpireIterators(3);
@@ -109,9 +97,7 @@ public sealed class KinesisProviderGameTests(KinesaliteFixture kinesalite, ITest
         faults.ThrottleGetRecords(15);
         await WaitUntilAsync(() => faults.ThrottledAnswered == 15);
         await phones.WaitForAcknowledgedAsync(phones.AcknowledgedCount + 40, Patience);
-        await phones.StopAsync(Patience);
-
-        await AssertScoresExactAsync(server, gameId, phones);
+        await round.StopAndAssertExactAsync(output);
         output.WriteLine($"calls: {string.Join(", ", faults.Calls.OrderBy(c => c.Key))}");
     }
 
@@ -119,41 +105,47 @@ public sealed class KinesisProviderGameTests(KinesaliteFixture kinesalite, ITest
     public async Task Endpoint_GoneForThreeSeconds_PhonesResendAndScoresStayExact()
     {
         var faults = new KinesisFaults();
-        await using var server = new KinesisProviderServer(kinesalite.Url, StreamName(), handlers: faults);
-        server.Start();
-        var (gameId, players) = await server.StartGameAsync(Players);
-        await using var phones = new ResendingPhones(players, () => server.BaseUrl, BatchInterval);
-        phones.Start();
-        await phones.WaitForAcknowledgedAsync(40, Patience);
+        await using var round = await PlayAsync(faults, acknowledged: 40);
 
         faults.Outage(TimeSpan.FromSeconds(3));
         await WaitUntilAsync(() => faults.OutageFailures > 0);
-        await phones.WaitForAcknowledgedAsync(phones.AcknowledgedCount + 80, Patience);
-        await phones.StopAsync(Patience);
-
-        await AssertScoresExactAsync(server, gameId, phones);
+        await round.Phones.WaitForAcknowledgedAsync(round.Phones.AcknowledgedCount + 80, Patience);
+        await round.StopAndAssertExactAsync(output);
         output.WriteLine($"{faults.OutageFailures} calls failed during the outage; calls: {string.Join(", ", faults.Calls.OrderBy(c => c.Key))}");
     }
 
-    private async Task<(string, List<GameClient.JoinedPlayer>, KinesisProviderServer, RefuseOneRecordHandler)> StartWithRefusalAsync(string stream)
+    /// <summary>
+    /// What every test here starts from: a server on a stream of its own whose Kinesis client goes through
+    /// <paramref name="handler"/>, a running game of <see cref="Players"/> players, and their phones playing until
+    /// <paramref name="acknowledged"/> batches were acknowledged.
+    /// </summary>
+    /// <param name="handler">What the server's Kinesis client calls go through (a fault injector, say).</param>
+    /// <param name="acknowledged">How many batches the phones have had acknowledged, all together, when this answers.</param>
+    /// <param name="beforePhones">Runs once the players joined, before any phone sends (to arm a handler that needs their ids).</param>
+    private async Task<PlayingRound> PlayAsync(DelegatingHandler handler, long acknowledged, Action<IReadOnlyList<GameClient.JoinedPlayer>>? beforePhones = null)
     {
-        // The refusal needs the first player's id, known only after joining: a switch in front of the handler arms it then.
-        var gate = new ArmedHandler();
-        var server = new KinesisProviderServer(kinesalite.Url, stream, handlers: gate);
-        server.Start();
-        var (gameId, players) = await server.StartGameAsync(Players);
-        var refuse = new RefuseOneRecordHandler(players[0].PlayerId, new BasicAWSCredentials("AKIDKINESALITE", "kinesalite-secret"), "eu-west-1");
-        gate.Arm(refuse);
-        return (gameId, players, server, refuse);
-    }
+        var server = new KinesisProviderServer(kinesalite.Url, StreamName(), handlers: handler);
+        ResendingPhones? phones = null;
+        try
+        {
+            server.Start();
+            var (gameId, players) = await server.StartGameAsync(Players);
+            beforePhones?.Invoke(players);
+            phones = new ResendingPhones(players, () => server.BaseUrl, BatchInterval);
+            phones.Start();
+            await phones.WaitForAcknowledgedAsync(acknowledged, Patience);
+            return new PlayingRound(server, gameId, phones);
+        }
+        catch
+        {
+            if (phones is not null)
+            {
+                await phones.DisposeAsync();
+            }
 
-    private async Task AssertScoresExactAsync(KinesisProviderServer server, string gameId, ResendingPhones phones)
-    {
-        var expected = phones.ExpectedLedgers().ToDictionary(e => e.Key, e => e.Value.Score);
-        Assert.All(expected.Values, score => Assert.True(score > 0));
-        var scores = await server.WaitForScoresAsync(gameId, expected, Patience);
-        Assert.Equal(expected.OrderBy(e => e.Key), scores.OrderBy(e => e.Key));
-        output.WriteLine($"{phones.AcknowledgedCount} batches acknowledged and scored exactly");
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -167,6 +159,31 @@ public sealed class KinesisProviderGameTests(KinesaliteFixture kinesalite, ITest
     }
 
     private static string StreamName() => "game-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>A server with phones playing its game; disposing stops the phones, then the server.</summary>
+    private sealed class PlayingRound(KinesisProviderServer server, string gameId, ResendingPhones phones) : IAsyncDisposable
+    {
+        public KinesisProviderServer Server => server;
+
+        public ResendingPhones Phones => phones;
+
+        /// <summary>Stops the phones, every batch acknowledged, and checks that every player's score is exactly what its acknowledged batches make.</summary>
+        public async Task StopAndAssertExactAsync(ITestOutputHelper output)
+        {
+            await phones.StopAsync(Patience);
+            var expected = phones.ExpectedLedgers().ToDictionary(e => e.Key, e => e.Value.Score);
+            Assert.All(expected.Values, score => Assert.True(score > 0));
+            var scores = await server.WaitForScoresAsync(gameId, expected, Patience);
+            Assert.Equal(expected.OrderBy(e => e.Key), scores.OrderBy(e => e.Key));
+            output.WriteLine($"{phones.AcknowledgedCount} batches acknowledged and scored exactly");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await phones.DisposeAsync();
+            await server.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>Passes calls through until armed with a handler, then sends them through that handler too.</summary>

@@ -18,6 +18,7 @@ namespace Game.Tests.KinesisProvider;
 /// batch counts exactly once: a child read too early would apply a newer seq first and the ledger would then
 /// ignore the parent's older batches, which the exact scores would show. Each parent's reads are held back for a
 /// few rounds around the resharding (a slow reader), so a child that did not wait would surely be read first.
+/// Once its children are being read, a finished shard's lease row is deleted, and never written again.
 /// </summary>
 public sealed class KinesisReshardingTests(KinesaliteFixture kinesalite, ITestOutputHelper output) : IClassFixture<KinesaliteFixture>
 {
@@ -59,7 +60,7 @@ public sealed class KinesisReshardingTests(KinesaliteFixture kinesalite, ITestOu
         await client.SplitShardAsync(new SplitShardRequest(stream, Parent0, SplitAt.ToString()));
         await WaitActiveAsync(client, stream);
         await phones.WaitForAcknowledgedAsync(phones.AcknowledgedCount + 60, Patience);
-        await leases.WaitForAsync(t => Ended(t, Parent0) && HasCheckpoint(t, SplitLow) && HasCheckpoint(t, SplitHigh), Patience, "shard 0 ended and both children read");
+        await leases.WaitForAsync(t => Finished(t, Parent0) && HasCheckpoint(t, SplitLow) && HasCheckpoint(t, SplitHigh), Patience, "shard 0 ended and both children read");
 
         // Merge child 3 with shard 1 (adjacent ranges): shard 4 has parents of two generations.
         calls.HoldReads(SplitHigh, ParentHold);
@@ -67,7 +68,7 @@ public sealed class KinesisReshardingTests(KinesaliteFixture kinesalite, ITestOu
         await client.MergeShardsAsync(new MergeShardsRequest(stream, SplitHigh, Parent1));
         await WaitActiveAsync(client, stream);
         await phones.WaitForAcknowledgedAsync(phones.AcknowledgedCount + 60, Patience);
-        await leases.WaitForAsync(t => Ended(t, SplitHigh) && Ended(t, Parent1) && HasCheckpoint(t, Merged), Patience, "shards 3 and 1 ended and 4 read");
+        await leases.WaitForAsync(t => Finished(t, SplitHigh) && Finished(t, Parent1) && HasCheckpoint(t, Merged), Patience, "shards 3 and 1 ended and 4 read");
         await phones.StopAsync(Patience);
 
         var expected = phones.ExpectedLedgers().ToDictionary(e => e.Key, e => e.Value.Score);
@@ -75,14 +76,18 @@ public sealed class KinesisReshardingTests(KinesaliteFixture kinesalite, ITestOu
         var scores = await server.WaitForScoresAsync(gameId, expected, Patience);
         Assert.Equal(expected.OrderBy(e => e.Key), scores.OrderBy(e => e.Key));
 
-        // The lease table keeps the lineage, and every parent reads SHARD_END.
-        var table = (await leases.ReadAsync()).ToDictionary(l => l.ShardId);
+        // Once every child of a finished shard is being read, the finished shard's row is deleted (the KCL's lease
+        // cleanup, a lineage from the top: shard 3's only after shard 0's); the open shards' rows keep their lineage.
+        // Two lease rounds later (the holder renews once a round) no finished shard's row is back, though the stream
+        // still lists the closed shards.
+        var cleaned = await leases.WaitForAsync(t => t.Select(l => l.ShardId).SequenceEqual([SplitLow, Merged]), Patience, "only the open shards' rows");
+        var renewals = cleaned.Single(l => l.ShardId == Merged).Renewals;
+        var table = (await leases.WaitForAsync(t => t.Any(l => l.ShardId == Merged && l.Renewals >= renewals + 2), Patience, "two more lease rounds"))
+            .ToDictionary(l => l.ShardId);
         output.WriteLine($"lease table: {LeaseTable.Describe(table.Values)}");
-        Assert.Equal([Parent0, Parent1, SplitLow, SplitHigh, Merged], table.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([SplitLow, Merged], table.Keys.Order(StringComparer.Ordinal));
         Assert.Equal([Parent0], table[SplitLow].ParentShardIds);
-        Assert.Equal([Parent0], table[SplitHigh].ParentShardIds);
         Assert.Equal([SplitHigh, Parent1], table[Merged].ParentShardIds);
-        Assert.All([Parent0, Parent1, SplitHigh], shard => Assert.True(table[shard].IsShardEnded, $"{shard} does not read SHARD_END"));
 
         // Each child was opened only after each of its parents had been read to its end.
         var events = calls.Events;
@@ -97,10 +102,19 @@ public sealed class KinesisReshardingTests(KinesaliteFixture kinesalite, ITestOu
             }
         }
 
+        // A finished shard is never read again, also not after its row was deleted.
+        foreach (var parent in new[] { Parent0, Parent1, SplitHigh })
+        {
+            var ended = calls.End(parent)!.Value;
+            Assert.All(calls.Opens.Where(o => o.ShardId == parent), o => Assert.True(o.At < ended, $"{parent} was opened again at {o.At.TotalMilliseconds:F0} ms, after it ended at {ended.TotalMilliseconds:F0} ms"));
+        }
+
         output.WriteLine($"{phones.AcknowledgedCount} batches of {players.Count} players acknowledged and scored exactly");
     }
 
-    private static bool Ended(IReadOnlyList<Lease> table, string shardId) => table.Any(l => l.ShardId == shardId && l.IsShardEnded);
+    /// <summary>The shard's row reads SHARD_END, or is gone: deleted once its children are read (it existed since the shard was listed).</summary>
+    private static bool Finished(IReadOnlyList<Lease> table, string shardId) =>
+        table.All(l => l.ShardId != shardId) || table.Any(l => l.ShardId == shardId && l.IsShardEnded);
 
     private static bool HasCheckpoint(IReadOnlyList<Lease> table, string shardId) =>
         table.Any(l => l.ShardId == shardId && l.Checkpoint is not null && !l.IsShardEnded);

@@ -244,5 +244,35 @@ public abstract class ShardLeaseStoreContract : StoreContract
         Assert.True(Assert.Single(await Leases.ListLeasesAsync("score/", Token)).IsShardEnded);
     }
 
+    [Fact]
+    public async Task DeleteFinishedLease_FinishedAtTheCounterSeen_DeletesTheRowOnce()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var held = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        await Leases.SetCheckpointAsync(Key, Lease.ShardEnd, held.LeaseCounter, Token);
+        Assert.True(await Leases.ReleaseLeaseAsync(Key, "host-a", held.LeaseCounter, Token));
+
+        Assert.True(await Leases.DeleteFinishedLeaseAsync(Key, held.LeaseCounter + 1, Token));
+        Assert.False(await Leases.DeleteFinishedLeaseAsync(Key, held.LeaseCounter + 1, Token));
+
+        Assert.Empty(await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task DeleteFinishedLease_NotFinishedOrCounterMoved_RefusedAndKeepsTheRow()
+    {
+        const string Reading = "score/motion/shardId-000000000000";
+        const string Finished = "score/motion/shardId-000000000001";
+        var reading = await Leases.AcquireLeaseAsync(Reading, "host-a", Token);
+        await Leases.SetCheckpointAsync(Reading, "900", reading.LeaseCounter, Token);
+        var finished = await Leases.AcquireLeaseAsync(Finished, "host-a", Token);
+        await Leases.SetCheckpointAsync(Finished, Lease.ShardEnd, finished.LeaseCounter, Token);
+
+        Assert.False(await Leases.DeleteFinishedLeaseAsync(Reading, reading.LeaseCounter, Token));
+        Assert.False(await Leases.DeleteFinishedLeaseAsync(Finished, finished.LeaseCounter - 1, Token));
+
+        Assert.Equal([Reading, Finished], (await Leases.ListLeasesAsync("score/", Token)).Select(l => l.LeaseKey));
+    }
+
     private Task<string?> ReadCheckpointAsync(string leaseKey) => TestStore.ReadCheckpointAsync(leaseKey, Token);
 }

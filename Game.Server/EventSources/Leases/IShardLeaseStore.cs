@@ -57,4 +57,11 @@ public interface IShardLeaseStore
     /// </summary>
     /// <returns>False when the lease had already moved on (nothing was written).</returns>
     Task<bool> ReleaseLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a finished lease's row (its checkpoint reads <see cref="Lease.ShardEnd"/>), only while its counter is
+    /// still <paramref name="leaseCounter"/>: the lease cleanup once every child shard is being read.
+    /// </summary>
+    /// <returns>False when the row is gone, not finished, or moved on since (nothing was deleted).</returns>
+    Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken);
 }

@@ -5,17 +5,27 @@ namespace Game.Server.EventSources.Leases;
 /// <summary>What changed for this node in one <see cref="LeaseCoordinator.SyncAsync"/> round.</summary>
 /// <param name="Start">Leases now held whose shard may be read (every parent finished): start a reader on each, from its checkpoint.</param>
 /// <param name="Stop">Leases (as this node held them) that another node took since (a renewal was refused): stop their readers.</param>
-public sealed record LeaseChanges(IReadOnlyList<Lease> Start, IReadOnlyList<Lease> Stop);
+/// <param name="FollowUpSoon">
+/// The round saw a lease nobody holds that it had not seen free before, and did not take it (this node is at its
+/// share while the releasing node still holds others): run the next round after
+/// <see cref="LeaseCoordinator.FollowUpInterval"/> instead of a whole renew interval, so the rest of a graceful
+/// stop's releases are taken at once rather than a round later.
+/// </param>
+public sealed record LeaseChanges(IReadOnlyList<Lease> Start, IReadOnlyList<Lease> Stop, bool FollowUpSoon = false);
 
 /// <summary>
 /// One mapping's leases on this node, KCL-style: each round renews what it holds, creates rows for new shards
 /// (with their parents), scans the table, takes expired and unowned leases up to its fair share or steals one
-/// from the busiest node (<see cref="LeaseBalancer"/>), and answers which shards to start and stop reading.
+/// from the busiest node (<see cref="LeaseBalancer"/>), deletes the rows of finished shards whose children are
+/// all being read, and answers which shards to start and stop reading.
 /// </summary>
 /// <remarks>
-/// Run a round every <see cref="LeaseOptions.RenewInterval"/> (a third of the failover time) and after a reader
-/// ends. A child shard is started only once each parent's lease reads <see cref="Lease.ShardEnd"/> (or the
-/// parent has no row: trimmed from the stream), as Lambda and the KCL do. Not thread-safe: one loop drives it.
+/// Run a round every <see cref="LeaseOptions.RenewInterval"/> (a third of the failover time), after a reader ends,
+/// and <see cref="FollowUpInterval"/> after a round that answers <see cref="LeaseChanges.FollowUpSoon"/>. A lease
+/// another node released is free at once: the next round takes it, so a graceful handover waits at most one
+/// renew interval for the taker's round. A child shard is started only once each parent's lease reads
+/// <see cref="Lease.ShardEnd"/> (or the parent has no row: trimmed from the stream, or cleaned up), as Lambda and
+/// the KCL do. Not thread-safe: one loop drives it.
 /// </remarks>
 public sealed partial class LeaseCoordinator
 {
@@ -29,6 +39,14 @@ public sealed partial class LeaseCoordinator
     private readonly bool _exclusive;
     private readonly Dictionary<string, Lease> _held = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
+    private HashSet<string> _freeSeen = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How soon a round follows one that saw a newly free lease it left (<see cref="LeaseChanges.FollowUpSoon"/>):
+    /// longer than a node takes to release its last few leases one after the other on a store a few milliseconds
+    /// away, far shorter than a renew interval (at least 333 ms).
+    /// </summary>
+    public static readonly TimeSpan FollowUpInterval = TimeSpan.FromMilliseconds(200);
 
     /// <param name="keyPrefix">The mapping's lease keys' prefix: <c>{function}/{stream}/</c>.</param>
     /// <param name="owner">This node as a lease owner (<see cref="LeaseOptions.OwnerId"/>).</param>
@@ -89,13 +107,15 @@ public sealed partial class LeaseCoordinator
 
         var table = await _store.ListLeasesAsync(_keyPrefix, cancellationToken);
         var known = table.Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
-        var created = false;
-        foreach (var shard in shards.Where(s => !known.Contains(_keyPrefix + s.ShardId)))
+        // A listed shard without a row whose descendant has one was finished, and its row cleaned up since: the
+        // stream lists a closed shard until it is trimmed, and a new row would have it read all over again.
+        var missing = shards.Where(s => !known.Contains(_keyPrefix + s.ShardId) && !HasDescendantWithRow(s.ShardId, shards, known)).ToList();
+        foreach (var shard in missing)
         {
-            created |= await _store.CreateLeaseIfMissingAsync(_keyPrefix + shard.ShardId, shard.ParentShardIds, cancellationToken);
+            await _store.CreateLeaseIfMissingAsync(_keyPrefix + shard.ShardId, shard.ParentShardIds, cancellationToken);
         }
 
-        if (created || shards.Any(s => !known.Contains(_keyPrefix + s.ShardId)))
+        if (missing.Count > 0)
         {
             table = await _store.ListLeasesAsync(_keyPrefix, cancellationToken);
         }
@@ -111,13 +131,25 @@ public sealed partial class LeaseCoordinator
             await TakeAsync(victim, stolen: true, cancellationToken);
         }
 
+        await CleanUpFinishedAsync(table, shards, cancellationToken);
+        // A parent deleted just now reads SHARD_END here, as it did: finished either way.
         var byKey = table.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         var start = _held.Values
             .Where(l => !_reading.Contains(l.LeaseKey) && !l.IsShardEnded && l.ParentShardIds.All(p => IsFinished(byKey, p)))
             .OrderBy(l => l.LeaseKey, StringComparer.Ordinal)
             .ToList();
         _reading.UnionWith(start.Select(l => l.LeaseKey));
-        return new LeaseChanges(start, stop);
+
+        // A free lease left here is usually the first of a stopping node's releases, which come one after the
+        // other: between them this node still counts that node as live and itself at its share. Look again soon,
+        // once per lease newly seen free (a lease left for a node below its share stays free until that node's
+        // round, which needs no more follow-ups from this one).
+        var free = _exclusive
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : table.Where(l => l.IsUnowned && !l.IsShardEnded && !_held.ContainsKey(l.LeaseKey)).Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
+        var followUp = free.Any(k => !_freeSeen.Contains(k));
+        _freeSeen = free;
+        return new LeaseChanges(start, stop, followUp);
     }
 
     /// <summary>
@@ -171,6 +203,56 @@ public sealed partial class LeaseCoordinator
         }
     }
 
+    /// <summary>
+    /// The KCL's cleanup of finished leases: a row reading SHARD_END is deleted once every child shard (from the
+    /// listing and from the rows' lineage) has a row with a checkpoint, that is once each child's reading began and
+    /// nothing waits on the parent any more, and once the shard's own parents' rows are gone (a lineage is cleaned
+    /// from the top, so a row never outlives a parent's). Conditional on the counter seen: of two nodes, one deletes.
+    /// </summary>
+    private async Task CleanUpFinishedAsync(IReadOnlyList<Lease> table, IReadOnlyList<SourceShard> shards, CancellationToken cancellationToken)
+    {
+        var byShard = table.ToDictionary(l => l.ShardId, StringComparer.Ordinal);
+        foreach (var finished in table.Where(l => l.IsShardEnded && !_held.ContainsKey(l.LeaseKey)))
+        {
+            var children = shards.Where(s => s.ParentShardIds.Contains(finished.ShardId)).Select(s => s.ShardId)
+                .Concat(table.Where(l => l.ParentShardIds.Contains(finished.ShardId)).Select(l => l.ShardId))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            if (children.Count == 0
+                || !children.All(c => byShard.TryGetValue(c, out var child) && child.Checkpoint is not null)
+                || finished.ParentShardIds.Any(byShard.ContainsKey))
+            {
+                continue;
+            }
+
+            if (await _store.DeleteFinishedLeaseAsync(finished.LeaseKey, finished.LeaseCounter, cancellationToken))
+            {
+                LogCleanedUp(_logger, finished.LeaseKey, children.Count);
+            }
+        }
+    }
+
+    /// <summary>Whether a shard split or merged from <paramref name="shardId"/> (or from one of those, and so on) has a row.</summary>
+    private bool HasDescendantWithRow(string shardId, IReadOnlyList<SourceShard> shards, HashSet<string> known)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal) { shardId };
+        var frontier = new Queue<string>([shardId]);
+        while (frontier.TryDequeue(out var current))
+        {
+            foreach (var child in shards.Where(s => s.ParentShardIds.Contains(current) && visited.Add(s.ShardId)))
+            {
+                if (known.Contains(_keyPrefix + child.ShardId))
+                {
+                    return true;
+                }
+
+                frontier.Enqueue(child.ShardId);
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A parent is finished when its lease reads SHARD_END, or when it has no row (the stream trimmed it).</summary>
     private bool IsFinished(Dictionary<string, Lease> table, string parentShardId) =>
         !table.TryGetValue(_keyPrefix + parentShardId, out var parent) || parent.IsShardEnded;
@@ -211,6 +293,9 @@ public sealed partial class LeaseCoordinator
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released the lease {LeaseKey} (held with counter {LeaseCounter}) for another node to take at once")]
     private static partial void LogReleased(ILogger logger, string leaseKey, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the finished lease {LeaseKey}: each of its {Children} child shards is being read")]
+    private static partial void LogCleanedUp(ILogger logger, string leaseKey, int children);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the lease {LeaseKey}; it expires after the failover time instead")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string leaseKey);

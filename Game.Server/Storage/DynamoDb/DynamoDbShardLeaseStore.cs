@@ -179,6 +179,27 @@ public sealed partial class DynamoDbShardLeaseStore(DynamoDbTables tables, ILogg
     public Task<bool> ReleaseLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
         OwnerWriteAsync("SET #counter = :next REMOVE #owner", new() { [":next"] = N(leaseCounter + 1) }, leaseKey, owner, leaseCounter, cancellationToken);
 
+    public async Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            tables.Count("DeleteItem");
+            await tables.Client.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = tables.Leases,
+                Key = new() { ["leaseKey"] = S(leaseKey) },
+                ConditionExpression = "#counter = :counter AND #checkpoint = :end",
+                ExpressionAttributeNames = new() { ["#counter"] = "leaseCounter", ["#checkpoint"] = "checkpoint" },
+                ExpressionAttributeValues = new() { [":counter"] = N(leaseCounter), [":end"] = S(Lease.ShardEnd) },
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
     private async Task<bool> OwnerWriteAsync(
         string update, Dictionary<string, AttributeValue> values, string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken)
     {

@@ -83,6 +83,15 @@ public sealed class SqliteShardLeaseStore(SqliteDatabase database) : IShardLease
     public Task<bool> ReleaseLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
         OwnerWriteAsync("lease_owner = '', lease_counter = lease_counter + 1", leaseKey, owner, leaseCounter, cancellationToken);
 
+    public Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = Command(connection, transaction, "DELETE FROM leases WHERE lease_key = $key AND lease_counter = $counter AND checkpoint = $end", leaseKey);
+            command.Parameters.AddWithValue("$counter", leaseCounter);
+            command.Parameters.AddWithValue("$end", Lease.ShardEnd);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }, cancellationToken);
+
     private Task<bool> OwnerWriteAsync(string set, string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {

@@ -139,6 +139,58 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_RoundBetweenTheReleasesOfAStoppingNode_AsksForAFollowUpRoundThatTakesTheRest()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        for (var i = 0; i < 4; i++)
+        {
+            await RoundAsync(FourShards, a, b);
+        }
+
+        var leaving = a.Held.OrderBy(l => l.LeaseKey, StringComparer.Ordinal).ToList();
+        Assert.Equal(2, leaving.Count);
+
+        // a's graceful stop releases its leases one after the other, and b's round reads the table in between.
+        Assert.True(await _store.Leases.ReleaseLeaseAsync(leaving[0].LeaseKey, "a", leaving[0].LeaseCounter, CancellationToken.None));
+        var between = await b.SyncAsync(FourShards, CancellationToken.None);
+        Assert.True(await _store.Leases.ReleaseLeaseAsync(leaving[1].LeaseKey, "a", leaving[1].LeaseCounter, CancellationToken.None));
+        _time.Advance(LeaseCoordinator.FollowUpInterval);
+        var followUp = await b.SyncAsync(FourShards, CancellationToken.None);
+
+        // While a still holds one, b is at its share of two and takes nothing; but it looks again soon, not a round later.
+        Assert.Empty(between.Start);
+        Assert.True(between.FollowUpSoon);
+        Assert.Equal(leaving.Select(l => l.ShardId), followUp.Start.Select(l => l.ShardId));
+        Assert.Equal(FourShards.Select(s => s.ShardId), Shards(b));
+        Assert.False(followUp.FollowUpSoon);
+    }
+
+    [Fact]
+    public async Task Sync_AFreeLeaseItDoesNotTakeStaysFree_AsksForOneFollowUpRoundNotOneEveryRound()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        for (var i = 0; i < 4; i++)
+        {
+            await RoundAsync(FourShards, a, b);
+        }
+
+        // One of a's leases is free while a, alive, holds the other: b at its share leaves it to a node below its own.
+        var released = a.Held.OrderBy(l => l.LeaseKey, StringComparer.Ordinal).First();
+        Assert.True(await _store.Leases.ReleaseLeaseAsync(released.LeaseKey, "a", released.LeaseCounter, CancellationToken.None));
+        var first = await b.SyncAsync(FourShards, CancellationToken.None);
+        _time.Advance(LeaseCoordinator.FollowUpInterval);
+        var second = await b.SyncAsync(FourShards, CancellationToken.None);
+
+        Assert.True(first.FollowUpSoon);
+        Assert.False(second.FollowUpSoon);
+        Assert.Equal(2, Shards(b).Length);
+    }
+
+    [Fact]
     public async Task Sync_ChildShard_StartsOnlyAfterItsParentsLeaseReadsShardEnd()
     {
         SourceShard[] shards =
@@ -163,6 +215,65 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
         Assert.Equal(["shardId-000000000002"], child.Start.Select(l => l.ShardId));
         Assert.Equal(["shardId-000000000002"], Shards(a));
     }
+
+    [Fact]
+    public async Task Sync_ParentFinishedAndEveryChildCheckpointed_DeletesTheParentsRowAndNeverWritesItAgain()
+    {
+        SourceShard[] split =
+        [
+            new("shardId-000000000000", []),
+            new("shardId-000000000001", ["shardId-000000000000"]),
+            new("shardId-000000000002", ["shardId-000000000000"]),
+        ];
+        var a = Node("a");
+        var b = Node("b");
+        var parent = Assert.Single((await a.SyncAsync(split, CancellationToken.None)).Start);
+        await FinishAsync(a, parent);
+        var children = (await a.SyncAsync(split, CancellationToken.None)).Start;
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002"], children.Select(l => l.ShardId));
+
+        // One child has checkpointed, the other not yet: the parent's row stays (a new holder of that child still checks it).
+        await _store.Leases.SetCheckpointAsync(children[0].LeaseKey, "100", children[0].LeaseCounter, CancellationToken.None);
+        await a.SyncAsync(split, CancellationToken.None);
+        Assert.Equal(["shardId-000000000000", "shardId-000000000001", "shardId-000000000002"], await RowsAsync());
+
+        await _store.Leases.SetCheckpointAsync(children[1].LeaseKey, "200", children[1].LeaseCounter, CancellationToken.None);
+        await a.SyncAsync(split, CancellationToken.None);
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002"], await RowsAsync());
+
+        // The stream still lists the closed parent until it trims it: no node writes its row again, or reads it again.
+        await RoundAsync(split, a, b);
+        var joining = await Node("c").SyncAsync(split, CancellationToken.None);
+        Assert.Empty(joining.Start);
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002"], await RowsAsync());
+    }
+
+    [Fact]
+    public async Task Sync_FinishedChildOfAFinishedParent_IsDeletedOnlyAfterTheParentsRow()
+    {
+        SourceShard[] lineage =
+        [
+            new("shardId-000000000000", []),
+            new("shardId-000000000001", ["shardId-000000000000"]),
+            new("shardId-000000000002", ["shardId-000000000001"]),
+        ];
+        var a = Node("a");
+        await a.SyncAsync(lineage, CancellationToken.None);
+        var held = a.Held.ToDictionary(l => l.ShardId);
+        // Between two of a's rounds, shard 0 and then shard 1 are read to their end, and shard 2's reading begins.
+        await FinishAsync(a, held["shardId-000000000000"]);
+        await FinishAsync(a, held["shardId-000000000001"]);
+        await _store.Leases.SetCheckpointAsync(held["shardId-000000000002"].LeaseKey, "300", held["shardId-000000000002"].LeaseCounter, CancellationToken.None);
+
+        // Both finished rows have a child that is being read; the child's goes only once its parent's is gone.
+        await a.SyncAsync(lineage, CancellationToken.None);
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002"], await RowsAsync());
+        await a.SyncAsync(lineage, CancellationToken.None);
+        Assert.Equal(["shardId-000000000002"], await RowsAsync());
+    }
+
+    private async Task<string[]> RowsAsync() =>
+        (await _store.Leases.ListLeasesAsync(Prefix, CancellationToken.None)).Select(l => l.ShardId).ToArray();
 
     [Fact]
     public async Task Sync_ChildWhoseParentWasTrimmed_StartsAtOnce()
@@ -240,6 +351,9 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
 
         public Task<bool> ReleaseLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
             inner.ReleaseLeaseAsync(leaseKey, owner, leaseCounter, cancellationToken);
+
+        public Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken) =>
+            inner.DeleteFinishedLeaseAsync(leaseKey, leaseCounter, cancellationToken);
     }
 
     private async Task FinishAsync(LeaseCoordinator node, Lease lease)
