@@ -7,13 +7,15 @@ namespace Game.Server.EventSources;
 
 /// <summary>
 /// The on-failure destination over HTTP: list a function's dead letters, and replay one through the function
-/// (for example after fixing the bug that made it fail).
+/// (for example after fixing the bug that made it fail). A mapping's dead letter replays its records as a batch, an
+/// Event invocation's its payload, invoked once.
 /// </summary>
 public static class DeadLetterApi
 {
     public sealed record DeadLetterSummary(
         string Id, string FunctionName, string StreamName, string ShardId, string StartSequenceNumber, string EndSequenceNumber,
-        int BatchSize, string Condition, string? Error, int Attempts, DateTimeOffset FailedAt, DateTimeOffset? ReplayedAt);
+        int BatchSize, string Condition, string? Error, int Attempts, DateTimeOffset FailedAt, DateTimeOffset? ReplayedAt,
+        string? RequestId = null, string? Payload = null);
 
     public sealed record ReplayResponse(string Id, string RequestId, bool Succeeded, string? Error, DateTimeOffset? ReplayedAt);
 
@@ -35,7 +37,8 @@ public static class DeadLetterApi
         var letters = await store.ListAsync(functionName, cancellationToken);
         return Results.Ok(letters.Select(d => new DeadLetterSummary(
             d.Id, d.FunctionName, d.StreamName, d.ShardId, d.StartSequenceNumber, d.EndSequenceNumber,
-            d.BatchSize, d.Condition, d.Error, d.Attempts, d.FailedAt, d.ReplayedAt)));
+            d.BatchSize, d.Condition, d.Error, d.Attempts, d.FailedAt, d.ReplayedAt,
+            d.RequestId, d.Payload is { } payload ? System.Text.Encoding.UTF8.GetString(payload) : null)));
     }
 
     private static async Task<IResult> ReplayAsync(
@@ -52,8 +55,10 @@ public static class DeadLetterApi
         }
 
         // Its own activation, so a replay never interleaves with the live shard's batches.
-        var result = await grains.GetFunctionShardGrain(FunctionShardKey.ForReplay(functionName, letter.ShardId))
-            .Invoke(new ShardBatch(letter.StreamName, letter.ShardId, letter.Records));
+        var result = letter.Payload is { } payload
+            ? Replayed(await grains.GetGrain<IFunctionGrain>(functionName).Invoke(payload))
+            : await grains.GetFunctionShardGrain(FunctionShardKey.ForReplay(functionName, letter.ShardId))
+                .Invoke(new ShardBatch(letter.StreamName, letter.ShardId, letter.Records));
         DateTimeOffset? replayedAt = null;
         if (result.Succeeded)
         {
@@ -64,6 +69,14 @@ public static class DeadLetterApi
         var response = new ReplayResponse(id, result.RequestId, result.Succeeded, result.Error ?? (result.Succeeded ? null : $"Failed from {result.FirstFailedSequenceNumber}"), replayedAt);
         return result.Succeeded ? Results.Ok(response) : Results.Json(response, statusCode: StatusCodes.Status502BadGateway);
     }
+
+    private static InvocationResult Replayed(DirectInvocationResult invocation) =>
+        new()
+        {
+            RequestId = invocation.RequestId,
+            Succeeded = invocation.ErrorType is null,
+            Error = invocation.ErrorType is null ? null : $"{invocation.ErrorType}: {invocation.ErrorMessage}",
+        };
 
     private static IResult UnknownFunction(string name) =>
         Results.Problem(detail: $"No function named '{name}'.", statusCode: StatusCodes.Status404NotFound);

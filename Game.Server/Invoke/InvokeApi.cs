@@ -3,17 +3,19 @@ using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
 using Game.Server.Auth;
+using Game.Server.Functions.AsyncInvocations;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Game.Server.Invoke;
 
 /// <summary>
 /// Lambda's Invoke API, <c>POST /2015-03-31/functions/{FunctionName}/invocations</c>, so an AWS SDK's Lambda
-/// client can call our functions: RequestResponse (200 with the answer), Event (202, runs later), DryRun (204),
+/// client can call our functions: RequestResponse (200 with the answer), Event (202 once the event is queued in the
+/// store; <see cref="AsyncEventWorker"/> runs and retries it), DryRun (204),
 /// <c>X-Amz-Log-Type: Tail</c>, and <c>X-Amz-Function-Error</c> on a failed invocation. Signed with SigV4 for
 /// service <c>lambda</c>, with the same key pair as the Kinesis API (<c>Ingest:AccessKeyId</c>/<c>SecretAccessKey</c>).
 /// </summary>
-public static partial class InvokeApi
+public static class InvokeApi
 {
     public const string SigningService = "lambda";
 
@@ -25,9 +27,11 @@ public static partial class InvokeApi
     /// <summary>Lambda returns the last 4 KB of the log with <c>X-Amz-Log-Type: Tail</c>.</summary>
     private const int TailBytes = 4096;
 
+    /// <summary>The endpoint's signature and the queue behind its Event invocations (register after the store and the control plane).</summary>
     public static IHostApplicationBuilder AddInvokeApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSigV4Verifier(SigningService);
+        builder.AddAsyncInvocations();
         return builder;
     }
 
@@ -42,8 +46,8 @@ public static partial class InvokeApi
         HttpContext context,
         FunctionCatalog catalog,
         IGrainFactory grains,
-        [FromKeyedServices(SigningService)] SigV4Verifier verifier,
-        ILoggerFactory loggers)
+        AsyncEventQueue queue,
+        [FromKeyedServices(SigningService)] SigV4Verifier verifier)
     {
         var requestId = Guid.NewGuid().ToString();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
@@ -118,15 +122,16 @@ public static partial class InvokeApi
             case "DryRun":
                 return Results.StatusCode(StatusCodes.Status204NoContent);
             case "Event":
-                var logger = loggers.CreateLogger(typeof(InvokeApi));
-                _ = Task.Run(async () =>
+                try
                 {
-                    var result = await grain.Invoke(payload);
-                    if (result.ErrorType is not null)
-                    {
-                        LogEventFailed(logger, name, result.RequestId, result.ErrorType, result.ErrorMessage ?? "");
-                    }
-                });
+                    // Stored before the 202: an accepted event survives a restart, and any node may run it.
+                    await queue.AcceptAsync(name, requestId, payload, context.RequestAborted);
+                }
+                catch (AsyncEventTooLargeException ex)
+                {
+                    return Error(StatusCodes.Status413RequestEntityTooLarge, "RequestTooLargeException", ex.Message);
+                }
+
                 return Results.StatusCode(StatusCodes.Status202Accepted);
         }
 
@@ -179,7 +184,4 @@ public static partial class InvokeApi
             return httpContext.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["Type"] = "User", ["Message"] = message, ["__type"] = type });
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event invocation of {Function} ({RequestId}) failed: {ErrorType}: {Message}")]
-    private static partial void LogEventFailed(ILogger logger, string function, string requestId, string errorType, string message);
 }

@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.AsyncInvocations;
 using Game.Server.Functions.ControlPlane;
 using Game.Server.Hosting;
 using Game.Server.Storage.DynamoDb;
@@ -13,7 +14,7 @@ public static class StorageExtensions
 {
     /// <summary>
     /// The store ports (<see cref="IGameStore"/>, <see cref="IShardLeaseStore"/>, <see cref="IDeadLetterStore"/>,
-    /// <see cref="IControlPlaneStore"/>):
+    /// <see cref="IControlPlaneStore"/>, <see cref="IAsyncEventStore"/>):
     /// the embedded SQLite file by default, DynamoDB when configured. Each port has its own adapter; the adapters of
     /// one technology share one file (<see cref="SqliteDatabase"/>) or one client (<see cref="DynamoDbTables"/>),
     /// whose tables are created once, at start-up, before anything uses a port.
@@ -37,6 +38,7 @@ public static class StorageExtensions
         AddPort<IShardLeaseStore, SqliteShardLeaseStore, DynamoDbShardLeaseStore>(services, addAdapters: true);
         AddPort<IDeadLetterStore, SqliteDeadLetterStore, DynamoDbDeadLetterStore>(services, addAdapters: true);
         AddPort<IControlPlaneStore, SqliteControlPlaneStore, DynamoDbControlPlaneStore>(services, addAdapters: true);
+        AddPort<IAsyncEventStore, SqliteAsyncEventStore, DynamoDbAsyncEventStore>(services, addAdapters: true);
         services.AddHostedService<StoreInitializer>();
         return builder;
     }

@@ -60,6 +60,29 @@ public abstract class DeadLetterStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Add_EventInvocations_RoundTripsRequestIdAndPayload()
+    {
+        var deadLetter = new DeadLetter
+        {
+            Id = "1764345600000-e",
+            FunctionName = "player-rank",
+            BatchSize = 1,
+            Condition = "RetriesExhausted",
+            Error = "ArgumentException: The input needs a string 'gameId'.",
+            Attempts = 3,
+            FailedAt = At(5),
+            RequestId = "6bc28136-9a3a-4b1c-a5e4-0d6f1f4c6f70",
+            // Larger than a DynamoDB item if it were not compressed.
+            Payload = System.Text.Encoding.UTF8.GetBytes($"{{\"pad\":\"{new string('x', 500_000)}\"}}"),
+        };
+
+        await DeadLetters.AddAsync(deadLetter, Token);
+
+        AssertSame(deadLetter, await DeadLetters.GetAsync(deadLetter.Id, Token));
+        AssertSame(deadLetter, Assert.Single(await DeadLetters.ListAsync("player-rank", Token)));
+    }
+
+    [Fact]
     public async Task MarkReplayed_SetsReplayedAtAndKeepsTheRest()
     {
         var deadLetter = DeadLetter("1764345600000-r", "score", error: "boom");
@@ -102,12 +125,13 @@ public abstract class DeadLetterStoreContract : StoreContract
         ],
     };
 
-    /// <summary>Records hold byte arrays and lists, which record equality compares by reference: compare field by field.</summary>
+    /// <summary>Records and payloads hold byte arrays and lists, which record equality compares by reference: compare field by field.</summary>
     private static void AssertSame(DeadLetter expected, DeadLetter? actual)
     {
         Assert.NotNull(actual);
         IReadOnlyList<StreamRecord> noRecords = [];
-        Assert.Equal(expected with { Records = noRecords }, actual with { Records = noRecords });
+        Assert.Equal(expected with { Records = noRecords, Payload = null }, actual with { Records = noRecords, Payload = null });
+        Assert.Equal(expected.Payload, actual.Payload);
         Assert.Equal(expected.Records.Count, actual.Records.Count);
         foreach (var (want, got) in expected.Records.Zip(actual.Records))
         {

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2.Model;
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.AsyncInvocations;
 using Game.Server.Functions.ControlPlane;
 using Game.Server.Storage;
 using Game.Server.Storage.DynamoDb;
@@ -18,7 +19,7 @@ public sealed class DynamoDbTestStore : ITestStore
     public const string EndpointVariable = "GAME_TEST_DYNAMODB_URL";
 
     /// <summary>Every table name this store creates, after the prefix.</summary>
-    public static readonly IReadOnlyList<string> TableNames = ["Games", "Scores", "Leases", "DeadLetters", "ControlPlane"];
+    public static readonly IReadOnlyList<string> TableNames = ["Games", "Scores", "Leases", "DeadLetters", "ControlPlane", "AsyncEvents"];
 
     private static readonly string RunPrefix = $"test{Guid.NewGuid():N}"[..12];
     private static int s_storeCount;
@@ -34,6 +35,7 @@ public sealed class DynamoDbTestStore : ITestStore
         Leases = new DynamoDbShardLeaseStore(Tables, NullLogger<DynamoDbShardLeaseStore>.Instance);
         DeadLetters = new DynamoDbDeadLetterStore(Tables);
         ControlPlane = new DynamoDbControlPlaneStore(Tables);
+        AsyncEvents = new DynamoDbAsyncEventStore(Tables);
         _ownsTables = ownsTables;
     }
 
@@ -48,6 +50,8 @@ public sealed class DynamoDbTestStore : ITestStore
     public IDeadLetterStore DeadLetters { get; }
 
     public IControlPlaneStore ControlPlane { get; }
+
+    public IAsyncEventStore AsyncEvents { get; }
 
     /// <summary>
     /// The test endpoint's options with a table prefix of their own, unique to this run and call, so tests and

@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.AsyncInvocations;
 using Game.Server.Functions.ControlPlane;
 
 namespace Game.Tests.Storage;
@@ -17,6 +18,8 @@ public interface ITestStore : IAsyncDisposable
     IDeadLetterStore DeadLetters { get; }
 
     IControlPlaneStore ControlPlane { get; }
+
+    IAsyncEventStore AsyncEvents { get; }
 
     /// <summary>
     /// A lease's checkpoint as the file or table holds it, or null when there is none. The lease port has no read

@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Server.EventSources.Leases;
+using Game.Server.Functions.AsyncInvocations;
 using Game.Server.Functions.ControlPlane;
 using Game.Server.Storage.Sqlite;
 
@@ -17,6 +18,7 @@ public sealed class SqliteTestStore : ITestStore
         Leases = new SqliteShardLeaseStore(Database);
         DeadLetters = new SqliteDeadLetterStore(Database);
         ControlPlane = new SqliteControlPlaneStore(Database);
+        AsyncEvents = new SqliteAsyncEventStore(Database);
         _ownsFile = ownsFile;
     }
 
@@ -29,6 +31,8 @@ public sealed class SqliteTestStore : ITestStore
     public IDeadLetterStore DeadLetters { get; }
 
     public IControlPlaneStore ControlPlane { get; }
+
+    public IAsyncEventStore AsyncEvents { get; }
 
     /// <summary>A new, empty file in the temporary folder, deleted again on dispose.</summary>
     public static Task<SqliteTestStore> CreateTemporaryAsync(CancellationToken cancellationToken) =>

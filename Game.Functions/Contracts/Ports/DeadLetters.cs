@@ -1,9 +1,13 @@
 namespace Game.Functions.Contracts;
 
 /// <summary>
-/// Records an event source mapping gave up on, with where they came from and why: Lambda's on-failure
-/// destination, kept in the store so they can be listed and replayed.
+/// Records an event source mapping gave up on, or an Event invocation given up on, with where they came from and
+/// why: Lambda's on-failure destination, kept in the store so they can be listed and replayed.
 /// </summary>
+/// <remarks>
+/// A mapping's dead letter names its stream, shard and records; an Event invocation's has empty stream fields and
+/// no records, and carries <see cref="RequestId"/> and <see cref="Payload"/> instead.
+/// </remarks>
 public sealed record DeadLetter
 {
     /// <summary>Unique and increasing with time, so listings come out in failure order.</summary>
@@ -21,7 +25,10 @@ public sealed record DeadLetter
 
     public int BatchSize { get; init; }
 
-    /// <summary>Lambda's condition: <c>RetryAttemptsExhausted</c> or <c>RecordAgeExceeded</c>.</summary>
+    /// <summary>
+    /// Lambda's condition: <c>RetryAttemptsExhausted</c> or <c>RecordAgeExceeded</c> for a mapping,
+    /// <c>RetriesExhausted</c> or <c>EventAgeExceeded</c> for an Event invocation.
+    /// </summary>
     public string Condition { get; init; } = "";
 
     public string? Error { get; init; }
@@ -34,6 +41,12 @@ public sealed record DeadLetter
 
     /// <summary>The records themselves, so a replay works even after the stream trimmed them.</summary>
     public IReadOnlyList<StreamRecord> Records { get; init; } = [];
+
+    /// <summary>An Event invocation's request id (the one its 202 answered); null for a mapping's dead letter.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>An Event invocation's JSON payload; null for a mapping's dead letter.</summary>
+    public byte[]? Payload { get; init; }
 }
 
 /// <summary>The on-failure destination: where dead letters are kept.</summary>

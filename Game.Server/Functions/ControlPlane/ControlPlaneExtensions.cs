@@ -1,4 +1,5 @@
 using Game.Functions.Runtime;
+using Game.Server.Functions.AsyncInvocations;
 
 namespace Game.Server.Functions.ControlPlane;
 
@@ -23,5 +24,5 @@ public static class ControlPlaneExtensions
 
     /// <summary>Lambda's control-plane operations, on the Invoke endpoint's SigV4 signature (<c>AddInvokeApi</c> registers it).</summary>
     public static IEndpointRouteBuilder MapControlPlane(this IEndpointRouteBuilder app) =>
-        app.MapFunctionsApi().MapEventSourceMappingsApi();
+        app.MapFunctionsApi().MapEventSourceMappingsApi().MapEventInvokeConfigApi();
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Game.Server.EventSources;
+using Game.Server.Functions.AsyncInvocations;
 
 namespace Game.Server.Functions.ControlPlane;
 
@@ -21,6 +22,9 @@ public sealed record FunctionConfiguration
     public int? ReservedConcurrentExecutions { get; init; }
 
     public DateTimeOffset LastModified { get; init; }
+
+    /// <summary>PutFunctionEventInvokeConfig's settings; null when none were put (Lambda's defaults apply).</summary>
+    public EventInvokeConfig? EventInvokeConfig { get; init; }
 
     /// <summary>The store's revision (Lambda's RevisionId); not part of the stored body.</summary>
     [JsonIgnore]

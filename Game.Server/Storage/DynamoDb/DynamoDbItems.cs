@@ -116,6 +116,17 @@ internal static class DynamoDbItems
             item["replayedAt"] = S(FormatTime(replayedAt));
         }
 
+        // An Event invocation's: absent on a mapping's dead letter.
+        if (deadLetter.RequestId is { } requestId)
+        {
+            item["requestId"] = S(requestId);
+        }
+
+        if (deadLetter.Payload is { } payload)
+        {
+            item["payload"] = new AttributeValue { B = new MemoryStream(Compress(payload)) };
+        }
+
         return item;
     }
 
@@ -134,6 +145,8 @@ internal static class DynamoDbItems
         FailedAt = ParseTime(item["failedAt"].S),
         ReplayedAt = item.TryGetValue("replayedAt", out var replayedAt) ? ParseTime(replayedAt.S) : null,
         Records = DecompressRecords(item["records"].B),
+        RequestId = item.TryGetValue("requestId", out var requestId) ? requestId.S : null,
+        Payload = item.TryGetValue("payload", out var payload) ? Decompress(payload.B) : null,
     };
 
     /// <summary>The records as gzipped JSON: record payloads are mostly JSON or MessagePack and shrink well, and the item limit is 400 KB.</summary>
@@ -146,6 +159,27 @@ internal static class DynamoDbItems
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>A payload gzipped: Event payloads (up to 1 MB) are JSON and must fit a 400 KB item.</summary>
+    public static byte[] Compress(byte[] data)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static byte[] Decompress(MemoryStream compressed)
+    {
+        compressed.Position = 0;
+        using var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        using var data = new MemoryStream();
+        gzip.CopyTo(data);
+        return data.ToArray();
     }
 
     private static IReadOnlyList<StreamRecord> DecompressRecords(MemoryStream compressed)

@@ -6,9 +6,9 @@ using Amazon.Runtime;
 namespace Game.Server.Storage.DynamoDb;
 
 /// <summary>
-/// The DynamoDB store's one client and its five tables (see docs/storage.md), shared by its adapters
+/// The DynamoDB store's one client and its six tables (see docs/storage.md), shared by its adapters
 /// (<see cref="DynamoDbGameStore"/>, <see cref="DynamoDbShardLeaseStore"/>, <see cref="DynamoDbDeadLetterStore"/>,
-/// <see cref="DynamoDbControlPlaneStore"/>).
+/// <see cref="DynamoDbControlPlaneStore"/>, <see cref="DynamoDbAsyncEventStore"/>).
 /// Runs against AWS or a local endpoint such as dynalite, so nothing here or in the adapters uses transactions.
 /// </summary>
 public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
@@ -33,6 +33,7 @@ public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
         Leases = options.TablePrefix + "Leases";
         DeadLetters = options.TablePrefix + "DeadLetters";
         ControlPlane = options.TablePrefix + "ControlPlane";
+        AsyncEvents = options.TablePrefix + "AsyncEvents";
     }
 
     public IAmazonDynamoDB Client => _client;
@@ -55,6 +56,9 @@ public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
     /// <summary>Functions' configurations and event source mappings, keyed by <c>kind</c> and <c>id</c>.</summary>
     public string ControlPlane { get; }
 
+    /// <summary>Queued Event invocations, keyed by <c>id</c> (the request id).</summary>
+    public string AsyncEvents { get; }
+
     /// <summary>Creates missing tables (when <see cref="DynamoDbStorageOptions.CreateTables"/>) and waits until all are ACTIVE.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -63,7 +67,8 @@ public sealed partial class DynamoDbTables : IStoreSetup, IDisposable
             EnsureTableAsync(Scores, [Key("gameId", KeyType.HASH), Key("playerId", KeyType.RANGE)], cancellationToken),
             EnsureTableAsync(Leases, [Key("leaseKey", KeyType.HASH)], cancellationToken),
             EnsureTableAsync(DeadLetters, [Key("id", KeyType.HASH)], cancellationToken),
-            EnsureTableAsync(ControlPlane, [Key("kind", KeyType.HASH), Key("id", KeyType.RANGE)], cancellationToken));
+            EnsureTableAsync(ControlPlane, [Key("kind", KeyType.HASH), Key("id", KeyType.RANGE)], cancellationToken),
+            EnsureTableAsync(AsyncEvents, [Key("id", KeyType.HASH)], cancellationToken));
 
         static KeySchemaElement Key(string name, KeyType type) => new(name, type);
     }

@@ -42,6 +42,17 @@ internal static class SqliteSchema
                 revision INTEGER NOT NULL,
                 body TEXT NOT NULL,
                 PRIMARY KEY (kind, id)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS async_events (
+                id TEXT PRIMARY KEY,
+                function_name TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                last_error TEXT,
+                visible_at INTEGER NOT NULL,
+                owner TEXT,
+                revision INTEGER NOT NULL,
+                payload BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS async_events_by_visibility ON async_events (visible_at, id);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
 
