@@ -17,7 +17,7 @@ public sealed class ScoreFunction(IGameStore store, IGrainFactory grains, Functi
         foreach (var record in kinesisEvent.Records)
         {
             // A record that is not a motion batch can never succeed; failing it would stall the shard.
-            if (MotionBatchCodec.TryDecode(record.Kinesis.Data, out var batch) && batch.PlayerId == record.Kinesis.PartitionKey)
+            if (MotionRecordReader.TryRead(record.Kinesis.Data, out var batch) && batch.PlayerId == record.Kinesis.PartitionKey)
             {
                 batches.Add((batch, record.Kinesis.ApproximateArrivalTimestamp));
             }

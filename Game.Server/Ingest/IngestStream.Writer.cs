@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace Game.Server.Ingest;
@@ -70,7 +71,7 @@ public sealed partial class IngestStream
                             positionParameter.Value = position;
                             arrivalParameter.Value = arrival;
                             keyParameter.Value = pending.Records[i].PartitionKey;
-                            dataParameter.Value = pending.Records[i].Data.ToArray();
+                            dataParameter.Value = AsArray(pending.Records[i].Data);
                             insert.ExecuteNonQuery();
                             pending.Results[i] = new AppendResult(ShardMap.ShardId(shard), SequenceNumber.Format(shard, position));
                             touched[shard] = true;
@@ -126,6 +127,12 @@ public sealed partial class IngestStream
             }
         }
     }
+
+    /// <summary>The record's own array when it is one whole (a phone's batch always is): SQLite copies what it binds, so no copy of ours.</summary>
+    private static byte[] AsArray(ReadOnlyMemory<byte> data) =>
+        MemoryMarshal.TryGetArray(data, out var segment) && segment is { Array: { } array, Offset: 0 } && segment.Count == array.Length
+            ? array
+            : data.ToArray();
 
     private static AppendResult[] Refused(int[] shards) =>
         shards.Select(s => new AppendResult(ShardMap.ShardId(s), null, "InternalFailure", "The stream could not write the record.")).ToArray();

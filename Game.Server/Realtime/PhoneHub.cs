@@ -40,22 +40,26 @@ public sealed class PhoneHub(IRecordProducer producer, StandingsRouter standings
         return Task.CompletedTask;
     }
 
-    public async Task<MotionAck> SendMotion(MotionBatch batch)
+    /// <summary>
+    /// Takes a <see cref="MotionBatch"/> (bound as a <see cref="PhoneBatch"/>: its samples are not decoded here, and its
+    /// bytes are the record) and answers once it is durable.
+    /// </summary>
+    public async Task<MotionAck> SendMotion(PhoneBatch? batch)
     {
         var (gameId, playerId) = ((string, string))Context.Items[PlayerKey]!;
-        if (batch.GameId != gameId || batch.PlayerId != playerId)
+        if (batch is null || batch.GameId != gameId || batch.PlayerId != playerId)
         {
             throw new HubException("This token may only send samples for its own player and game.");
         }
 
-        if (batch.Seq < 1 || batch.Samples is null || batch.Samples.Count > GameLimits.MaxSamplesPerBatch)
+        if (batch.Seq < 1 || batch.SampleCount is not { } count || count > GameLimits.MaxSamplesPerBatch)
         {
             throw new HubException($"A batch needs a seq of 1 or more and at most {GameLimits.MaxSamplesPerBatch} samples.");
         }
 
         // Through the producer port: the embedded stream, or the Kinesis stream with Ingest:Provider=Kinesis. Either
         // answers once the record is durable, so an ack always means the batch will be scored.
-        var result = await producer.AppendAsync(new AppendRequest(playerId, MotionBatchCodec.Encode(batch)));
+        var result = await producer.AppendAsync(new AppendRequest(playerId, batch.Record));
         var standing = standings.TakeForAck(playerId);
         return result is { Succeeded: true }
             ? new MotionAck { Seq = batch.Seq, Accepted = true, Standing = standing }

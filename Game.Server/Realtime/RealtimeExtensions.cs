@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Server.Cluster;
+using MessagePack.Resolvers;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using StackExchange.Redis;
 
@@ -19,7 +20,9 @@ public static class RealtimeExtensions
     /// </remarks>
     public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
     {
-        var signalR = builder.Services.AddSignalR().AddMessagePackProtocol();
+        // The phone hub binds its batches with PhoneBatchFormatter (their bytes become the record); every other type as SignalR does.
+        var signalR = builder.Services.AddSignalR().AddMessagePackProtocol(o => o.SerializerOptions = o.SerializerOptions
+            .WithResolver(CompositeResolver.Create([PhoneBatchFormatter.Instance], [o.SerializerOptions.Resolver])));
         if (ClusterSettings.IsRedisCluster(builder.Configuration))
         {
             signalR.AddStackExchangeRedis();

@@ -37,6 +37,9 @@ public sealed class LoadToolBaselineTests
         Assert.True(baseline.BaselineCpu is { ServerMicrosecondsPerMessage: > 0 } && report.Cpu is { ServerMicrosecondsPerMessage: > 0 }, context);
         Assert.Equal(Math.Round(report.Cpu.ServerMicrosecondsPerMessage!.Value / baseline.BaselineCpu.ServerMicrosecondsPerMessage!.Value, 3), baseline.ServerCpuPerMessageRatio);
         Assert.Contains("server cpu real / baseline", ReportWriter.Summary(report));
+        // The delay goal's ratio: the real run's send → display p99 over the do-nothing hub's ack p99.
+        Assert.Equal(Math.Round(report.EndToEnd.P99Ms / baseline.BaselineAckLatency.P99Ms, 3), baseline.EndToEndP99ToBaselineAckP99);
+        Assert.Contains("end-to-end p99 / baseline ack p99", ReportWriter.Summary(report));
         Assert.Contains("## CPU over the steady window", ReportWriter.Markdown(report));
         Assert.Contains("Achieved / baseline", ReportWriter.Markdown(report));
     }

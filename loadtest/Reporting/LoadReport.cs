@@ -153,7 +153,8 @@ public sealed record BaselineComparison(
     double Ratio,
     SteadyCpu? BaselineCpu = null,
     double? ServerCpuPerMessageRatio = null,
-    double? ServerCpuPerSampleRatio = null)
+    double? ServerCpuPerSampleRatio = null,
+    double? EndToEndP99ToBaselineAckP99 = null)
 {
     public const double Target = 0.5;
 
@@ -168,7 +169,9 @@ public sealed record BaselineComparison(
             : 0,
         baseline.Cpu,
         PerUnitRatio(real.Cpu?.ServerMicrosecondsPerMessage, baseline.Cpu?.ServerMicrosecondsPerMessage),
-        PerUnitRatio(real.Cpu?.ServerMicrosecondsPerSample, baseline.Cpu?.ServerMicrosecondsPerSample));
+        PerUnitRatio(real.Cpu?.ServerMicrosecondsPerSample, baseline.Cpu?.ServerMicrosecondsPerSample),
+        // Issue 19's delay goal: the real path's send → display p99 against the bare transport's ack p99, same invocation.
+        real.EndToEnd.Count > 0 ? PerUnitRatio(real.EndToEnd.P99Ms, baseline.AckLatency.P99Ms) : null);
 
     private static double? PerUnitRatio(double? real, double? baseline) => real is { } r && baseline is > 0 ? Math.Round(r / baseline.Value, 3) : null;
 }
