@@ -12,7 +12,10 @@ using Game.Server.Storage;
 // The path of a sample: phones and producers write to the stream (Ingest), event sources feed it to functions in
 // batches (EventSources, Invoke), functions keep scores in the store (Storage), games push them to displays and
 // phones (Games, Realtime). docs/architecture.md draws it.
-var builder = WebApplication.CreateBuilder(args);
+// Settings are read once, at start. Watching appsettings.json for changes watches the whole working folder, and the
+// default data folder is inside it: every stream and store write woke the watcher (10-12 % of the server's CPU under
+// load, docs/performance.md). A later --hostBuilder:reloadConfigOnChange=true turns it back on.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 builder.AddHosting();
 // Serve Game.Web's files from the build output too, not only in Development.
 builder.WebHost.UseStaticWebAssets();
