@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Game.Tests.Infrastructure;
-using Game.Tests.Ingest.Kinesis;
 
 namespace Game.Tests.Auth;
 
@@ -54,24 +52,7 @@ public sealed class PermissionSdkFixture : IAsyncLifetime
     {
         await _server.StartAsync();
         var keys = JsonSerializer.Serialize(Keys.ToDictionary(k => k.Name, k => new { id = k.Id, secret = k.Secret }));
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = KinesisSdkFixture.NodeDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["NODE_PATH"] = KinesisSdkFixture.NodeModules },
-        };
-        foreach (var argument in new[] { Path.Combine(KinesisSdkFixture.NodeDirectory, "permission-cases.js"), "--endpoint", _server.BaseUrl, "--keys", keys })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        Assert.True(node.ExitCode == 0, $"permission-cases.js failed:\n{await stderr}\n{_server.Output}");
-        _results = JsonDocument.Parse(await stdout);
+        _results = await NodeCases.RunAsync("permission-cases.js", ["--endpoint", _server.BaseUrl, "--keys", keys], TimeSpan.FromSeconds(120), () => _server.Output);
     }
 
     public async Task DisposeAsync()

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Game.Tests.Infrastructure;
-using Game.Tests.Ingest.Kinesis;
 
 namespace Game.Tests.Functions.AsyncInvocations;
 
@@ -18,23 +16,8 @@ public sealed class EventInvokeConfigSdkFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _server.StartAsync();
-        var start = new ProcessStartInfo("node") { WorkingDirectory = KinesisSdkFixture.NodeDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["NODE_PATH"] = KinesisSdkFixture.NodeModules;
-        foreach (var argument in new[]
-        {
-            Path.Combine(KinesisSdkFixture.NodeDirectory, "event-invoke-config-cases.js"),
-            "--endpoint", _server.BaseUrl, "--access-key", "AKIDGAMELOCAL", "--secret", "game-local-secret",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        Assert.True(node.ExitCode == 0, $"event-invoke-config-cases.js failed:\n{await stderr}\n{_server.Output}");
-        Results = JsonDocument.Parse(await stdout);
+        Results = await NodeCases.RunAsync("event-invoke-config-cases.js",
+            ["--endpoint", _server.BaseUrl, "--access-key", "AKIDGAMELOCAL", "--secret", "game-local-secret"], TimeSpan.FromSeconds(120), () => _server.Output);
     }
 
     public async Task DisposeAsync()

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Game.Tests.Infrastructure;
-using Game.Tests.Ingest.Kinesis;
 using Game.Tests.Runtime.Code;
 
 namespace Game.Tests.Functions.Code;
@@ -50,23 +48,9 @@ public sealed class FunctionCodeSdkFixture : IAsyncLifetime
 
     private async Task<JsonDocument> RunCasesAsync(string phase)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = KinesisSdkFixture.NodeDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["NODE_PATH"] = KinesisSdkFixture.NodeModules;
-        foreach (var argument in new[]
-        {
-            Path.Combine(KinesisSdkFixture.NodeDirectory, "function-code-cases.js"),
-            "--endpoint", _server.BaseUrl, "--access-key", "AKIDGAMELOCAL", "--secret", "game-local-secret", "--zips", _zips, "--phase", phase,
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(180));
-        Assert.True(node.ExitCode == 0, $"function-code-cases.js failed:\n{await stderr}\n{_server.Output}");
-        return JsonDocument.Parse(await stdout);
+        return await NodeCases.RunAsync("function-code-cases.js",
+            ["--endpoint", _server.BaseUrl, "--access-key", "AKIDGAMELOCAL", "--secret", "game-local-secret", "--zips", _zips, "--phase", phase],
+            TimeSpan.FromSeconds(180), () => _server.Output);
     }
 }
 
