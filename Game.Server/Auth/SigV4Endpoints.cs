@@ -48,8 +48,24 @@ public static class SigV4Endpoints
         // The raw target as sent (what the client signed); a host that leaves it empty (TestServer) gets the decoded path.
         context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } rawTarget ? rawTarget.Split('?')[0] : context.Request.PathBase + context.Request.Path,
         context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "",
-        context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase),
+        SignedHeaders(context),
         body,
         context.GetEndpoint()?.Metadata.GetMetadata<IamAction>(),
         context.Request.RouteValues);
+
+    /// <summary>
+    /// The request's headers as a client signed them. HTTP/2 has no Host header but the <c>:authority</c>
+    /// pseudo-header, which HTTP/2 clients sign in its place (the JavaScript SDK's default Kinesis client does);
+    /// Kestrel reports it only as Host, so it is added back under its own name for the canonical request.
+    /// </summary>
+    private static Dictionary<string, IReadOnlyList<string>> SignedHeaders(HttpContext context)
+    {
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase);
+        if (HttpProtocol.IsHttp2(context.Request.Protocol))
+        {
+            headers.TryAdd(":authority", [context.Request.Host.Value ?? ""]);
+        }
+
+        return headers;
+    }
 }

@@ -83,7 +83,7 @@ public static partial class KinesisApi
 
             // Authentication comes before the body is even read: an unsigned request gets nothing from us, not
             // even the memory to hold what it sends (issue #13.5). What needs the body waits for its hash.
-            var auth = verifier.Begin(WithAuthority(context, context.ToSigV4Request()));
+            var auth = verifier.Begin(context.ToSigV4Request());
             if (auth.Failure is { } refused)
             {
                 Refuse(logger, operation, refused);
@@ -175,19 +175,6 @@ public static partial class KinesisApi
         // The reads and listings carry names, ids and tokens (a ListShards NextToken may be 1 MiB long).
         _ => 2 * 1024 * 1024,
     };
-
-    /// <summary>
-    /// HTTP/2 has no Host header but the <c>:authority</c> pseudo-header, which HTTP/2 clients sign in its place (the
-    /// JavaScript SDK's default Kinesis client does); Kestrel reports it only as Host, so it is added back under its
-    /// own name for the canonical request.
-    /// </summary>
-    internal static SigV4Request WithAuthority(HttpContext context, SigV4Request request) =>
-        HttpProtocol.IsHttp2(context.Request.Protocol) && !request.Headers.ContainsKey(":authority")
-            ? request with
-            {
-                Headers = new Dictionary<string, IReadOnlyList<string>>(request.Headers, StringComparer.OrdinalIgnoreCase) { [":authority"] = [context.Request.Host.Value ?? ""] },
-            }
-            : request;
 
     /// <summary>Kinesis answers every authentication failure, a missing token included, with 400.</summary>
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
