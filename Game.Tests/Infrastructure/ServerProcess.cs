@@ -92,6 +92,9 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // Waits for the output readers to reach the end too: the process may be gone before its last lines
+                // (the reason it stopped) were read, and the message would say nothing.
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"Game.Server exited with {_process.ExitCode}:\n{Output}");
             }
 
