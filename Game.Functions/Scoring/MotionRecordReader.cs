@@ -50,9 +50,10 @@ public static class MotionRecordReader
                 return true;
             }
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentException)
         {
-            // Not in the usual shape after all: the codec decides.
+            // Not in the usual shape after all: the codec decides. ArgumentOutOfRangeException: TryReadStringSpan
+            // throws it for a str32 length above int.MaxValue (which the codec refuses).
         }
 
         return MotionBatchCodec.TryDecode(data, out batch);
