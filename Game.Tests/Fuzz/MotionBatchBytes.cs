@@ -201,6 +201,9 @@ public static class MotionBatchShapes
         ("nil", false, [0xc0]),
         ("nil samples", false, new MessagePackBytes()
             .Map(4).Str("gameId").Str("G").Str("playerId").Str("p1").Str("seq").Int(1).Str("samples").Nil().ToArray()),
+        ("a nil sample", false, new MessagePackBytes()
+            .Map(4).Str("gameId").Str("G").Str("playerId").Str("p1").Str("seq").Int(1)
+            .Str("samples").Array(2).Map(1).Str("t").Int(1).Nil().ToArray()),
         ("an unknown key", false, new MessagePackBytes()
             .Map(5).Str("gameId").Str("G").Str("playerId").Str("p1").Str("extra").Write(w => w.Bool(true)).Str("seq").Int(1).Str("samples").Array(0).ToArray()),
         ("an unknown key in a sample, and an array under an unknown key", false, new MessagePackBytes()

@@ -103,7 +103,7 @@ public static class MotionReadPaths
 
     private static string Describe(bool read, MotionBatch batch) =>
         $"{read} {Units(batch.GameId)} {Units(batch.PlayerId)} seq {batch.Seq} samples "
-        + string.Join(" ", batch.Samples.Select(s => string.Join(",", new[] { s.T, s.X, s.Y, s.Z }.Select(d => BitConverter.DoubleToInt64Bits(d).ToString("x16", CultureInfo.InvariantCulture)))));
+        + string.Join(" ", batch.Samples.Select(s => s is null ? "nil" : string.Join(",", new[] { s.T, s.X, s.Y, s.Z }.Select(d => BitConverter.DoubleToInt64Bits(d).ToString("x16", CultureInfo.InvariantCulture)))));
 
     private static string Units(string value) => "[" + string.Join(",", value.Select(c => ((int)c).ToString("x4", CultureInfo.InvariantCulture))) + "]";
 

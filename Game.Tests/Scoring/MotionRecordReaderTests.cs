@@ -134,6 +134,25 @@ public sealed class MotionRecordReaderTests
         Assert.False(MotionRecordReader.TryReadWithReader(record, out _));
     }
 
+    [Theory]
+    [InlineData("MessagePack")]
+    [InlineData("JSON")]
+    public void TryRead_NilSample_NotAMotionBatch(string format)
+    {
+        // Found by the motion-read fuzz target: MotionSample's formatter reads nil as null, so a batch of a nil sample
+        // decoded with a null in its samples, and scoring it threw (ScoreLedger.Judge reads sample.T), failing the score
+        // function's whole batch instead of skipping the record.
+        var record = format == "JSON"
+            ? Encoding.UTF8.GetBytes("""{"gameId":"G","playerId":"p1","seq":1,"samples":[{"t":1},null]}""")
+            : new MessagePackBytes()
+                .Map(4).Str("gameId").Str("G").Str("playerId").Str("p1").Str("seq").Int(1)
+                .Str("samples").Array(2).Map(1).Str("t").Int(1).Nil()
+                .ToArray();
+
+        Assert.False(MotionBatchCodec.TryDecode(record, out _));
+        Assert.False(MotionRecordReader.TryRead(record, out _));
+    }
+
     [Fact]
     public void TryRead_TheSignalRClientsBatch_Scanned()
     {
