@@ -1,6 +1,8 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
 using Game.Server.Realtime;
@@ -16,7 +18,11 @@ namespace Game.Benchmarks;
 /// batch; compare the ratios, not the times (the machine is shared).
 /// <c>dotnet run -c Release --project loadtest/Benchmarks -- --filter '*MotionRead*'</c>
 /// </summary>
-[ShortRunJob]
+/// <remarks>
+/// In process, with few warm-ups and more iterations than a short run: each operation is microseconds, and on a
+/// contended machine the median of more iterations says more than building and launching a process per benchmark.
+/// </remarks>
+[Config(typeof(InProcessConfig))]
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
@@ -87,5 +93,11 @@ public class MotionReadBenchmarks
     {
         MotionRecordReader.TryRead(_record, out var batch);
         return batch;
+    }
+
+    private sealed class InProcessConfig : ManualConfig
+    {
+        public InProcessConfig() =>
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15));
     }
 }
