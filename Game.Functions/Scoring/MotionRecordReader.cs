@@ -13,10 +13,32 @@ namespace Game.Functions.Scoring;
 /// Why beside the codec: decoding the records was 18 % of the server's CPU at full load, most of it MessagePack's
 /// general object formatter matching each sample's string keys (docs/performance.md, 2026-12-02 profile). Reading the
 /// doubles as <see cref="MessagePackReader.ReadDouble"/> does — any integer or float — gives the same values.
+/// The record is one array, so the usual shape is read by hand from its span (<see cref="MotionBatchScanner"/>):
+/// through <see cref="MessagePackReader"/>'s <c>SequenceReader</c> the reading was still a quarter of the server's
+/// busy samples (issue 19 round two). What the scan does not take is read as before.
 /// </remarks>
 public static class MotionRecordReader
 {
-    public static bool TryRead(ReadOnlyMemory<byte> data, out MotionBatch batch)
+    public static bool TryRead(ReadOnlyMemory<byte> data, out MotionBatch batch) =>
+        TryScan(data.Span, out batch) || TryReadWithReader(data, out batch);
+
+    /// <summary>The usual shape, read by hand; false (and nothing decided) for anything else.</summary>
+    internal static bool TryScan(ReadOnlySpan<byte> data, out MotionBatch batch)
+    {
+        var samples = new SampleArray();
+        if (MotionBatchScanner.TryScan(data, ref samples, out var fields, out var consumed) && consumed == data.Length
+            && fields.GameId.Length > 0 && fields.PlayerId.Length > 0)
+        {
+            batch = new MotionBatch { GameId = fields.GameId, PlayerId = fields.PlayerId, Seq = fields.Seq, Samples = samples.Samples ?? [] };
+            return true;
+        }
+
+        batch = new MotionBatch();
+        return false;
+    }
+
+    /// <summary>The general path: the usual shape through <see cref="MessagePackReader"/>, anything else through the codec.</summary>
+    internal static bool TryReadWithReader(ReadOnlyMemory<byte> data, out MotionBatch batch)
     {
         try
         {
@@ -28,9 +50,10 @@ public static class MotionRecordReader
                 return true;
             }
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentException)
         {
-            // Not in the usual shape after all: the codec decides.
+            // Not in the usual shape after all: the codec decides. ArgumentOutOfRangeException: TryReadStringSpan
+            // throws it for a str32 length above int.MaxValue (which the codec refuses).
         }
 
         return MotionBatchCodec.TryDecode(data, out batch);
@@ -126,5 +149,16 @@ public static class MotionRecordReader
 
         samples = read;
         return true;
+    }
+
+    /// <summary>The samples as the scan reads them, into an array of the batch's count.</summary>
+    private struct SampleArray : IMotionSampleSink
+    {
+        public MotionSample[]? Samples { get; private set; }
+
+        public void Begin(int count) => Samples = count == 0 ? [] : new MotionSample[count];
+
+        public readonly void Sample(int index, double t, double x, double y, double z) =>
+            Samples![index] = new MotionSample { T = t, X = x, Y = y, Z = z };
     }
 }

@@ -55,13 +55,16 @@ public sealed class PhoneBatch
 /// <see cref="MotionBatch"/>'s own formatter and encoded again, so it is accepted, defaulted or refused exactly as
 /// before, and the stream only ever holds records that decode to the batch the hub checked.
 /// </summary>
-/// <remarks>The walk reads no structure deeper than a sample's numbers: anything nested goes to the usual formatter.</remarks>
+/// <remarks>
+/// The walk reads no structure deeper than a sample's numbers: anything nested goes to the usual formatter. It is
+/// done by hand on the payload's bytes when the batch lies in one segment (<see cref="MotionBatchScanner"/>, which
+/// says yes only to what the <c>MessagePackReader</c> walk accepts, with the same fields), and through
+/// <c>MessagePackReader</c> otherwise: walking every code through a <c>SequenceReader</c> was 15 % of the
+/// server's busy samples at full load (docs/performance.md, issue 19 round two).
+/// </remarks>
 public sealed class PhoneBatchFormatter : IMessagePackFormatter<PhoneBatch?>
 {
     public static readonly PhoneBatchFormatter Instance = new();
-
-    /// <summary>Most keys a sample has: <c>t</c>, <c>x</c>, <c>y</c>, <c>z</c>.</summary>
-    private const int SampleKeys = 4;
 
     public void Serialize(ref MessagePackWriter writer, PhoneBatch? value, MessagePackSerializerOptions options)
     {
@@ -74,7 +77,43 @@ public sealed class PhoneBatchFormatter : IMessagePackFormatter<PhoneBatch?>
         writer.WriteRaw(value.Record);
     }
 
-    public PhoneBatch? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    public PhoneBatch? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
+        TryScan(ref reader, out var batch) ? batch : DeserializeWithReader(ref reader, options);
+
+    /// <summary>
+    /// The batch read by hand from the bytes left in the reader's current segment (<see cref="MotionBatchScanner"/>),
+    /// the reader then past it. False, the reader untouched, for anything the scan does not take — another shape, or
+    /// a batch that goes on into the next segment — which <see cref="DeserializeWithReader"/> then reads.
+    /// </summary>
+    /// <remarks>
+    /// SignalR hands the formatter a reader over the message's payload; a message that arrived within one pipe block
+    /// (4 KB: a phone's batch of 10 samples is about 450 bytes) is one segment.
+    /// </remarks>
+    internal static bool TryScan(ref MessagePackReader reader, out PhoneBatch? batch)
+    {
+        batch = null;
+        var sequence = reader.Sequence;
+        var rest = sequence.IsSingleSegment ? sequence.FirstSpan[(int)reader.Consumed..] : sequence.Slice(reader.Position).FirstSpan;
+        var counter = new SampleCounter();
+        if (!MotionBatchScanner.TryScan(rest, ref counter, out var fields, out var consumed))
+        {
+            return false;
+        }
+
+        // The record outlives the message (the stream and the score function keep it): a fresh array of its own,
+        // not one from a pool. Every byte is written at once, so it need not be zeroed first.
+        var record = GC.AllocateUninitializedArray<byte>(consumed);
+        rest[..consumed].CopyTo(record);
+        reader.ReadRaw(consumed);
+        batch = new PhoneBatch(fields.GameId, fields.PlayerId, fields.Seq, counter.Count, record);
+        return true;
+    }
+
+    /// <summary>
+    /// The general path, through <c>MessagePackReader</c> on any sequence: the usual shape walked and its bytes
+    /// copied, anything else decoded by <see cref="MotionBatch"/>'s formatter and encoded again.
+    /// </summary>
+    internal static PhoneBatch? DeserializeWithReader(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil())
         {
@@ -157,7 +196,7 @@ public sealed class PhoneBatchFormatter : IMessagePackFormatter<PhoneBatch?>
             }
 
             var keys = reader.ReadMapHeader();
-            if (keys > SampleKeys)
+            if (keys > MotionBatchScanner.MaxSampleKeys)
             {
                 return false;
             }
@@ -181,6 +220,18 @@ public sealed class PhoneBatchFormatter : IMessagePackFormatter<PhoneBatch?>
         }
 
         return true;
+    }
+
+    /// <summary>Counts the samples; their values are not needed here (the score function reads them).</summary>
+    private struct SampleCounter : IMotionSampleSink
+    {
+        public int Count { get; private set; }
+
+        public void Begin(int count) => Count = count;
+
+        public readonly void Sample(int index, double t, double x, double y, double z)
+        {
+        }
     }
 }
 

@@ -151,6 +151,26 @@ public sealed class PhoneBatchBindingTests
         Assert.IsType<InvocationBindingFailureMessage>(asPhoneBatch);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xdd, 0xff, 0xff, 0xff, 0xff })]
+    [InlineData(new byte[] { 0xdd, 0x80, 0x00, 0x00, 0x00 })]
+    public void Bind_SampleCountAboveIntMaxValue_RefusedAsAMotionBatchIs(byte[] arrayHeader)
+    {
+        // An array32 count above int.MaxValue reads as a negative int: neither the scan nor the walk may take it for
+        // a batch (a negative count would pass the hub's limit).
+        var argument = Write(w =>
+        {
+            w.WriteMapHeader(4);
+            w.Write("gameId"); w.Write("G");
+            w.Write("playerId"); w.Write("p1");
+            w.Write("seq"); w.Write(1);
+            w.Write("samples"); w.WriteRaw(arrayHeader);
+        });
+
+        Assert.IsType<InvocationBindingFailureMessage>(Parse(Frame(argument), typeof(MotionBatch)));
+        Assert.IsType<InvocationBindingFailureMessage>(Parse(Frame(argument), typeof(PhoneBatch)));
+    }
+
     [Fact]
     public void Bind_BatchOfTenSamples_AllocatesTheRecordAndTheIdsAndNoSamples()
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
+using Game.Tests.Fuzz;
 using MessagePack;
 
 namespace Game.Tests.Scoring;
@@ -83,6 +84,116 @@ public sealed class MotionRecordReaderTests
         Assert.True(codec == reader, shape);
         Assert.Equal((expected.GameId, expected.PlayerId, expected.Seq), (read.GameId, read.PlayerId, read.Seq));
         Assert.Equal(expected.Samples, read.Samples);
+    }
+
+    public static TheoryData<string, bool, byte[]> Shapes()
+    {
+        var data = new TheoryData<string, bool, byte[]>();
+        foreach (var (name, usual, bytes) in MotionBatchShapes.All())
+        {
+            data.Add(name, usual, bytes);
+        }
+
+        foreach (var row in Records())
+        {
+            data.Add("the codec's cases: " + (string)row[0], false, (byte[])row[1]);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void TryRead_AnyShape_AnswersAsTheReaderPathAndTheCodec(string shape, bool usual, byte[] record)
+    {
+        _ = usual;
+        var withReader = MotionReadPaths.ReadWithReader(record);
+
+        var read = MotionReadPaths.Read(record);
+        var scanned = MotionReadPaths.ReadByScan(record);
+
+        // Exact: ids as UTF-16 units, every double's bits.
+        Assert.Equal(withReader, read);
+        Assert.True(scanned is null || scanned == withReader, shape);
+        Assert.Equal(MotionReadPaths.Decode(record), read);
+    }
+
+    [Fact]
+    public void TryRead_Str32KeyLongerThanAnInt_RefusedAsByTheCodecWithoutThrowing()
+    {
+        // Found by the motion-read fuzz target: MessagePackReader.TryReadStringSpan throws ArgumentOutOfRangeException
+        // for a str32 length above int.MaxValue. It escaped the reader path, so such a record (a Kinesis producer can
+        // put any) failed the score function's whole batch instead of being skipped.
+        var record = new MessagePackBytes()
+            .Map(4).Str("gameId").Str("G").Str("playerId").Str("p1").Str("seq").Int(1)
+            .Str("samples").Array(1).Map(1).Raw(0xdb, 0xcf, 0x80, 0, 0).Raw(0x74)
+            .ToArray();
+
+        Assert.False(MotionBatchCodec.TryDecode(record, out _));
+        Assert.False(MotionRecordReader.TryRead(record, out _));
+        Assert.False(MotionRecordReader.TryReadWithReader(record, out _));
+    }
+
+    [Theory]
+    [InlineData("MessagePack")]
+    [InlineData("JSON")]
+    public void TryRead_NilSample_NotAMotionBatch(string format)
+    {
+        // Found by the motion-read fuzz target: MotionSample's formatter reads nil as null, so a batch of a nil sample
+        // decoded with a null in its samples, and scoring it threw (ScoreLedger.Judge reads sample.T), failing the score
+        // function's whole batch instead of skipping the record.
+        var record = format == "JSON"
+            ? Encoding.UTF8.GetBytes("""{"gameId":"G","playerId":"p1","seq":1,"samples":[{"t":1},null]}""")
+            : new MessagePackBytes()
+                .Map(4).Str("gameId").Str("G").Str("playerId").Str("p1").Str("seq").Int(1)
+                .Str("samples").Array(2).Map(1).Str("t").Int(1).Nil()
+                .ToArray();
+
+        Assert.False(MotionBatchCodec.TryDecode(record, out _));
+        Assert.False(MotionRecordReader.TryRead(record, out _));
+    }
+
+    [Fact]
+    public void TryRead_TheSignalRClientsBatch_Scanned()
+    {
+        Assert.NotNull(MotionReadPaths.ReadByScan(MotionBatchCodec.Encode(MotionBatchShapes.Batch)));
+    }
+
+    [Fact]
+    public void TryRead_BatchOfTenSamples_AllocatesTheBatchItsIdsAndSamplesOnly()
+    {
+        var record = MotionBatchCodec.Encode(MotionBatchShapes.Batch);
+        var (gameId, playerId) = (MotionBatchShapes.Batch.GameId.Length, MotionBatchShapes.Batch.PlayerId.Length);
+
+        // Each measured twice, the second time counted: the first call of a lambda may allocate while it is compiled.
+        var parts = Twice(() =>
+        {
+            var samples = new MotionSample[10];
+            for (var i = 0; i < samples.Length; i++)
+            {
+                samples[i] = new MotionSample { T = i };
+            }
+
+            _ = new MotionBatch { GameId = new string('g', gameId), PlayerId = new string('p', playerId), Seq = 7, Samples = samples };
+        });
+        var read = Twice(() => Assert.True(MotionRecordReader.TryRead(record, out _)));
+        var withReader = Twice(() => Assert.True(MotionRecordReader.TryReadWithReader(record, out _)));
+
+        Assert.Equal(parts, read);
+        Assert.True(withReader >= read, $"reader path {withReader} B, scan {read} B");
+    }
+
+    private static long Twice(Action action)
+    {
+        BytesOf(action);
+        return BytesOf(action);
+    }
+
+    private static long BytesOf(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static byte[] Write(Action<Writer> write)

@@ -29,7 +29,8 @@ public static class MotionBatchCodec
             var decoded = !span.IsEmpty && span[0] == (byte)'{'
                 ? JsonSerializer.Deserialize<MotionBatch>(span, JsonOptions)
                 : MessagePackSerializer.Deserialize<MotionBatch>(data, MessagePackOptions);
-            if (decoded is null || decoded.Samples is null || string.IsNullOrEmpty(decoded.GameId) || string.IsNullOrEmpty(decoded.PlayerId))
+            if (decoded is null || decoded.Samples is null || string.IsNullOrEmpty(decoded.GameId) || string.IsNullOrEmpty(decoded.PlayerId)
+                || HasNilSample(decoded.Samples))
             {
                 return false;
             }
@@ -41,5 +42,22 @@ public static class MotionBatchCodec
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// A nil (or JSON null) sample decodes as null: no sample a batch can be scored with (the score function read its
+    /// time and threw, failing every record of its invocation).
+    /// </summary>
+    private static bool HasNilSample(IReadOnlyList<MotionSample> samples)
+    {
+        for (var i = 0; i < samples.Count; i++)
+        {
+            if (samples[i] is null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
