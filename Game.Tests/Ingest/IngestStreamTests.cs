@@ -203,12 +203,12 @@ public sealed class IngestStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Writer_CommitFailsInTheMiddleOfAMultiRowGroup_RefusesTheWholeGroupAndItsPositionsRollBack()
+    public async Task Writer_CommitFailsInTheMiddleOfAGroup_RefusesTheWholeGroupAndItsPositionsRollBack()
     {
         var stream = Open(new IngestOptions { ShardCount = 1 });
         await stream.AppendAsync(Records("p", "before"));
 
-        // 100 records in one group: the first 64 are written by one statement before record 70 (no key) fails.
+        // 100 records in one group: the first 70 are written (inside the transaction) before record 70 (no key) fails.
         var records = Enumerable.Range(0, 100)
             .Select(i => i == 70 ? new AppendRequest(null!, Encoding.UTF8.GetBytes("poison"), ExplicitHashKey: 0) : new AppendRequest("p", Encoding.UTF8.GetBytes($"r{i}")))
             .ToList();
