@@ -11,8 +11,31 @@ public static class SequenceNumber
 {
     private const int Length = 28;
 
-    public static string Format(int shard, long position) =>
-        string.Create(CultureInfo.InvariantCulture, $"49{shard:D6}{position:D20}");
+    public static string Format(int shard, long position)
+    {
+        if ((uint)shard > 999_999 || position < 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"49{shard:D6}{position:D20}");
+        }
+
+        // Every appended record gets one: digits written straight into the string, no format parsing.
+        return string.Create(Length, (shard, position), static (chars, value) =>
+        {
+            chars[0] = '4';
+            chars[1] = '9';
+            WriteDigits(chars.Slice(2, 6), (ulong)value.shard);
+            WriteDigits(chars[8..], (ulong)value.position);
+        });
+    }
+
+    private static void WriteDigits(Span<char> chars, ulong value)
+    {
+        for (var i = chars.Length - 1; i >= 0; i--)
+        {
+            (value, var digit) = Math.DivRem(value, 10);
+            chars[i] = (char)('0' + digit);
+        }
+    }
 
     /// <summary>Reads one of our sequence numbers; false for any other string, including well-formed foreign ones.</summary>
     public static bool TryParse(string? value, out int shard, out long position)

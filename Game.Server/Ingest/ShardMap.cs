@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
@@ -41,12 +44,31 @@ public sealed class ShardMap
     /// <summary>2^128 − 1, the largest hash key.</summary>
     public static readonly BigInteger MaxHashKey = (BigInteger.One << 128) - 1;
 
+    /// <summary>Partition keys a map remembers the shard of, at most (a producer's keys repeat: one per player).</summary>
+    internal const int RouteCacheCapacity = 4_096;
+
+    /// <summary>Longest partition key hashed from the stack (Kinesis allows 256 characters: 768 bytes of UTF-8).</summary>
+    private const int StackKeyChars = 256;
+
+    private static readonly string?[] s_shardIds = new string?[1_024];
+
     private readonly ShardRange[] _shards;
 
-    /// <summary>Open shards' starting hash keys, ascending, and their ids in the same order (for routing).</summary>
-    private readonly BigInteger[] _openStarts;
+    /// <summary>
+    /// Open shards' starting hash keys, ascending, and their ids in the same order (for routing): 128-bit integers,
+    /// not <see cref="BigInteger"/>s, so a route allocates nothing and compares in registers.
+    /// </summary>
+    private readonly UInt128[] _openStarts;
 
     private readonly int[] _openIds;
+
+    /// <summary>
+    /// Partition key → shard, for this map only (a reshard makes a new map, so an entry never outlives the ranges it
+    /// was computed from). Bounded: once full it stops growing and routes the rest by hashing, as without it.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, int> _routes = new(StringComparer.Ordinal);
+
+    private int _routeCount;
 
     /// <summary>A new stream's map: <paramref name="shardCount"/> open shards with equal ranges.</summary>
     public ShardMap(int shardCount)
@@ -84,9 +106,12 @@ public sealed class ShardMap
             throw new ArgumentException("The open shards do not cover the hash-key space.", nameof(shards));
         }
 
-        _openStarts = open.Select(s => s.StartingHashKey).ToArray();
+        _openStarts = open.Select(s => (UInt128)s.StartingHashKey).ToArray();
         _openIds = open.Select(s => s.Id).ToArray();
     }
+
+    /// <summary>Partition keys whose shard this map remembers (at most <see cref="RouteCacheCapacity"/>).</summary>
+    internal int CachedRouteCount => _routes.Count;
 
     /// <summary>Every shard id the stream has had, open and closed: ids run from 0 to this, exclusive.</summary>
     public int ShardCount => _shards.Length;
@@ -112,14 +137,45 @@ public sealed class ShardMap
     public IEnumerable<ShardRange> ChildrenOf(int shard) =>
         _shards.Where(s => s.ParentId == shard || s.AdjacentParentId == shard);
 
-    public static BigInteger HashKey(string partitionKey)
+    /// <summary>A partition key's hash key as a decimal-capable integer (what the wire and the lanes use).</summary>
+    public static BigInteger HashKey(string partitionKey) => (BigInteger)HashKey128(partitionKey);
+
+    /// <summary>A partition key's hash key: the MD5 of its UTF-8 bytes, read as an unsigned big-endian integer.</summary>
+    public static UInt128 HashKey128(string partitionKey)
     {
         Span<byte> hash = stackalloc byte[MD5.HashSizeInBytes];
-        MD5.HashData(Encoding.UTF8.GetBytes(partitionKey), hash);
-        return new BigInteger(hash, isUnsigned: true, isBigEndian: true);
+        if (partitionKey.Length <= StackKeyChars)
+        {
+            Span<byte> utf8 = stackalloc byte[StackKeyChars * 3];
+            MD5.HashData(utf8[..Encoding.UTF8.GetBytes(partitionKey, utf8)], hash);
+        }
+        else
+        {
+            var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(partitionKey.Length));
+            MD5.HashData(rented.AsSpan(0, Encoding.UTF8.GetBytes(partitionKey, rented)), hash);
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return BinaryPrimitives.ReadUInt128BigEndian(hash);
     }
 
-    public int ShardFor(string partitionKey) => ShardFor(HashKey(partitionKey));
+    /// <summary>The open shard that owns a partition key's hash key.</summary>
+    public int ShardFor(string partitionKey)
+    {
+        if (_routes.TryGetValue(partitionKey, out var shard))
+        {
+            return shard;
+        }
+
+        shard = ShardFor(HashKey128(partitionKey));
+        // The count may overshoot by a few under a race; the bound only has to hold memory, not be exact.
+        if (Volatile.Read(ref _routeCount) < RouteCacheCapacity && _routes.TryAdd(partitionKey, shard))
+        {
+            Interlocked.Increment(ref _routeCount);
+        }
+
+        return shard;
+    }
 
     /// <summary>The open shard that owns a hash key.</summary>
     public int ShardFor(BigInteger hashKey)
@@ -129,8 +185,29 @@ public sealed class ShardMap
             throw new ArgumentOutOfRangeException(nameof(hashKey), "A hash key lies between 0 and 2^128 - 1.");
         }
 
-        var index = Array.BinarySearch(_openStarts, hashKey);
-        return _openIds[index >= 0 ? index : ~index - 1];
+        return ShardFor((UInt128)hashKey);
+    }
+
+    /// <summary>The open shard that owns a hash key: the last whose start is at or below it.</summary>
+    public int ShardFor(UInt128 hashKey)
+    {
+        var starts = _openStarts;
+        // starts[0] is 0, so the answer is in [0, hi]: the last start <= hashKey.
+        int lo = 0, hi = starts.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) >>> 1;
+            if (starts[mid] <= hashKey)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return _openIds[lo];
     }
 
     /// <summary>
@@ -226,7 +303,17 @@ public sealed class ShardMap
     }
 
     /// <summary>Kinesis' shard id for an index: <c>shardId-000000000000</c>.</summary>
-    public static string ShardId(int shard) => $"shardId-{shard:D12}";
+    public static string ShardId(int shard)
+    {
+        // Every record's answer names its shard: the few ids a stream has are formatted once. A race formats one twice.
+        var ids = s_shardIds;
+        if ((uint)shard < (uint)ids.Length)
+        {
+            return ids[shard] ??= $"shardId-{shard:D12}";
+        }
+
+        return $"shardId-{shard:D12}";
+    }
 
     public static bool TryParseShardId(string shardId, out int shard)
     {

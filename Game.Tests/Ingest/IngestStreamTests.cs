@@ -201,4 +201,48 @@ public sealed class IngestStreamTests : IAsyncLifetime
         Assert.Equal(["before", "after"], stream.Read(0, 0, 10).Select(r => Encoding.UTF8.GetString(r.Data)));
         Assert.Equal(2, stream.LatestPosition(0));
     }
+
+    [Fact]
+    public async Task Writer_CommitFailsInTheMiddleOfAGroup_RefusesTheWholeGroupAndItsPositionsRollBack()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 1 });
+        await stream.AppendAsync(Records("p", "before"));
+
+        // 100 records in one group: the first 70 are written (inside the transaction) before record 70 (no key) fails.
+        var records = Enumerable.Range(0, 100)
+            .Select(i => i == 70 ? new AppendRequest(null!, Encoding.UTF8.GetBytes("poison"), ExplicitHashKey: 0) : new AppendRequest("p", Encoding.UTF8.GetBytes($"r{i}")))
+            .ToList();
+        var refused = await stream.AppendAsync(records).WaitAsync(TimeSpan.FromSeconds(10));
+        var after = await stream.AppendAsync(Records("p", "after")).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.All(refused, r => Assert.Equal(("shardId-000000000000", null, "InternalFailure"), (r.ShardId, r.SequenceNumber, r.ErrorCode)));
+        Assert.Equal(SequenceNumber.Format(0, 2), after[0].SequenceNumber);
+        Assert.Equal(["before", "after"], stream.Read(0, 0, 1000).Select(r => Encoding.UTF8.GetString(r.Data)));
+        Assert.Equal(2, stream.LatestPosition(0));
+    }
+
+    [Fact]
+    public async Task Append_ManyRecordsInOneGroup_EachGetsTheNextPositionOfItsShardAndTheCommitTime()
+    {
+        var stream = Open(new IngestOptions { ShardCount = 4 });
+        var requests = Enumerable.Range(0, 1_000).Select(i => new AppendRequest($"player-{i % 37}", Encoding.UTF8.GetBytes($"{i}"))).ToList();
+
+        var results = await stream.AppendAsync(requests);
+
+        var expectedPositions = new long[4];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var shard = stream.Map.ShardFor(requests[i].PartitionKey);
+            Assert.Equal((ShardMap.ShardId(shard), SequenceNumber.Format(shard, ++expectedPositions[shard])), (results[i].ShardId, results[i].SequenceNumber));
+        }
+
+        for (var shard = 0; shard < 4; shard++)
+        {
+            var read = stream.Read(shard, 0, 1_000);
+            Assert.Equal(expectedPositions[shard], stream.LatestPosition(shard));
+            Assert.Equal(results.Where(r => r.ShardId == ShardMap.ShardId(shard)).Select(r => r.SequenceNumber), read.Select(r => r.SequenceNumber));
+            Assert.Equal(requests.Where(r => stream.Map.ShardFor(r.PartitionKey) == shard).Select(r => Encoding.UTF8.GetString(r.Data.Span)), read.Select(r => Encoding.UTF8.GetString(r.Data)));
+            Assert.All(read, r => Assert.Equal(_time.GetUtcNow(), r.ArrivalTime));
+        }
+    }
 }

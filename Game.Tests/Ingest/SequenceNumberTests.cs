@@ -18,6 +18,28 @@ public sealed class SequenceNumberTests
     }
 
     [Theory]
+    [InlineData(0, 0L)]
+    [InlineData(0, 1L)]
+    [InlineData(3, 1_234_567L)]
+    [InlineData(999_999, long.MaxValue)]
+    [InlineData(1_000_000, 5L)]
+    [InlineData(-1, 5L)]
+    [InlineData(2, -7L)]
+    public void Format_AnyShardAndPosition_EqualsTheInterpolatedFormat(int shard, long position) =>
+        Assert.Equal(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"49{shard:D6}{position:D20}"), SequenceNumber.Format(shard, position));
+
+    [Fact]
+    public void Format_RandomShardsAndPositions_EqualsTheInterpolatedFormat()
+    {
+        var random = new Random(19);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var (shard, position) = (random.Next(1_000_000), random.NextInt64(long.MaxValue) >> random.Next(63));
+            Assert.Equal(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"49{shard:D6}{position:D20}"), SequenceNumber.Format(shard, position));
+        }
+    }
+
+    [Theory]
     [InlineData("9", "10", -1)]
     [InlineData("100", "99", 1)]
     [InlineData("123", "123", 0)]
