@@ -14,8 +14,18 @@ public class KinesisEvent
 
     public sealed class KinesisEventRecord
     {
+        private Record? _kinesis;
+        private string? _eventId;
+        private string? _shardId;
+        private string? _sequenceNumber;
+
         [JsonPropertyName("kinesis")]
-        public Record Kinesis { get; set; } = new();
+        public Record Kinesis
+        {
+            // Made on first use: the factory sets its own, and an initializer would make one per record for nothing.
+            get => _kinesis ??= new();
+            set => _kinesis = value;
+        }
 
         [JsonPropertyName("eventSource")]
         public string EventSource { get; set; } = "aws:kinesis";
@@ -24,8 +34,16 @@ public class KinesisEvent
         public string EventVersion { get; set; } = "1.0";
 
         /// <summary><c>shardId-000000000000:&lt;sequence number&gt;</c>.</summary>
+        /// <remarks>
+        /// For records of a shard batch (<see cref="KinesisEventFactory"/>) it is formatted when first read: the
+        /// functions of this server do not read it, and it was the largest allocation of each record.
+        /// </remarks>
         [JsonPropertyName("eventID")]
-        public string EventId { get; set; } = "";
+        public string EventId
+        {
+            get => _eventId ??= _shardId is null ? "" : string.Concat(_shardId, ":", _sequenceNumber);
+            set => (_eventId, _shardId, _sequenceNumber) = (value, null, null);
+        }
 
         [JsonPropertyName("eventName")]
         public string EventName { get; set; } = "aws:kinesis:record";
@@ -38,6 +56,10 @@ public class KinesisEvent
 
         [JsonPropertyName("eventSourceARN")]
         public string EventSourceArn { get; set; } = "";
+
+        /// <summary>A record of <paramref name="shardId"/> whose <see cref="EventId"/> is formatted when first read.</summary>
+        internal static KinesisEventRecord OfShard(string shardId, Record kinesis) =>
+            new() { _kinesis = kinesis, _shardId = shardId, _sequenceNumber = kinesis.SequenceNumber };
     }
 
     public sealed class Record

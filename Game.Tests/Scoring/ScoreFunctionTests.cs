@@ -50,6 +50,61 @@ public sealed class ScoreFunctionTests
         Assert.Equal(new Dictionary<string, long> { ["ahead_of_server_clock"] = 1024 * 200 - 1_099 }, counts.DroppedByRule);
     }
 
+    [Fact]
+    public async Task FunctionHandler_TwoGamesAndSeveralRoundsInOneInvocation_EveryRecordScoresAsAppliedAloneInStreamOrder()
+    {
+        // G1 had a round, then a gap, and runs its second; G2 runs its first. Records of both, interleaved, arriving
+        // in G1's earlier round, between its rounds, in its current round, and back in the earlier one.
+        var g1 = new GameRecord
+        {
+            GameId = "G1", Phase = GamePhase.Running, RoundSeconds = 10, Round = 2,
+            RoundStartsAt = RoundStart.AddSeconds(20), RoundEndsAt = RoundStart.AddSeconds(30),
+            EarlierRounds = [new RoundWindow(RoundStart, RoundStart.AddSeconds(10))],
+        };
+        var g2 = new GameRecord { GameId = "G2", Phase = GamePhase.Running, RoundSeconds = 30, Round = 1, RoundStartsAt = RoundStart, RoundEndsAt = RoundStart.AddSeconds(30) };
+        var store = new LedgerStore("a", "b", "c");
+        var grains = new Dictionary<string, GameGrainStub> { ["G1"] = new(g1), ["G2"] = new(g2) };
+        using var metrics = new FunctionMetrics();
+        using var counts = new SampleCounts(metrics);
+        var function = new ScoreFunction(store, GrainFactoryStub.For(grains.ToDictionary(g => g.Key, g => (IGameGrain)g.Value)), metrics);
+        (string Game, string Player, int Seq, double At)[] stream =
+        [
+            ("G1", "a", 1, 1), ("G2", "c", 1, 1.5), ("G1", "a", 2, 15), ("G1", "b", 1, 21), ("G1", "a", 3, 22),
+            ("G2", "c", 2, 22.5), ("G1", "b", 2, 2), ("G1", "a", 4, 3), ("G1", "b", 3, 25), ("G1", "a", 5, 31),
+        ];
+        var records = stream.Select(r => Record(
+            new MotionBatch
+            {
+                GameId = r.Game,
+                PlayerId = r.Player,
+                Seq = r.Seq,
+                Samples = [.. Enumerable.Range(0, 40).Select(k => new MotionSample { T = (r.Seq * 1_000) + (k * 10.0), X = 15 + r.Seq })],
+            },
+            RoundStart.AddSeconds(r.At))).ToList();
+
+        await function.FunctionHandler(new KinesisEvent { Records = records }, new Context());
+
+        // The rule, record by record: each applied to its player's ledger with the round it arrived in.
+        var expected = new Dictionary<string, PlayerLedger> { ["a"] = PlayerLedger.Empty, ["b"] = PlayerLedger.Empty, ["c"] = PlayerLedger.Empty };
+        var counted = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0, ["c"] = 0 };
+        foreach (var record in records)
+        {
+            MotionRecordReader.TryRead(record.Kinesis.Data, out var batch);
+            var game = batch.GameId == "G1" ? g1 : g2;
+            var arrival = record.Kinesis.ApproximateArrivalTimestamp;
+            (expected[batch.PlayerId], var outcome) = ScoreLedger.ApplyRecord(expected[batch.PlayerId], batch, arrival, game.RoundAt(arrival));
+            counted[batch.PlayerId] += outcome.Counted;
+        }
+
+        Assert.Equal(expected, store.Ledgers);
+        Assert.Equal(
+            [new ScoreUpdate("a", expected["a"].Score, 5, counted["a"]), new ScoreUpdate("b", expected["b"].Score, 3, counted["b"])],
+            grains["G1"].Updates.OrderBy(u => u.PlayerId));
+        Assert.Equal([new ScoreUpdate("c", expected["c"].Score, 2, counted["c"])], grains["G2"].Updates);
+        Assert.Equal(counted.Values.Sum(), counts.Counted);
+        Assert.True(expected["a"].Score > 0 && expected["b"].Score > 0 && expected["c"].Score > 0);
+    }
+
     private static KinesisEvent.KinesisEventRecord Record(MotionBatch batch, DateTimeOffset arrival) => new()
     {
         Kinesis = new KinesisEvent.Record
@@ -168,6 +223,7 @@ public sealed class ScoreFunctionTests
     public class GrainFactoryStub : DispatchProxy
     {
         private IGameGrain? _grain;
+        private IReadOnlyDictionary<string, IGameGrain>? _grains;
 
         public static IGrainFactory For(IGameGrain grain)
         {
@@ -176,9 +232,17 @@ public sealed class ScoreFunctionTests
             return factory;
         }
 
+        /// <summary>A factory that answers each game's grain by its key.</summary>
+        public static IGrainFactory For(IReadOnlyDictionary<string, IGameGrain> grains)
+        {
+            var factory = Create<IGrainFactory, GrainFactoryStub>();
+            ((GrainFactoryStub)(object)factory)._grains = grains;
+            return factory;
+        }
+
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
             targetMethod is { Name: nameof(IGrainFactory.GetGrain) } && targetMethod.ReturnType == typeof(IGameGrain)
-                ? _grain
+                ? _grain ?? _grains![(string)args![0]!]
                 : throw new NotSupportedException(targetMethod?.Name);
     }
 

@@ -294,6 +294,32 @@ public abstract class GameStoreContract : StoreContract
         Assert.True(double.IsNegativeInfinity(infinite.LastSampleTime));
     }
 
+    [Fact]
+    public async Task UpdateLedgers_LongNonAsciiPlayerIds_EachUpdatesItsOwnLedger()
+    {
+        // 401 and 400 bytes of UTF-8 (beyond what the embedded store encodes on the stack), differing only at the end,
+        // beside a short id, and the same long id in another game.
+        var longA = new string('ü', 200) + "a";
+        var longB = new string('ü', 200);
+        await Store.AddPlayerAsync("GAME", Profile(longA, "A", "blue"), Token);
+        await Store.AddPlayerAsync("GAME", Profile(longB, "B", "blue"), Token);
+        await Store.AddPlayerAsync("GAME", Profile("p", "P", "red"), Token);
+        await Store.AddPlayerAsync("OTHR", Profile(longA, "A", "blue"), Token);
+
+        var written = await Store.UpdateLedgersAsync(
+            "GAME",
+            [(longA, l => l with { Score = 7, LastSeq = 1 }), (longB, l => l with { Score = 11, LastSeq = 2 }), ("p", l => l with { Score = 13, LastSeq = 3 })],
+            Token);
+
+        Assert.Equal(
+            [("p", new PlayerLedger { Score = 13, LastSeq = 3 }), (longB, new PlayerLedger { Score = 11, LastSeq = 2 }), (longA, new PlayerLedger { Score = 7, LastSeq = 1 })],
+            written.OrderBy(w => w.Ledger.Score).Reverse());
+        Assert.Equal(
+            [(longA, 7L), (longB, 11L), ("p", 13L)],
+            (await Store.GetPlayersAsync("GAME", Token)).Select(p => (p.Profile.PlayerId, p.Ledger.Score)).OrderBy(p => p.Score));
+        Assert.Equal(PlayerLedger.Empty, Assert.Single(await Store.GetPlayersAsync("OTHR", Token)).Ledger);
+    }
+
     private static PlayerProfile Profile(string id, string nickname, string team) => new() { PlayerId = id, Nickname = nickname, Team = team };
 
     /// <summary>Three clean samples 20 ms apart at 20 m/s² (101 points each), ending at device time 60·seq ms.</summary>

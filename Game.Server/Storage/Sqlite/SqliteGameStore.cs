@@ -1,6 +1,9 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Game.Server.Storage.Sqlite;
 
@@ -88,41 +91,21 @@ public sealed class SqliteGameStore(SqliteDatabase database) : IGameStore
         string gameId,
         IReadOnlyList<(string PlayerId, Func<PlayerLedger, PlayerLedger> Update)> updates,
         CancellationToken cancellationToken) =>
-        database.WriteAsync<IReadOnlyList<(string, PlayerLedger)>>(async (connection, transaction) =>
+        database.WriteAsync<IReadOnlyList<(string, PlayerLedger)>>((connection, _) =>
         {
-            // One query reads every ledger of the batch: a statement per player cost more than the updates themselves.
-            var current = new Dictionary<string, PlayerLedger>(updates.Count, StringComparer.Ordinal);
-            await using (var select = connection.CreateCommand())
-            {
-                select.Transaction = transaction;
-                select.CommandText = """
-                    SELECT player_id, score, last_seq, last_sample_time, counted_until FROM players
-                    WHERE game_id = $game AND player_id IN (SELECT value FROM json_each($players))
-                    """;
-                select.Parameters.AddWithValue("$game", gameId);
-                select.Parameters.AddWithValue("$players", JsonSerializer.Serialize(updates.Select(u => u.PlayerId), SqliteRows.Json));
-                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    current[reader.GetString(0)] = SqliteRows.ReadLedger(reader, 1);
-                }
-            }
-
-            await using var update = connection.CreateCommand();
-            update.Transaction = transaction;
-            update.CommandText = "UPDATE players SET score = $score, last_seq = $seq, last_sample_time = $time, counted_until = $until WHERE game_id = $game AND player_id = $player";
-            update.Parameters.AddWithValue("$game", gameId);
-            var updatePlayer = update.Parameters.Add("$player", SqliteType.Text);
-            var updateScore = update.Parameters.Add("$score", SqliteType.Integer);
-            var updateSeq = update.Parameters.Add("$seq", SqliteType.Integer);
-            var updateTime = update.Parameters.Add("$time", SqliteType.Real);
-            var updateUntil = update.Parameters.Add("$until", SqliteType.Integer);
-
+            // The score function's hot write: hundreds of ledgers per invocation (docs/performance.md). Two statements
+            // prepared once per call on the writer's connection, inside its transaction, each bound by index and
+            // stepped once per player: a SqliteCommand per player cost more in binding by name, boxing and its reader
+            // than SQLite spent on the rows. Each player's read sees the write before it, so a player named twice is
+            // updated twice, the second time from the first one's ledger.
             var written = new List<(string, PlayerLedger)>(updates.Count);
+            using var ledgers = new LedgerStatements(connection.Handle!, gameId);
             foreach (var (playerId, apply) in updates)
             {
+                cancellationToken.ThrowIfCancellationRequested();
+
                 // Unknown to the game: skipped, as the contract says.
-                if (!current.TryGetValue(playerId, out var ledger))
+                if (ledgers.Read(playerId) is not { } ledger)
                 {
                     continue;
                 }
@@ -130,18 +113,147 @@ public sealed class SqliteGameStore(SqliteDatabase database) : IGameStore
                 var next = apply(ledger);
                 if (next != ledger)
                 {
-                    updatePlayer.Value = playerId;
-                    updateScore.Value = next.Score;
-                    updateSeq.Value = next.LastSeq;
-                    updateTime.Value = SqliteRows.StoredTime(next.LastSampleTime);
-                    updateUntil.Value = next.CountedUntil;
-                    await update.ExecuteNonQueryAsync(cancellationToken);
+                    ledgers.Write(playerId, next);
                 }
 
-                current[playerId] = next;
                 written.Add((playerId, next));
             }
 
-            return written;
+            return Task.FromResult<IReadOnlyList<(string, PlayerLedger)>>(written);
         }, cancellationToken);
+
+    /// <summary>
+    /// The ledger read and write of <see cref="UpdateLedgersAsync"/> as raw SQLite statements on the writer's
+    /// connection (the transaction is the connection's, so they run inside the write's savepoint).
+    /// </summary>
+    private sealed class LedgerStatements : IDisposable
+    {
+        private const int PlayerParameter = 2;
+
+        /// <summary>Ids up to this many UTF-8 bytes are encoded on the stack; longer ones rent a buffer.</summary>
+        private const int StackIdBytes = 256;
+
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _select;
+        private readonly sqlite3_stmt _update;
+
+        public LedgerStatements(sqlite3 db, string gameId)
+        {
+            _db = db;
+            _select = Prepare(db, "SELECT score, last_seq, last_sample_time, counted_until FROM players WHERE game_id = ?1 AND player_id = ?2");
+            try
+            {
+                _update = Prepare(db, "UPDATE players SET score = ?3, last_seq = ?4, last_sample_time = ?5, counted_until = ?6 WHERE game_id = ?1 AND player_id = ?2");
+            }
+            catch
+            {
+                _select.Dispose();
+                throw;
+            }
+
+            // Bindings outlive sqlite3_reset: the game is bound once for every player.
+            Check(raw.sqlite3_bind_text(_select, 1, gameId));
+            Check(raw.sqlite3_bind_text(_update, 1, gameId));
+        }
+
+        /// <summary>The player's ledger, or null when the game has no such player.</summary>
+        public PlayerLedger? Read(string playerId)
+        {
+            BindPlayer(_select, playerId);
+            try
+            {
+                var rc = raw.sqlite3_step(_select);
+                if (rc == raw.SQLITE_DONE)
+                {
+                    return null;
+                }
+
+                if (rc != raw.SQLITE_ROW)
+                {
+                    Check(rc);
+                }
+
+                var time = raw.sqlite3_column_double(_select, 2);
+                return new PlayerLedger
+                {
+                    Score = raw.sqlite3_column_int64(_select, 0),
+                    LastSeq = raw.sqlite3_column_int64(_select, 1),
+                    LastSampleTime = SqliteRows.ReadTime(time),
+                    CountedUntil = raw.sqlite3_column_int64(_select, 3),
+                };
+            }
+            finally
+            {
+                raw.sqlite3_reset(_select);
+            }
+        }
+
+        public void Write(string playerId, PlayerLedger ledger)
+        {
+            BindPlayer(_update, playerId);
+            Check(raw.sqlite3_bind_int64(_update, 3, ledger.Score));
+            Check(raw.sqlite3_bind_int64(_update, 4, ledger.LastSeq));
+            Check(raw.sqlite3_bind_double(_update, 5, SqliteRows.StoredTime(ledger.LastSampleTime)));
+            Check(raw.sqlite3_bind_int64(_update, 6, ledger.CountedUntil));
+            try
+            {
+                var rc = raw.sqlite3_step(_update);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    Check(rc);
+                }
+            }
+            finally
+            {
+                raw.sqlite3_reset(_update);
+            }
+        }
+
+        public void Dispose()
+        {
+            _select.Dispose();
+            _update.Dispose();
+        }
+
+        private static sqlite3_stmt Prepare(sqlite3 db, string sql)
+        {
+            var rc = raw.sqlite3_prepare_v2(db, sql, out var statement);
+            if (rc == raw.SQLITE_OK)
+            {
+                return statement;
+            }
+
+            statement.Dispose();
+            SqliteException.ThrowExceptionForRC(rc, db);
+            throw new SqliteException($"Preparing '{sql}' failed.", rc);
+        }
+
+        /// <summary>Binds the player id as UTF-8 without a string-to-bytes array per call (SQLite copies it).</summary>
+        private void BindPlayer(sqlite3_stmt statement, string playerId)
+        {
+            var length = Encoding.UTF8.GetMaxByteCount(playerId.Length);
+            byte[]? rented = null;
+            Span<byte> buffer = length <= StackIdBytes ? stackalloc byte[StackIdBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+            try
+            {
+                var written = Encoding.UTF8.GetBytes(playerId, buffer);
+                Check(raw.sqlite3_bind_text(statement, PlayerParameter, buffer[..written]));
+            }
+            finally
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+        }
+    }
 }

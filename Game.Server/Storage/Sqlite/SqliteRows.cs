@@ -15,9 +15,12 @@ internal static class SqliteRows
     {
         Score = reader.GetInt64(first),
         LastSeq = reader.GetInt64(first + 1),
-        LastSampleTime = reader.GetDouble(first + 2) is var t && t == double.MinValue ? double.NegativeInfinity : t,
+        LastSampleTime = ReadTime(reader.GetDouble(first + 2)),
         CountedUntil = reader.GetInt64(first + 3),
     };
+
+    /// <summary>The stored <c>last_sample_time</c> as the ledger holds it (see <see cref="StoredTime"/>).</summary>
+    public static double ReadTime(double stored) => stored == double.MinValue ? double.NegativeInfinity : stored;
 
     /// <summary>SQLite stores no infinities in REAL columns portably; "no sample yet" is kept as double.MinValue.</summary>
     public static double StoredTime(double time) => double.IsNegativeInfinity(time) ? double.MinValue : time;
