@@ -38,6 +38,9 @@ public sealed partial class GameGrain(
     private bool _dirty;
     private DateTimeOffset _standingsSentAt;
     private bool _standingsPending;
+
+    // When the oldest score change that no frame has carried yet reached this grain (a TimeProvider timestamp); 0: none.
+    private long _oldestUnsentChange;
     private readonly Queue<RatePoint> _history = new();
 
     // Everyone's points when the current round started; null when this activation did not see the start.
@@ -188,6 +191,11 @@ public sealed partial class GameGrain(
     {
         if (KnownGame() is not null && _board.Apply(updates, time.GetUtcNow()))
         {
+            if (_oldestUnsentChange == 0)
+            {
+                _oldestUnsentChange = time.GetTimestamp();
+            }
+
             Changed();
         }
         else if (_board.HasRecentSamples)
@@ -219,6 +227,8 @@ public sealed partial class GameGrain(
         }
 
         var now = time.GetUtcNow();
+        var turnStarted = time.GetTimestamp();
+        var built = false;
         var phase = PhaseAt(_game, now);
         if (phase != _publishedPhase)
         {
@@ -240,9 +250,21 @@ public sealed partial class GameGrain(
             var hall = _board.Hall.Delta(_game.GameId, frame.Version, _board.ScoreOf);
             _dirty = false;
             _standingsPending = true;
-            _frameInFlight = SendOffTurn(() => Task.WhenAll(
-                publisher.PublishAsync(frame, CancellationToken.None),
-                hall is null ? Task.CompletedTask : publisher.PublishHallAsync(hall, CancellationToken.None)));
+            var builtAt = time.GetTimestamp();
+            if (_oldestUnsentChange != 0)
+            {
+                GameMetrics.FrameWait.Record(time.GetElapsedTime(_oldestUnsentChange, builtAt).TotalMilliseconds);
+                _oldestUnsentChange = 0;
+            }
+
+            built = true;
+            _frameInFlight = SendOffTurn(async () =>
+            {
+                await Task.WhenAll(
+                    publisher.PublishAsync(frame, CancellationToken.None),
+                    hall is null ? Task.CompletedTask : publisher.PublishHallAsync(hall, CancellationToken.None));
+                GameMetrics.FrameSend.Record(time.GetElapsedTime(builtAt).TotalMilliseconds);
+            });
         }
 
         // Pending until sent: a change that falls inside the standings' rate limit goes out on a later tick.
@@ -250,10 +272,16 @@ public sealed partial class GameGrain(
         {
             _standingsPending = false;
             _standingsSentAt = now;
+            built = true;
             if (_board.ChangedStandings(_game, phase, now) is { Count: > 0 } changed)
             {
                 _standingsInFlight = SendOffTurn(() => publisher.PublishStandingsAsync(changed, CancellationToken.None));
             }
+        }
+
+        if (built)
+        {
+            GameMetrics.TickTurn.Record(time.GetElapsedTime(turnStarted).TotalMilliseconds);
         }
 
         if (!IsLive(phase) && !_dirty && !_standingsPending && _frameInFlight.IsCompleted && _standingsInFlight.IsCompleted)
