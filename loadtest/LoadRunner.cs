@@ -190,6 +190,7 @@ public sealed partial class LoadRunner(LoadOptions options, TimeProvider time, I
         {
             Server = ServerReading.Summarize(serverReadings),
             Series = ServerSeries.From(serverReadings, options.SeriesEvery),
+            Stages = ServerStages.From(serverReadings, options.RampUp),
             Junk = junkReport,
             Cpu = cpu,
             Timeline = timeline,

@@ -13,6 +13,9 @@ namespace Game.Functions.Games;
 /// message per record. The store is the source of truth: every change is saved before this grain takes it.
 /// </summary>
 /// <remarks>
+/// Frames go out at most <see cref="GameOptions.MaxFramesPerSecond"/> a second: a score change that comes when the
+/// last frame is an interval old goes out at once (the leading edge), the ones that come within the interval with
+/// the tick an interval after that frame (the trailing edge).
 /// The timer runs only while there is something to push: a round is live (its clock moves), or a change (a join,
 /// a start or stop, a score) has not gone out yet as a frame and as the phones' standings. A quiet game holds no
 /// timer, so Orleans' idle collection deactivates it; a code with no game deactivates after the call that asked.
@@ -26,6 +29,9 @@ public sealed partial class GameGrain(
 {
     private static readonly TimeSpan StandingsInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How much earlier than an interval after the last frame a tick may still send one: the timer's granularity.</summary>
+    private static readonly TimeSpan TickSlack = TimeSpan.FromMilliseconds(5);
+
     /// <summary>The live chart's past that a snapshot carries: the minute a display draws, a point every 500 ms.</summary>
     private static readonly TimeSpan HistorySpan = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan HistoryStep = TimeSpan.FromMilliseconds(500);
@@ -38,6 +44,12 @@ public sealed partial class GameGrain(
     private bool _dirty;
     private DateTimeOffset _standingsSentAt;
     private bool _standingsPending;
+
+    // When the oldest score change that no frame has carried yet reached this grain (a TimeProvider timestamp); 0: none.
+    private long _oldestUnsentChange;
+
+    // When the last frame was built (a TimeProvider timestamp; 0 before the first, which is long enough ago).
+    private long _lastFrameAt;
     private readonly Queue<RatePoint> _history = new();
 
     // Everyone's points when the current round started; null when this activation did not see the start.
@@ -188,7 +200,13 @@ public sealed partial class GameGrain(
     {
         if (KnownGame() is not null && _board.Apply(updates, time.GetUtcNow()))
         {
+            if (_oldestUnsentChange == 0)
+            {
+                _oldestUnsentChange = time.GetTimestamp();
+            }
+
             Changed();
+            PublishIfDue();
         }
         else if (_board.HasRecentSamples)
         {
@@ -219,6 +237,8 @@ public sealed partial class GameGrain(
         }
 
         var now = time.GetUtcNow();
+        var turnStarted = time.GetTimestamp();
+        var built = false;
         var phase = PhaseAt(_game, now);
         if (phase != _publishedPhase)
         {
@@ -233,16 +253,10 @@ public sealed partial class GameGrain(
             _dirty = true;
         }
 
-        if ((_dirty || (phase == GamePhase.Running && _board.HasRecentSamples)) && _frameInFlight.IsCompleted)
+        // The timer's own granularity may fire it a few ms short of the interval: a frame then goes now, not a tick later.
+        if (time.GetElapsedTime(_lastFrameAt, turnStarted) >= FrameInterval - TickSlack)
         {
-            var frame = WithRound(_board.Frame(_game, phase, ++_version, now, includeApplied: true));
-            RecordRate(now, frame.SamplesPerSecond);
-            var hall = _board.Hall.Delta(_game.GameId, frame.Version, _board.ScoreOf);
-            _dirty = false;
-            _standingsPending = true;
-            _frameInFlight = SendOffTurn(() => Task.WhenAll(
-                publisher.PublishAsync(frame, CancellationToken.None),
-                hall is null ? Task.CompletedTask : publisher.PublishHallAsync(hall, CancellationToken.None)));
+            built = TryPublishFrame(phase, now);
         }
 
         // Pending until sent: a change that falls inside the standings' rate limit goes out on a later tick.
@@ -250,10 +264,16 @@ public sealed partial class GameGrain(
         {
             _standingsPending = false;
             _standingsSentAt = now;
+            built = true;
             if (_board.ChangedStandings(_game, phase, now) is { Count: > 0 } changed)
             {
                 _standingsInFlight = SendOffTurn(() => publisher.PublishStandingsAsync(changed, CancellationToken.None));
             }
+        }
+
+        if (built)
+        {
+            GameMetrics.TickTurn.Record(time.GetElapsedTime(turnStarted).TotalMilliseconds);
         }
 
         if (!IsLive(phase) && !_dirty && !_standingsPending && _frameInFlight.IsCompleted && _standingsInFlight.IsCompleted)
@@ -261,6 +281,59 @@ public sealed partial class GameGrain(
             // Everything is out and the clock is not running: nothing for the next tick to do until the next change.
             StopTicking();
         }
+    }
+
+    /// <summary>
+    /// The leading edge: a score change that comes when the last frame is at least an interval old goes out in a frame
+    /// now, in this turn, instead of waiting for the next tick (up to an interval more, and a timer tick queues behind
+    /// the scoring calls). The rate bound is the same: a frame only an interval after the last one, and the timer is
+    /// moved to fire an interval after this frame, so the changes that come meanwhile go out with the next tick.
+    /// </summary>
+    private void PublishIfDue()
+    {
+        if (_game is null || _ticker is null)
+        {
+            return;
+        }
+
+        var stamp = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        // A new phase is the tick's: it may have to be saved first.
+        if (time.GetElapsedTime(_lastFrameAt, stamp) >= FrameInterval && PhaseAt(_game, now) == _publishedPhase
+            && TryPublishFrame(_publishedPhase, now))
+        {
+            _ticker.Change(FrameInterval, FrameInterval);
+        }
+    }
+
+    /// <summary>Builds and sends a frame if there is news and the last one is out; answers whether it did.</summary>
+    private bool TryPublishFrame(GamePhase phase, DateTimeOffset now)
+    {
+        if (_game is null || !(_dirty || (phase == GamePhase.Running && _board.HasRecentSamples)) || !_frameInFlight.IsCompleted)
+        {
+            return false;
+        }
+
+        var frame = WithRound(_board.Frame(_game, phase, ++_version, now, includeApplied: true));
+        RecordRate(now, frame.SamplesPerSecond);
+        var hall = _board.Hall.Delta(_game.GameId, frame.Version, _board.ScoreOf);
+        _dirty = false;
+        _standingsPending = true;
+        var builtAt = _lastFrameAt = time.GetTimestamp();
+        if (_oldestUnsentChange != 0)
+        {
+            GameMetrics.FrameWait.Record(time.GetElapsedTime(_oldestUnsentChange, builtAt).TotalMilliseconds);
+            _oldestUnsentChange = 0;
+        }
+
+        _frameInFlight = SendOffTurn(async () =>
+        {
+            await Task.WhenAll(
+                publisher.PublishAsync(frame, CancellationToken.None),
+                hall is null ? Task.CompletedTask : publisher.PublishHallAsync(hall, CancellationToken.None));
+            GameMetrics.FrameSend.Record(time.GetElapsedTime(builtAt).TotalMilliseconds);
+        });
+        return true;
     }
 
     /// <summary>The game, or null; a code with no game asks to be deactivated, so a random code leaves nothing behind.</summary>
@@ -282,12 +355,10 @@ public sealed partial class GameGrain(
 
     private void EnsureTicking()
     {
-        if (_ticker is null)
-        {
-            var interval = TimeSpan.FromSeconds(1.0 / options.Value.MaxFramesPerSecond);
-            _ticker = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
-        }
+        _ticker ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(FrameInterval, FrameInterval) { KeepAlive = false });
     }
+
+    private TimeSpan FrameInterval => TimeSpan.FromSeconds(1.0 / options.Value.MaxFramesPerSecond);
 
     private void StopTicking()
     {

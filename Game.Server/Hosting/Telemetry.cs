@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Game.Functions.Games;
 using OpenTelemetry.Metrics;
 
 namespace Game.Server.Hosting;
@@ -11,13 +12,15 @@ public static class Telemetry
     public const string MetricsKeySetting = "Game:MetricsKey";
 
     /// <summary>
-    /// Metrics in Prometheus text at <c>/metrics</c>: the functions' (Lambda's names) and the runtime's, which
-    /// include the process's CPU time and working set (<c>dotnet_process_*</c>) that the load tool reads.
+    /// Metrics in Prometheus text at <c>/metrics</c>: the functions' (Lambda's names), the game grains' frame stages
+    /// (<see cref="GameMetrics"/>) and the runtime's, which include the process's CPU time and working set
+    /// (<c>dotnet_process_*</c>) that the load tool reads.
     /// </summary>
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddRuntimeInstrumentation()
+            .AddMeter(GameMetrics.MeterName)
             .AddPrometheusExporter());
         return builder;
     }

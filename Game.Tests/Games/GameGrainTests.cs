@@ -276,6 +276,66 @@ public sealed class GameGrainTests : IAsyncLifetime
         Assert.DoesNotContain((await grain.Snapshot())!.History, p => p.Time <= first + 2_100);
     }
 
+    [Fact]
+    public async Task ScoresChanged_LastFrameAnIntervalOld_GoesOutAtOnce_AndFramesStayAnIntervalApart()
+    {
+        var grain = Grains.GetGrain<IGameGrain>("LEAD1");
+        await grain.Create(300);
+        var ada = (await grain.Join("Ada", ""))!;
+        await grain.Start();
+        await WaitUntilAsync(
+            async () =>
+            {
+                await TickAsync(grain);
+                return _publisher.Frames.Any(f => f.Phase == GamePhase.Running);
+            },
+            "no running frame went out");
+        // One tick with nothing new: the last frame is now at least an interval old.
+        await TickAsync(grain);
+        var at = _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        await ChangeScoreAsync(grain, ada.PlayerId, 100, seq: 1);
+
+        // The leading edge: built in the same (fake) millisecond, no tick in between.
+        Assert.Equal(at, (await FrameCarryingAsync(ada.PlayerId, seq: 1)).ServerTime);
+
+        // Changes inside the interval wait for the tick an interval after that frame, however many there are.
+        var interval = (long)FrameInterval.TotalMilliseconds;
+        for (var seq = 2; seq <= 21; seq++)
+        {
+            await ChangeScoreAsync(grain, ada.PlayerId, 100 * seq, seq);
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if ((now - at) % interval == 0)
+            {
+                // The frame due now goes out off the grain's turn: let it land before fake time moves on, as it would
+                // in the real 50 ms (a frame still in flight is skipped, which is not what this test is about).
+                await WaitUntilAsync(() => Task.FromResult(_publisher.Frames.Any(f => f.ServerTime == now)), $"no frame at +{now - at} ms");
+            }
+        }
+
+        Assert.Equal(at + interval, (await FrameCarryingAsync(ada.PlayerId, seq: 2)).ServerTime);
+        Assert.Equal(at + 4 * interval, (await FrameCarryingAsync(ada.PlayerId, seq: 21)).ServerTime);
+        // 200 ms of changes every 10 ms: a frame every 50 ms, never closer.
+        Assert.Equal(
+            [at, at + interval, at + 2 * interval, at + 3 * interval, at + 4 * interval],
+            _publisher.Frames.Select(f => f.ServerTime).Where(t => t >= at).Order());
+    }
+
+    /// <summary>Tells the grain a score changed (a one-way call) and waits until its board has it.</summary>
+    private static async Task ChangeScoreAsync(IGameGrain grain, string playerId, long score, long seq)
+    {
+        await grain.ScoresChanged([new ScoreUpdate(playerId, score, seq, 0)]);
+        await WaitUntilAsync(async () => (await grain.Snapshot())!.Leaders.Any(p => p.PlayerId == playerId && p.Score == score), $"score {score} never reached the board");
+    }
+
+    /// <summary>The first frame out that says the player's batch <paramref name="seq"/> is applied (waits for the off-turn send).</summary>
+    private async Task<ScoreboardFrame> FrameCarryingAsync(string playerId, long seq)
+    {
+        await WaitUntilAsync(() => Task.FromResult(_publisher.Frames.Any(f => f.Applied.GetValueOrDefault(playerId) >= seq)), $"no frame carried seq {seq}");
+        return _publisher.Frames.First(f => f.Applied.GetValueOrDefault(playerId) >= seq);
+    }
+
     /// <summary>Ticks (a frame's time each) until a frame with that sample rate has gone out; one may still be in flight.</summary>
     private async Task TickUntilPublishedAsync(IGameGrain grain, long samplesPerSecond) =>
         await WaitUntilAsync(

@@ -228,6 +228,9 @@ public sealed record LoadReport
     /// <summary>From the server making a display frame to the presenter receiving it (part of <see cref="EndToEnd"/>).</summary>
     public LatencySummary? FrameDelivery { get; init; }
 
+    /// <summary>The server's own stage histograms over the steady window (function, game grain); null when it exports none.</summary>
+    public IReadOnlyList<StageLatency>? Stages { get; init; }
+
     public required long Frames { get; init; }
 
     public required long FramesWithApplied { get; init; }

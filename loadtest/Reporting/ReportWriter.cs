@@ -59,6 +59,11 @@ public static class ReportWriter
             s.AppendLine("  " + Latency("of which frame delivery", delivery));
         }
 
+        foreach (var stage in r.Stages ?? [])
+        {
+            s.AppendLine(Invariant($"  server stage {stage.Name,-12} p50 {stage.P50,8:N1} ms  p99 {stage.P99,8:N1} ms  (n={stage.Count:N0}, per {stage.Per})"));
+        }
+
         if (r.RampUp is { } ramp && (ramp.Ack.Count > 0 || ramp.EndToEnd.Count > 0))
         {
             s.AppendLine("  " + Latency("ramp-up ack", ramp.Ack));
@@ -184,6 +189,19 @@ public static class ReportWriter
         {
             s.AppendLine(Row("ramp-up: ack", ramp.Ack));
             s.AppendLine(Row("ramp-up: send → display", ramp.EndToEnd));
+        }
+
+        if (r.Stages is { Count: > 0 } stages)
+        {
+            s.AppendLine();
+            s.AppendLine("Server stages over the steady window (its /metrics histograms; percentiles within a bucket are interpolated):");
+            s.AppendLine();
+            s.AppendLine("| stage | per | n | p50 | p99 |");
+            s.AppendLine("|---|---|---:|---:|---:|");
+            foreach (var stage in stages)
+            {
+                s.AppendLine(Invariant($"| {stage.Name} | {stage.Per} | {stage.Count:N0} | {stage.P50:N1} ms | {stage.P99:N1} ms |"));
+            }
         }
 
         s.AppendLine();

@@ -14,7 +14,7 @@ public sealed record ServerResources(
 /// <c>Collections</c>: garbage collections so far, all generations (null when not exported): a heap reading is only
 /// news when a collection came between it and the previous one.
 /// <c>Gen0Collections</c>…<c>Gen2Collections</c>: the same per generation; <c>ThreadPoolThreads</c>: the thread pool's
-/// threads now (null when not exported).
+/// threads now (null when not exported); <c>Stages</c>: the send → display stage histograms (<see cref="ServerStages"/>).
 /// </remarks>
 public sealed record ServerReading(
     DateTimeOffset At,
@@ -25,7 +25,8 @@ public sealed record ServerReading(
     double? Gen0Collections = null,
     double? Gen1Collections = null,
     double? Gen2Collections = null,
-    double? ThreadPoolThreads = null)
+    double? ThreadPoolThreads = null,
+    IReadOnlyDictionary<string, SortedDictionary<double, double>>? Stages = null)
 {
     /// <summary>
     /// Reads <c>dotnet_process_cpu_time_seconds_total</c> (summed over CPU modes),
@@ -72,7 +73,7 @@ public sealed record ServerReading(
             }
         }
 
-        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m, heap, collections, gen0, gen1, gen2, threads) : null;
+        return cpu is { } c && memory is { } m ? new ServerReading(at, c, m, heap, collections, gen0, gen1, gen2, threads, ServerStages.Parse(prometheusText) is { Count: > 0 } stages ? stages : null) : null;
     }
 
     /// <summary>CPU cores used between two readings, and the memory seen in all of them.</summary>
