@@ -1,7 +1,7 @@
 namespace Game.Server.Hosting;
 
 /// <summary>What every feature stands on: settings, time, the data directory, HTTP/2 beside HTTP/1.1 on plain http,
-/// answers to bad requests, the pages, health, rate limits, security headers and the metrics endpoint.</summary>
+/// connection buffers that do not outlive a burst of connections, answers to bad requests, the pages, health, rate limits, security headers and the metrics endpoint.</summary>
 public static class HostingExtensions
 {
     public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
@@ -10,6 +10,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DataDirectory>();
         builder.AddCleartextHttp2();
+        builder.AddConnectionMemory();
         builder.AddBadRequestAnswers();
         builder.AddPagesAndHealth();
         builder.AddClientRateLimits();

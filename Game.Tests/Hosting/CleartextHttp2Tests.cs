@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Game.Server.Hosting;
+using Microsoft.AspNetCore.Connections;
 
 namespace Game.Tests.Hosting;
 
@@ -80,4 +81,55 @@ public sealed class CleartextHttp2Tests
         reader.AdvanceTo(result.Buffer.End);
         return bytes;
     }
+}
+
+/// <summary>
+/// What the preface check leaves behind while the connection it looked at is served: nothing of its own. Alone in
+/// its collection, because it counts the process's active timers.
+/// </summary>
+[Collection(ProcessTimersCollection.Name)]
+public sealed class CleartextHttp2ConnectionTests
+{
+    [Fact]
+    public async Task Select_Http11ConnectionBeingServed_KeepsNoTimeoutTimer()
+    {
+        const int connections = 1_000;
+        var served = new TaskCompletionSource();
+        var reached = 0;
+        var contexts = Enumerable.Range(0, connections).Select(i => Http11Connection($"c{i}")).ToList();
+        foreach (var context in contexts)
+        {
+            await context.Application!.Output.WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        }
+
+        var before = Timer.ActiveCount;
+        var selecting = contexts.Select(context => CleartextHttp2.SelectAsync(context, _ =>
+        {
+            Interlocked.Increment(ref reached);
+            return served.Task;
+        }, TimeSpan.FromMinutes(5))).ToList();
+        var whileServed = Timer.ActiveCount;
+        served.SetResult();
+        await Task.WhenAll(selecting);
+
+        Assert.Equal(connections, reached);
+        // The check's five-minute timeout was kept (with its token source, linked to the connection's) until the
+        // connection ended: one timer per connection, 1,000 here. Other tests' timers may come and go meanwhile.
+        Assert.InRange(whileServed - before, -connections / 10, connections / 10);
+    }
+
+    private static DefaultConnectionContext Http11Connection(string id)
+    {
+        var toServer = new Pipe();
+        var fromServer = new Pipe();
+        return new DefaultConnectionContext(id, new DuplexPipe(toServer.Reader, fromServer.Writer), new DuplexPipe(fromServer.Reader, toServer.Writer));
+    }
+
+    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessTimersCollection
+{
+    public const string Name = "Process timers";
 }

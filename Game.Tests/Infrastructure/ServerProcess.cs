@@ -190,7 +190,7 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Game.Server's own build output, in the configuration the tests were built in.</summary>
-    private static string ServerBinDirectory()
+    internal static string ServerBinDirectory()
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var directory = Path.Combine(RepositoryRoot, "Game.Server", "bin", configuration, "net10.0");
