@@ -32,6 +32,20 @@ public sealed class PhoneHubWireTests
         Assert.True(start >= PhoneSocket.MaxHeader);
     }
 
+    [Theory]
+    [MemberData(nameof(Batches))]
+    public void WriteSendMotion_SamplesKeptAsValues_WritesTheBytesTheSignalRProtocolWritesForTheSameSamples(int samples, long invocationId)
+    {
+        var values = new MotionGenerator(seed: 3, phoneIndex: 9, sampleIntervalMs: 20).NextInto(new SampleBatch(), samples);
+        var batch = Batch(samples, seq: invocationId) with { Samples = values };
+        var buffer = new FrameBuffer(64);
+
+        var start = PhoneHubWire.WriteSendMotion(buffer, invocationId, batch);
+
+        var asObjects = batch with { Samples = new MotionGenerator(seed: 3, phoneIndex: 9, sampleIntervalMs: 20).Next(samples) };
+        Assert.Equal(Expected(new InvocationMessage(invocationId.ToString(System.Globalization.CultureInfo.InvariantCulture), PhoneHubMethods.SendMotion, [asObjects])), buffer.Array[start..buffer.End]);
+    }
+
     [Fact]
     public void WritePing_WritesTheProtocolsPing()
     {

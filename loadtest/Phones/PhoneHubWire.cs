@@ -73,23 +73,38 @@ public static class PhoneHubWire
         writer.WriteRaw(SamplesKey);
         var samples = batch.Samples;
         writer.WriteArrayHeader(samples.Count);
-        for (var i = 0; i < samples.Count; i++)
+        if (samples is SampleBatch values)
         {
-            var sample = samples[i];
-            writer.WriteMapHeader(4);
-            writer.WriteRaw(TKey);
-            writer.Write(sample.T);
-            writer.WriteRaw(XKey);
-            writer.Write(sample.X);
-            writer.WriteRaw(YKey);
-            writer.Write(sample.Y);
-            writer.WriteRaw(ZKey);
-            writer.Write(sample.Z);
+            foreach (var (t, x, y, z) in values.Values)
+            {
+                WriteSample(ref writer, t, x, y, z);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < samples.Count; i++)
+            {
+                var sample = samples[i];
+                WriteSample(ref writer, sample.T, sample.X, sample.Y, sample.Z);
+            }
         }
 
         writer.WriteArrayHeader(0);
         writer.Flush();
         return buffer.PrefixLength();
+    }
+
+    private static void WriteSample(ref MessagePackWriter writer, double t, double x, double y, double z)
+    {
+        writer.WriteMapHeader(4);
+        writer.WriteRaw(TKey);
+        writer.Write(t);
+        writer.WriteRaw(XKey);
+        writer.Write(x);
+        writer.WriteRaw(YKey);
+        writer.Write(y);
+        writer.WriteRaw(ZKey);
+        writer.Write(z);
     }
 
     /// <summary>Writes a ping (<c>[6]</c>) with its length prefix; returns where the frame starts, as <see cref="WriteSendMotion"/>.</summary>

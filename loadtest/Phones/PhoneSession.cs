@@ -30,6 +30,7 @@ public sealed partial class PhoneSession : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SendTimes _sendTimes = new();
+    private readonly SampleBatch _samples = new();
     private long _highestSentSeq;
 
     public PhoneSession(int index, string gameId, string playerId, string nickname, IMotionLink link, LoadOptions options, LoadMetrics metrics, TimeProvider time, ILogger logger)
@@ -99,7 +100,8 @@ public sealed partial class PhoneSession : IAsyncDisposable
                 seq++;
                 // Everything the sensor produced since the last batch (at most a batch's limit; the rest goes next).
                 var count = (int)Math.Clamp(_options.SamplesCapturedBy(_time.GetElapsedTime(sensingSince, sentAt)) - samplesSent, 1, GameLimits.MaxSamplesPerBatch);
-                var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = seq, Samples = _generator.Next(count) };
+                // The samples' buffer is reused: the last batch is acknowledged or given up by now, and applied to the ledger.
+                var batch = new MotionBatch { GameId = GameId, PlayerId = PlayerId, Seq = seq, Samples = _generator.NextInto(_samples, count) };
                 // How long the batch's oldest sample waited on the phone: an interval when acks keep up, more when they do not.
                 _metrics.SampleWaited(sentAt, TimeSpan.FromSeconds((sentAt - (sensingSince + (samplesSent + 1) * sampleTicks)) / _time.TimestampFrequency));
                 samplesSent += count;

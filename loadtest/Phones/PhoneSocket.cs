@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -85,6 +86,7 @@ public sealed class PhoneSocket : IAsyncDisposable
     /// Sends <c>buffer[start..end)</c> as one binary message; at least <see cref="MaxHeader"/> bytes before
     /// <paramref name="start"/> must be free: the frame header is written there, and the payload masked in place.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(byte[] buffer, int start, int end, CancellationToken cancellationToken)
     {
         await _sending.WaitAsync(cancellationToken);
@@ -111,6 +113,7 @@ public sealed class PhoneSocket : IAsyncDisposable
     /// length prefixes delimit its messages, whichever frames carry them); answers pings on the way. False at a
     /// close or the end of the stream.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReceiveAsync(ArrayBufferWriter<byte> into, CancellationToken cancellationToken)
     {
         while (true)
@@ -426,6 +429,7 @@ public sealed class PhoneSocket : IAsyncDisposable
     private ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
         _tls is not null ? _tls.WriteAsync(bytes, cancellationToken) : SendAllAsync(bytes, cancellationToken);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         while (!bytes.IsEmpty)

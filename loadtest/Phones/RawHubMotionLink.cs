@@ -74,7 +74,9 @@ public sealed class RawHubMotionLink : IMotionLink
     {
         var connection = _connection is { Socket.IsOpen: true } open ? open : throw new WebSocketException(WebSocketError.InvalidState, "Not connected.");
         var id = Interlocked.Increment(ref _invocations);
-        var ack = new TaskCompletionSource<MotionAck>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The phone's continuation runs on the receive loop that completes the ack (it records the ack and, at most,
+        // sends its next batch): a hop through the thread pool per message cost more than that work.
+        var ack = new TaskCompletionSource<MotionAck>();
         lock (_lock)
         {
             _pending[id] = ack;
