@@ -18,6 +18,44 @@ public sealed class LoadToolMotionTests
         Assert.NotEqual(first.Select(s => s.X), otherPhone.Select(s => s.X));
     }
 
+    [Fact]
+    public void MotionGenerator_NextInto_GivesTheSameSamplesAsNextAndReusesTheBatch()
+    {
+        var asObjects = new MotionGenerator(seed: 7, phoneIndex: 3, sampleIntervalMs: 20);
+        var asValues = new MotionGenerator(seed: 7, phoneIndex: 3, sampleIntervalMs: 20);
+        var batch = new SampleBatch();
+
+        foreach (var count in new[] { 10, 3, 40, 1 })
+        {
+            var expected = asObjects.Next(count);
+            var values = asValues.NextInto(batch, count);
+
+            Assert.Same(batch, values);
+            Assert.Equal(expected, values);
+            Assert.Equal(expected.Select(s => new SampleValues(s.T, s.X, s.Y, s.Z)), values.Values.ToArray());
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => batch[1]);
+    }
+
+    [Fact]
+    public void ScoreLedger_SamplesKeptAsValues_GivesTheLedgerOfTheSameSamplesAsObjects()
+    {
+        var asObjects = new MotionGenerator(seed: 2, phoneIndex: 5, sampleIntervalMs: 20);
+        var asValues = new MotionGenerator(seed: 2, phoneIndex: 5, sampleIntervalMs: 20);
+        var batch = new SampleBatch();
+        PlayerLedger fromObjects = PlayerLedger.Empty, fromValues = PlayerLedger.Empty;
+
+        for (var seq = 1; seq <= 50; seq++)
+        {
+            fromObjects = ScoreLedger.Apply(fromObjects, new MotionBatch { Seq = seq, Samples = asObjects.Next(10) }, counts: true).Ledger;
+            fromValues = ScoreLedger.Apply(fromValues, new MotionBatch { Seq = seq, Samples = asValues.NextInto(batch, 10) }, counts: true).Ledger;
+        }
+
+        Assert.Equal(fromObjects, fromValues);
+        Assert.True(fromValues.Score > 0);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(50)]

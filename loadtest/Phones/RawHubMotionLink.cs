@@ -1,25 +1,26 @@
 // Longer than our usual 300 lines on purpose: the whole SignalR MessagePack client a phone needs (handshake,
 // framing, invocations, completions, pings, reconnect) in one place, so it can be checked against the protocol.
 using System.Buffers;
-using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using Game.Functions.Contracts;
 using LoadTest.Reporting;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace LoadTest.Phones;
 
 /// <summary>
 /// A phone's own WebSocket to the phone hub (or the baseline hub) speaking the SignalR MessagePack hub protocol
-/// itself: the handshake, then <c>SendMotion</c> invocations and their completions, framed and encoded by the same
-/// <see cref="MessagePackHubProtocol"/> the SignalR client uses, so the server receives the same bytes.
+/// itself: the handshake, then <c>SendMotion</c> invocations and their completions, framed and encoded as the
+/// <c>MessagePackHubProtocol</c> the SignalR client uses would (<see cref="PhoneHubWire"/>), so the server receives
+/// the same bytes.
 /// </summary>
 /// <remarks>
 /// Thinner than a <c>HubConnection</c>: no duplex pipes between the socket and the protocol (two copies and two
-/// loops per connection), no per-invocation channel, lock and log scope. One receive loop per phone reads straight
-/// into a reused buffer. Keep-alive pings come from the shared <see cref="RawHubKeepAlive"/>, not a timer per phone.
+/// loops per connection), no per-invocation channel, lock and log scope; and thinner than the SignalR protocol over a
+/// <see cref="ClientWebSocket"/>: a batch is written once, into this link's own buffer with room left in front for
+/// the length prefix and the frame header, and sent in one write (<see cref="PhoneSocket"/>); acks are read in place.
+/// One receive loop per phone. Keep-alive pings come from the shared <see cref="RawHubKeepAlive"/>, not a timer per phone.
 /// </remarks>
 public sealed class RawHubMotionLink : IMotionLink
 {
@@ -28,18 +29,17 @@ public sealed class RawHubMotionLink : IMotionLink
 
     private const byte RecordSeparator = 0x1e;
 
-    private static readonly MessagePackHubProtocol Protocol = new();
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Uri _url;
     private readonly LoadMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly RawHubKeepAlive _keepAlive;
     private readonly Action<string, Exception?> _error;
-    private readonly SemaphoreSlim _sending = new(1, 1);
-    private readonly ArrayBufferWriter<byte> _outgoing = new(1024);
+    private readonly FrameBuffer _outgoing = new(1024);
+    private readonly FrameBuffer _ping = new(64);
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, TaskCompletionSource<MotionAck>> _pending = new(StringComparer.Ordinal);
-    private readonly Binder _binder = new();
+    private readonly Dictionary<long, TaskCompletionSource<MotionAck>> _pending = [];
     private Connection? _connection;
     private long _invocations;
     private long _lastSent;
@@ -65,16 +65,18 @@ public sealed class RawHubMotionLink : IMotionLink
         return link;
     }
 
-    public bool Connected => _connection is { Socket.State: WebSocketState.Open };
+    public bool Connected => _connection is { Socket.IsOpen: true };
 
     /// <summary>When this link last wrote a frame (a <see cref="TimeProvider.GetTimestamp"/>), for the keep-alive.</summary>
     internal long LastSent => Interlocked.Read(ref _lastSent);
 
     public async Task<MotionAck> SendAsync(MotionBatch batch, CancellationToken cancellationToken)
     {
-        var connection = _connection is { Socket.State: WebSocketState.Open } open ? open : throw new WebSocketException(WebSocketError.InvalidState, "Not connected.");
-        var id = Interlocked.Increment(ref _invocations).ToString(CultureInfo.InvariantCulture);
-        var ack = new TaskCompletionSource<MotionAck>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = _connection is { Socket.IsOpen: true } open ? open : throw new WebSocketException(WebSocketError.InvalidState, "Not connected.");
+        var id = Interlocked.Increment(ref _invocations);
+        // The phone's continuation runs on the receive loop that completes the ack (it records the ack and, at most,
+        // sends its next batch): a hop through the thread pool per message cost more than that work.
+        var ack = new TaskCompletionSource<MotionAck>();
         lock (_lock)
         {
             _pending[id] = ack;
@@ -83,7 +85,10 @@ public sealed class RawHubMotionLink : IMotionLink
         using var registration = cancellationToken.Register(() => Forget(id)?.TrySetCanceled(cancellationToken));
         try
         {
-            await WriteAsync(connection, new InvocationMessage(id, PhoneHubMethods.SendMotion, [batch]), cancellationToken);
+            // One batch at a time per phone (PhoneSession awaits each ack), so the buffer is this send's alone; pings have their own.
+            var start = PhoneHubWire.WriteSendMotion(_outgoing, id, batch);
+            await connection.Socket.SendAsync(_outgoing.Array, start, _outgoing.End, cancellationToken);
+            Interlocked.Exchange(ref _lastSent, _time.GetTimestamp());
         }
         catch
         {
@@ -91,13 +96,7 @@ public sealed class RawHubMotionLink : IMotionLink
             throw;
         }
 
-        var result = await ack.Task;
-        if (result.Standing is not null)
-        {
-            _metrics.StandingReceived(inAck: true);
-        }
-
-        return result;
+        return await ack.Task;
     }
 
     /// <summary>Reconnects (a new socket and handshake) when the connection was lost; false when that failed too.</summary>
@@ -136,8 +135,16 @@ public sealed class RawHubMotionLink : IMotionLink
     }
 
     /// <summary>A ping, so the server does not close a connection that had nothing to send (idle phones).</summary>
-    internal Task PingAsync(CancellationToken cancellationToken) =>
-        _connection is { Socket.State: WebSocketState.Open } connection ? WriteAsync(connection, PingMessage.Instance, cancellationToken) : Task.CompletedTask;
+    internal async Task PingAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { Socket.IsOpen: true } connection)
+        {
+            // Only the keep-alive's single loop pings, so this buffer is never shared.
+            var start = PhoneHubWire.WritePing(_ping);
+            await connection.Socket.SendAsync(_ping.Array, start, _ping.End, cancellationToken);
+            Interlocked.Exchange(ref _lastSent, _time.GetTimestamp());
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -146,17 +153,16 @@ public sealed class RawHubMotionLink : IMotionLink
         {
             await connection.CloseAsync();
         }
-
-        _sending.Dispose();
     }
 
     private async Task<Connection> OpenAsync(CancellationToken cancellationToken)
     {
-        var socket = new ClientWebSocket();
+        var socket = await PhoneSocket.ConnectAsync(_url, cancellationToken);
         try
         {
-            await socket.ConnectAsync(_url, cancellationToken);
-            await socket.SendAsync(Handshake, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            var handshake = new byte[PhoneSocket.MaxHeader + Handshake.Length];
+            Handshake.CopyTo(handshake, PhoneSocket.MaxHeader);
+            await socket.SendAsync(handshake, PhoneSocket.MaxHeader, handshake.Length, cancellationToken);
             var connection = new Connection(socket);
             await connection.ReadHandshakeAsync(cancellationToken);
             connection.Receiving = ReceiveAsync(connection);
@@ -164,24 +170,8 @@ public sealed class RawHubMotionLink : IMotionLink
         }
         catch
         {
-            socket.Dispose();
+            await socket.DisposeAsync();
             throw;
-        }
-    }
-
-    private async Task WriteAsync(Connection connection, HubMessage message, CancellationToken cancellationToken)
-    {
-        await _sending.WaitAsync(cancellationToken);
-        try
-        {
-            _outgoing.ResetWrittenCount();
-            Protocol.WriteMessage(message, _outgoing);
-            await connection.Socket.SendAsync(_outgoing.WrittenMemory, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-            Interlocked.Exchange(ref _lastSent, _time.GetTimestamp());
-        }
-        finally
-        {
-            _sending.Release();
         }
     }
 
@@ -192,26 +182,18 @@ public sealed class RawHubMotionLink : IMotionLink
         Exception? failure = null;
         try
         {
-            while (true)
+            while (await connection.Socket.ReceiveAsync(connection.Incoming, CancellationToken.None))
             {
-                var buffer = connection.Incoming;
-                var result = await connection.Socket.ReceiveAsync(buffer.GetMemory(4096), CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-
-                buffer.Advance(result.Count);
-                if (result.EndOfMessage)
-                {
-                    Dispatch(connection);
-                }
+                Dispatch(connection);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is WebSocketException or InvalidDataException or OperationCanceledException or ObjectDisposedException
+            or System.Net.Sockets.SocketException or IOException or MessagePack.MessagePackSerializationException or EndOfStreamException)
         {
             failure = ex;
         }
+
+        connection.Socket.Abort();
 
         // Whatever was waiting for an ack on this connection will not get one: its phone resends after reconnecting.
         List<TaskCompletionSource<MotionAck>> orphans;
@@ -230,37 +212,55 @@ public sealed class RawHubMotionLink : IMotionLink
 
     private void Dispatch(Connection connection)
     {
-        var input = new ReadOnlySequence<byte>(connection.Incoming.WrittenMemory);
-        while (Protocol.TryParseMessage(ref input, _binder, out var message))
+        var incoming = connection.Incoming;
+        var input = incoming.WrittenSpan;
+        var offset = 0;
+        while (PhoneHubWire.TryTakeMessage(ref input, out var payload))
         {
-            switch (message)
+            // The payload's place in the buffer: the reader wants memory, the span only says where.
+            var at = incoming.WrittenCount - input.Length - payload.Length;
+            offset = incoming.WrittenCount - input.Length;
+            var frame = PhoneHubWire.Read(incoming.WrittenMemory.Slice(at, payload.Length));
+            switch (frame.Kind)
             {
-                case CompletionMessage completion when Forget(completion.InvocationId!) is { } ack:
-                    if (completion.Error is { } error)
+                case HubFrameKind.Completion when Forget(frame.InvocationId) is { } ack:
+                    if (frame.Ack is { } result)
                     {
-                        ack.TrySetException(new HubException(error));
+                        if (frame.AckHadStanding)
+                        {
+                            _metrics.StandingReceived(inAck: true);
+                        }
+
+                        ack.TrySetResult(result);
                     }
                     else
                     {
-                        ack.TrySetResult((MotionAck)completion.Result!);
+                        ack.TrySetException(frame.Error is { } error ? new HubException(error) : new InvalidDataException("A completion without an ack."));
                     }
 
                     break;
-                case InvocationMessage { Target: nameof(IPhoneClient.Standing) }:
+                case HubFrameKind.Standing:
                     _metrics.StandingReceived(inAck: false);
                     break;
-                case CloseMessage close:
-                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The server closed the connection: " + (close.Error ?? "no reason"));
+                case HubFrameKind.Close:
+                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The server closed the connection: " + (frame.Error ?? "no reason"));
             }
         }
 
         // A message split over WebSocket messages: keep its start for the next read.
-        var rest = input.IsEmpty ? [] : input.ToArray();
-        connection.Incoming.ResetWrittenCount();
-        connection.Incoming.Write(rest);
+        if (offset == incoming.WrittenCount)
+        {
+            incoming.ResetWrittenCount();
+        }
+        else if (offset > 0)
+        {
+            var rest = incoming.WrittenSpan[offset..].ToArray();
+            incoming.ResetWrittenCount();
+            incoming.Write(rest);
+        }
     }
 
-    private TaskCompletionSource<MotionAck>? Forget(string invocationId)
+    private TaskCompletionSource<MotionAck>? Forget(long invocationId)
     {
         lock (_lock)
         {
@@ -269,10 +269,11 @@ public sealed class RawHubMotionLink : IMotionLink
     }
 
     /// <summary>One socket: a reconnect makes a new one.</summary>
-    private sealed class Connection(ClientWebSocket socket)
+    private sealed class Connection(PhoneSocket socket)
     {
-        public ClientWebSocket Socket { get; } = socket;
+        public PhoneSocket Socket { get; } = socket;
 
+        /// <summary>What arrived and is not yet handled: the data frames' payloads, one byte stream.</summary>
         public ArrayBufferWriter<byte> Incoming { get; } = new(4096);
 
         public Task Receiving { get; set; } = Task.CompletedTask;
@@ -282,13 +283,11 @@ public sealed class RawHubMotionLink : IMotionLink
         {
             while (true)
             {
-                var result = await Socket.ReceiveAsync(Incoming.GetMemory(1024), cancellationToken);
-                if (result.MessageType == WebSocketMessageType.Close)
+                if (!await Socket.ReceiveAsync(Incoming, cancellationToken))
                 {
                     throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The server closed the connection during the handshake.");
                 }
 
-                Incoming.Advance(result.Count);
                 var written = Incoming.WrittenSpan;
                 var end = written.IndexOf(RecordSeparator);
                 if (end < 0)
@@ -311,35 +310,10 @@ public sealed class RawHubMotionLink : IMotionLink
 
         public async Task CloseAsync()
         {
-            try
-            {
-                if (Socket.State == WebSocketState.Open)
-                {
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                    await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-            }
-
-            Socket.Abort();
+            await Socket.CloseAsync(CloseTimeout);
             await Receiving;
-            Socket.Dispose();
+            await Socket.DisposeAsync();
         }
-    }
-
-    /// <summary>The types of what the phone hub sends: acks to <c>SendMotion</c>, and standings.</summary>
-    private sealed class Binder : IInvocationBinder
-    {
-        private static readonly Type[] StandingParameters = [typeof(PhoneStanding)];
-
-        public Type GetReturnType(string invocationId) => typeof(MotionAck);
-
-        public IReadOnlyList<Type> GetParameterTypes(string methodName) =>
-            methodName == nameof(IPhoneClient.Standing) ? StandingParameters : throw new InvalidOperationException($"The phone hub has no client method {methodName}.");
-
-        public Type GetStreamItemType(string streamId) => throw new InvalidOperationException("The phone hub streams nothing.");
     }
 }
 
