@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
 using Game.Tests.Infrastructure;
@@ -46,6 +47,7 @@ public sealed class PhoneToDisplayTests : IAsyncLifetime
                 }
             }
         });
+        var watchedAt = Stopwatch.GetTimestamp();
         var snapshot = await presenter.InvokeAsync<ScoreboardFrame>(PresenterHubMethods.Watch, game.GameId, false);
         Assert.Equal(GamePhase.Lobby, snapshot.Phase);
         Assert.Equal(3, snapshot.PlayerCount);
@@ -93,10 +95,13 @@ public sealed class PhoneToDisplayTests : IAsyncLifetime
         Assert.Equal(expectedScores.OrderBy(e => e.Key), stored.ToDictionary(p => p.Profile.PlayerId, p => p.Ledger.Score).OrderBy(e => e.Key));
         Assert.All(stored, p => Assert.Equal(5, p.Ledger.LastSeq));
 
-        // Frames are coalesced: far fewer frames than the 18 batches, never more than 20 per second.
+        // Frames are coalesced at a bounded rate: 20 per second, two frames never closer than the interval less the
+        // timer's 5 ms slack (45 ms). How many batches a frame carries depends on how fast this machine runs the test,
+        // so that is not asserted.
         lock (frames)
         {
-            Assert.True(frames.Count < 18 * players.Length, $"{frames.Count} frames");
+            var watched = Stopwatch.GetElapsedTime(watchedAt);
+            Assert.True(frames.Count <= watched.TotalMilliseconds / 45 + 1, $"{frames.Count} frames in {watched.TotalMilliseconds:0} ms");
             Assert.Equal(frames.Select(f => f.Version).Order(), frames.Select(f => f.Version));
         }
 
