@@ -33,7 +33,7 @@ if (FileLimits.Problem(options, FileLimits.OpenFiles()) is { } tooManyFiles)
 // No args for the host: they are parsed above, and the command-line configuration provider would misread the flags.
 // Settings files are read once, not watched: the watcher covers the working folder recursively, and a server run in
 // the same folder writes its data/ there, which woke the tool's watcher thousands of times a second (its FileInfo
-// and path strings were 5 % of what the tool allocated at 2,000 phones; docs/perf-notes/tool.md).
+// and path strings were 5 % of what the tool allocated at 2,000 phones; docs/performance.md, "The load tool's own CPU").
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o =>

@@ -16,7 +16,7 @@ namespace Game.Server.Hosting;
 /// 10 seconds while there is any traffic (5 % when there is none). An idle connection holds no block (the socket
 /// transport and SignalR's WebSockets wait for data before they rent one), but a burst of connections does: 1,000
 /// phones connecting at once left 959 free blocks in Kestrel's pool (a heap dump of the server five seconds later:
-/// 4.4 KB per phone of the 28.7 KB the heap grew by, docs/perf-notes/idlemem.md), and with the phones' pings every
+/// 4.4 KB per phone of the 28.7 KB the heap grew by, docs/performance.md, "Idle phones (goal 5)"), and with the phones' pings every
 /// 15 seconds they would have gone at 1 % a cycle (half of them after 12 minutes). A hall joins in a burst, and
 /// reconnects in one after a restart.
 /// </remarks>

@@ -12,7 +12,7 @@ namespace LoadTest.Phones;
 /// pings, close). The bytes are those <see cref="Microsoft.AspNetCore.SignalR.Protocol.MessagePackHubProtocol"/>
 /// writes for the same message (Game.Tests/LoadTest/PhoneHubWireTests compares them), without its message objects,
 /// its formatters over <see cref="MotionBatch"/> and its copy out of a segmented buffer: at 10,000 messages a second
-/// those were a tenth of the tool's CPU and a fifth of what it allocated (docs/perf-notes/tool.md).
+/// those were a tenth of the tool's CPU and a fifth of what it allocated (docs/performance.md, "The load tool's own CPU").
 /// </summary>
 public static class PhoneHubWire
 {
