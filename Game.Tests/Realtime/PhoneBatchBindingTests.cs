@@ -1,6 +1,7 @@
 using System.Buffers;
 using Game.Functions.Contracts;
 using Game.Server.Realtime;
+using Game.Tests.Infrastructure;
 using MessagePack;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
@@ -179,9 +180,9 @@ public sealed class PhoneBatchBindingTests
         var options = ServerOptions();
 
         // Each measured twice, the second time counted: the first call of a lambda may allocate while it is compiled.
-        var parts = Twice(() => _ = new PhoneBatch(new string('g', batch.GameId.Length), new string('p', batch.PlayerId.Length), 7, 10, new byte[argument.Length]));
-        var phoneBatch = Twice(() => MessagePackSerializer.Deserialize<PhoneBatch>(argument, options));
-        var decodeAndEncode = Twice(() => MotionBatchCodec.Encode(MessagePackSerializer.Deserialize<MotionBatch>(argument, options)));
+        var parts = Allocated.ByWarm(() => _ = new PhoneBatch(new string('g', batch.GameId.Length), new string('p', batch.PlayerId.Length), 7, 10, new byte[argument.Length]));
+        var phoneBatch = Allocated.ByWarm(() => MessagePackSerializer.Deserialize<PhoneBatch>(argument, options));
+        var decodeAndEncode = Allocated.ByWarm(() => MotionBatchCodec.Encode(MessagePackSerializer.Deserialize<MotionBatch>(argument, options)));
 
         Assert.Equal(parts, phoneBatch);
         // What the hub did before: the batch and its ten samples as objects, then the record encoded from them.
@@ -194,19 +195,6 @@ public sealed class PhoneBatchBindingTests
         builder.AddRealtime();
         using var services = builder.Services.BuildServiceProvider();
         return services.GetRequiredService<IOptions<MessagePackHubProtocolOptions>>().Value.SerializerOptions;
-    }
-
-    private static long Twice(Action action)
-    {
-        BytesOf(action);
-        return BytesOf(action);
-    }
-
-    private static long BytesOf(Action action)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static PhoneBatch Bind(byte[] frame)

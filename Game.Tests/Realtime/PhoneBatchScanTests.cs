@@ -1,6 +1,7 @@
 using Game.Functions.Contracts;
 using Game.Server.Realtime;
 using Game.Tests.Fuzz;
+using Game.Tests.Infrastructure;
 using MessagePack;
 
 namespace Game.Tests.Realtime;
@@ -91,26 +92,13 @@ public sealed class PhoneBatchScanTests
         var batch = MotionBatchShapes.Batch;
 
         // Each measured twice, the second time counted: the first call of a lambda may allocate while it is compiled.
-        var parts = Twice(() => _ = new PhoneBatch(new string('g', batch.GameId.Length), new string('p', batch.PlayerId.Length), 7, 10, new byte[argument.Length]));
-        var scan = Twice(() =>
+        var parts = Allocated.ByWarm(() => _ = new PhoneBatch(new string('g', batch.GameId.Length), new string('p', batch.PlayerId.Length), 7, 10, new byte[argument.Length]));
+        var scan = Allocated.ByWarm(() =>
         {
             var reader = new MessagePackReader(argument);
             Assert.True(PhoneBatchFormatter.TryScan(ref reader, out _));
         });
 
         Assert.Equal(parts, scan);
-    }
-
-    private static long Twice(Action action)
-    {
-        BytesOf(action);
-        return BytesOf(action);
-    }
-
-    private static long BytesOf(Action action)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

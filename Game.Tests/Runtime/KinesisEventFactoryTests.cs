@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
+using Game.Tests.Infrastructure;
 
 namespace Game.Tests.Runtime;
 
@@ -61,19 +62,12 @@ public sealed class KinesisEventFactoryTests
         var large = Batch(2_000);
         KinesisEventFactory.From(small);
         KinesisEventFactory.From(large);
-        var pair = BytesOf(() => GC.KeepAlive(new KinesisEvent.KinesisEventRecord())) + BytesOf(() => GC.KeepAlive(new KinesisEvent.Record()));
+        var pair = Allocated.By(() => GC.KeepAlive(new KinesisEvent.KinesisEventRecord())) + Allocated.By(() => GC.KeepAlive(new KinesisEvent.Record()));
 
-        var smallBytes = BytesOf(() => GC.KeepAlive(KinesisEventFactory.From(small)));
-        var largeBytes = BytesOf(() => GC.KeepAlive(KinesisEventFactory.From(large)));
+        var smallBytes = Allocated.By(() => GC.KeepAlive(KinesisEventFactory.From(small)));
+        var largeBytes = Allocated.By(() => GC.KeepAlive(KinesisEventFactory.From(large)));
 
         Assert.Equal(1_000 * (pair + IntPtr.Size), largeBytes - smallBytes);
-    }
-
-    private static long BytesOf(Action action)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static string Sequence(int i) => $"4959033827149025660855969253836157109592157598913658{8898 + i:D4}";

@@ -3,6 +3,7 @@ using System.Text;
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
 using Game.Tests.Fuzz;
+using Game.Tests.Infrastructure;
 using MessagePack;
 
 namespace Game.Tests.Scoring;
@@ -166,7 +167,7 @@ public sealed class MotionRecordReaderTests
         var (gameId, playerId) = (MotionBatchShapes.Batch.GameId.Length, MotionBatchShapes.Batch.PlayerId.Length);
 
         // Each measured twice, the second time counted: the first call of a lambda may allocate while it is compiled.
-        var parts = Twice(() =>
+        var parts = Allocated.ByWarm(() =>
         {
             var samples = new MotionSample[10];
             for (var i = 0; i < samples.Length; i++)
@@ -176,24 +177,11 @@ public sealed class MotionRecordReaderTests
 
             _ = new MotionBatch { GameId = new string('g', gameId), PlayerId = new string('p', playerId), Seq = 7, Samples = samples };
         });
-        var read = Twice(() => Assert.True(MotionRecordReader.TryRead(record, out _)));
-        var withReader = Twice(() => Assert.True(MotionRecordReader.TryReadWithReader(record, out _)));
+        var read = Allocated.ByWarm(() => Assert.True(MotionRecordReader.TryRead(record, out _)));
+        var withReader = Allocated.ByWarm(() => Assert.True(MotionRecordReader.TryReadWithReader(record, out _)));
 
         Assert.Equal(parts, read);
         Assert.True(withReader >= read, $"reader path {withReader} B, scan {read} B");
-    }
-
-    private static long Twice(Action action)
-    {
-        BytesOf(action);
-        return BytesOf(action);
-    }
-
-    private static long BytesOf(Action action)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static byte[] Write(Action<Writer> write)

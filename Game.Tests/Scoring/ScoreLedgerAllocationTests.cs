@@ -1,5 +1,6 @@
 using Game.Functions.Contracts;
 using Game.Functions.Scoring;
+using Game.Tests.Infrastructure;
 
 namespace Game.Tests.Scoring;
 
@@ -20,10 +21,10 @@ public sealed class ScoreLedgerAllocationTests
         var arrival = RoundStart.AddSeconds(5);
         var ledger = new PlayerLedger { Score = 10, LastSeq = 1, LastSampleTime = 900, CountedUntil = RoundStart.ToUnixTimeMilliseconds() };
         ScoreLedger.ApplyRecord(ledger, batch, arrival, Round);
-        var oneLedger = BytesOf(() => new PlayerLedger { Score = 1 });
+        var oneLedger = Allocated.By(() => new PlayerLedger { Score = 1 });
 
         var applied = default(PlayerLedger);
-        var bytes = BytesOf(() => applied = ScoreLedger.ApplyRecord(ledger, batch, arrival, Round).Ledger);
+        var bytes = Allocated.By(() => applied = ScoreLedger.ApplyRecord(ledger, batch, arrival, Round).Ledger);
 
         Assert.Equal(oneLedger, bytes);
         Assert.Equal(1, applied!.LastSeq - ledger.LastSeq);
@@ -36,20 +37,13 @@ public sealed class ScoreLedgerAllocationTests
         var batch = Batch(seq: 1, firstT: 0, count: 200);
         var arrival = RoundStart.AddMilliseconds(100);
         ScoreLedger.ApplyRecord(PlayerLedger.Empty, batch, arrival, Round);
-        var oneLedger = BytesOf(() => new PlayerLedger { Score = 1 });
+        var oneLedger = Allocated.By(() => new PlayerLedger { Score = 1 });
 
         var outcome = default(BatchOutcome);
-        var bytes = BytesOf(() => outcome = ScoreLedger.ApplyRecord(PlayerLedger.Empty, batch, arrival, Round).Outcome);
+        var bytes = Allocated.By(() => outcome = ScoreLedger.ApplyRecord(PlayerLedger.Empty, batch, arrival, Round).Outcome);
 
         Assert.Equal(oneLedger, bytes);
         Assert.Equal((110, 90), (outcome.Counted, outcome.AheadOfServerClock));
-    }
-
-    private static long BytesOf(Action action)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static MotionBatch Batch(long seq, double firstT, int count) => new()
