@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Game.Functions.Runtime;
 using Game.Server.EventSources;
 using Microsoft.AspNetCore.Hosting;
@@ -43,8 +41,8 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
         {
             ["Game:DataDirectory"] = DataDirectory,
             ["Game:PresenterKey"] = ServerProcess.TestPresenterKey,
-            ["Orleans:SiloPort"] = FreePort().ToString(),
-            ["Orleans:GatewayPort"] = FreePort().ToString(),
+            ["Orleans:SiloPort"] = ServerProcess.FreePort().ToString(),
+            ["Orleans:GatewayPort"] = ServerProcess.FreePort().ToString(),
             ["Orleans:ClusterId"] = "inproc-" + Guid.NewGuid().ToString("N")[..8],
         };
         foreach (var (key, value) in settings)
@@ -77,13 +75,6 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
 
             _configureServices?.Invoke(services);
         });
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

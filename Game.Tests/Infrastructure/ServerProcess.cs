@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -181,13 +182,39 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A loopback port nobody listens on right now.</summary>
+    /// <summary>
+    /// A loopback port nobody listens on right now, never handed out before in this test run, and below Linux's
+    /// ephemeral range (32768–60999): a port the kernel picks for a listener on port 0 comes from that range, and
+    /// before the server binds it any outgoing connection of the suite may take it as its source port (CI saw a
+    /// silo fail to start with "Orleans:SiloPort 35129 is already in use"). 20000–29999 also stays clear of the
+    /// server's own defaults (5000, 11111, 30000).
+    /// </summary>
     internal static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 1_000; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 30_000);
+            if (!HandedOut.TryAdd(port, 0))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Someone else's: try another.
+            }
+        }
+
+        throw new InvalidOperationException("No free loopback port between 20000 and 29999.");
     }
+
+    private static readonly ConcurrentDictionary<int, byte> HandedOut = new();
 
     /// <summary>Game.Server's own build output, in the configuration the tests were built in.</summary>
     internal static string ServerBinDirectory()
