@@ -36,7 +36,10 @@ public sealed class PhoneBatch
 
     public long Seq { get; }
 
-    /// <summary>How many samples the batch carries; null when its <c>samples</c> is nil.</summary>
+    /// <summary>
+    /// How many samples the batch carries; null when its <c>samples</c> is nil or holds a nil sample, which no score
+    /// can be earned with (acknowledged, it would be a batch the score function skips: a sample acknowledged and never counted).
+    /// </summary>
     public int? SampleCount { get; }
 
     /// <summary>The batch as the stream stores it: MessagePack, the phone's own bytes when they were in the usual shape.</summary>
@@ -44,7 +47,8 @@ public sealed class PhoneBatch
 
     /// <summary>A batch that came decoded (JSON, or MessagePack in an unusual shape): encoded for the stream as before.</summary>
     public static PhoneBatch From(MotionBatch batch) => new(
-        batch.GameId ?? "", batch.PlayerId ?? "", batch.Seq, batch.Samples?.Count, MotionBatchCodec.Encode(batch));
+        batch.GameId ?? "", batch.PlayerId ?? "", batch.Seq, batch.Samples is { } samples && !samples.Contains(null!) ? samples.Count : null,
+        MotionBatchCodec.Encode(batch));
 }
 
 /// <summary>

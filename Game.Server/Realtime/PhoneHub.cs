@@ -54,7 +54,7 @@ public sealed class PhoneHub(IRecordProducer producer, StandingsRouter standings
 
         if (batch.Seq < 1 || batch.SampleCount is not { } count || count > GameLimits.MaxSamplesPerBatch)
         {
-            throw new HubException($"A batch needs a seq of 1 or more and at most {GameLimits.MaxSamplesPerBatch} samples.");
+            throw new HubException($"A batch needs a seq of 1 or more and at most {GameLimits.MaxSamplesPerBatch} samples, each a map of numbers.");
         }
 
         // Through the producer port: the embedded stream, or the Kinesis stream with Ingest:Provider=Kinesis. Either

@@ -139,15 +139,18 @@ public sealed class AccessibilityTests(BrowserFixture fixture)
 
         await display.Keyboard.PressAsync("v");
         await display.WaitForFunctionAsync("() => window.hallStats?.dots === 1 && hallStats.draws > 0");
-        // A second of animation frames with nothing new: the canvas is not drawn again.
+        // Thirty animation frames with nothing new (half a second on a quiet machine; however long a busy one takes):
+        // the canvas is not drawn again.
         var draws = await display.EvaluateAsync<int[]>("""
             async () => {
-              const before = [hallStats.draws, hallStats.animationFrames];
-              await new Promise((done) => setTimeout(done, 1000));
+              const before = [hallStats.draws, hallStats.animationFrames], start = performance.now();
+              while (hallStats.animationFrames - before[1] < 30 && performance.now() - start < 15000) {
+                await new Promise((done) => setTimeout(done, 50));
+              }
               return [hallStats.draws - before[0], hallStats.animationFrames - before[1]];
             }
             """);
-        Assert.True(draws[1] > 10, $"Only {draws[1]} animation frames in a second.");
+        Assert.True(draws[1] >= 30, $"Only {draws[1]} animation frames.");
         Assert.Equal(0, draws[0]);
     }
 

@@ -27,8 +27,14 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
 
-    /// <summary>The longest a phone on a node that stays up may wait for an ack while another node stops gracefully.</summary>
+    /// <summary>
+    /// How much longer than before the stop a phone on a node that stays up may wait for an ack while another node
+    /// stops gracefully: waiting on a grain's hand-over or on a dead node's detection takes seconds.
+    /// </summary>
     private static readonly TimeSpan GracefulStallLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>The bound however slow the machine was before the stop: Orleans' own dead-node detection is slower still.</summary>
+    private static readonly TimeSpan GracefulStallCap = TimeSpan.FromSeconds(2.5);
 
     [Fact]
     public async Task NodeKilledMidRound_PhonesReconnectAndResend_DisplaysKeepUpdating_ScoresExact()
@@ -64,13 +70,18 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task NodeStoppedGracefullyMidRound_OtherPhonesNeverStallOverASecond_ScoresExact()
+    public async Task NodeStoppedGracefullyMidRound_OtherPhonesWaitAtMostASecondLongerThanBefore_ScoresExact()
     {
         await using var cluster = await ThreeNodeCluster.StartAsync();
         await using var round = await StartRoundAsync(cluster);
         var (gameId, displays, phones) = (round.GameId, round.Displays, round.Phones);
 
+        // The phones' longest wait for an ack over a stretch before the stop: what a loaded machine adds without one.
+        var calmFrom = Stopwatch.GetTimestamp();
+        await phones.WaitForAcknowledgedAsync(phones.AcknowledgedCount + 120, Patience);
         var stoppedAt = Stopwatch.GetTimestamp();
+        var before = phones.GapsSince(calmFrom, stoppedAt).Values.Max(g => g.LongestGap);
+        var limit = before + GracefulStallLimit < GracefulStallCap ? before + GracefulStallLimit : GracefulStallCap;
         cluster.Nodes[1].Terminate();
         var exitCode = await cluster.Nodes[1].WaitForExitAsync(Patience);
         var exited = Stopwatch.GetElapsedTime(stoppedAt);
@@ -84,11 +95,12 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         output.WriteLine(Invariant(
             $"SIGTERM: the node exited with {exitCode} after {exited.TotalMilliseconds:0} ms; longest wait for an ack of the {stayed.Count} phones on other nodes ",
             $"{stayed.Select(p => p.Value.LongestGap.TotalMilliseconds).DefaultIfEmpty().Max():0} ms; of the {moved.Count} phones that moved ",
-            $"{moved.Select(p => p.Value.LongestGap.TotalMilliseconds).DefaultIfEmpty().Max():0} ms."));
+            $"{moved.Select(p => p.Value.LongestGap.TotalMilliseconds).DefaultIfEmpty().Max():0} ms; before the stop the longest wait was ",
+            $"{before.TotalMilliseconds:0} ms, so {limit.TotalMilliseconds:0} ms were allowed."));
         Assert.Equal(0, exitCode);
         Assert.NotEmpty(moved);
         Assert.NotEmpty(stayed);
-        Assert.All(stayed, p => Assert.True(p.Value.LongestGap < GracefulStallLimit, $"{p.Key} waited {p.Value.LongestGap.TotalMilliseconds:0} ms for an ack"));
+        Assert.All(stayed, p => Assert.True(p.Value.LongestGap < limit, $"{p.Key} waited {p.Value.LongestGap.TotalMilliseconds:0} ms for an ack (before the stop: {before.TotalMilliseconds:0} ms)"));
         await AssertExactAsync(cluster, gameId, phones, displays);
     }
 

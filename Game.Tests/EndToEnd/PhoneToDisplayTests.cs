@@ -138,6 +138,25 @@ public sealed class PhoneToDisplayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Phone_SendsANilSample_IsRefusedNotAcknowledged()
+    {
+        using var client = new GameClient(_server);
+        var game = await client.CreateGameAsync();
+        var ada = await client.JoinAsync(game.GameId, "Ada");
+        await client.StartAsync(game.GameId);
+        await using var phone = await client.ConnectPhoneAsync(ada);
+        var batch = Batch(ada, 1, strength: 3);
+
+        // Acknowledged, a batch with a nil among its samples would be skipped whole by the score function.
+        var error = await Assert.ThrowsAsync<HubException>(() =>
+            phone.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch with { Samples = [.. batch.Samples, null!] }));
+        Assert.Contains("each a map of numbers", error.Message);
+
+        var ack = await phone.InvokeAsync<MotionAck>(PhoneHubMethods.SendMotion, batch);
+        Assert.True(ack.Accepted);
+    }
+
+    [Fact]
     public async Task Phones_ScoreDuringRound_EachGetsItsOwnScoreRankAndTeamTotal()
     {
         using var client = new GameClient(_server);

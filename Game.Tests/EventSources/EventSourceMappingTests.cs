@@ -74,7 +74,7 @@ public sealed class EventSourceMappingTests
         await using var server = new InProcessServer(new Dictionary<string, string?>
         {
             [$"Functions:{function}:BatchSize"] = "100",
-            [$"Functions:{function}:MaximumBatchingWindowInSeconds"] = "3",
+            [$"Functions:{function}:MaximumBatchingWindowInSeconds"] = "6",
         }, [function]);
         _ = server.Services;
 

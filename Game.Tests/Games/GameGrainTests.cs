@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Game.Functions.Contracts;
 using Game.Functions.Games;
+using Game.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -40,7 +39,7 @@ public sealed class GameGrainTests : IAsyncLifetime
             o.MaxFramesPerSecond = FramesPerSecond;
             o.MaxPlayersPerGame = 3;
         });
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort(), null, "game-grain-tests", "game-grain-" + Guid.NewGuid().ToString("N")[..8]));
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(ServerProcess.FreePort(), ServerProcess.FreePort(), null, "game-grain-tests", "game-grain-" + Guid.NewGuid().ToString("N")[..8]));
         _host = builder.Build();
         await _host.StartAsync();
     }
@@ -407,13 +406,6 @@ public sealed class GameGrainTests : IAsyncLifetime
             Assert.False(deadline.IsCancellationRequested, $"timed out waiting for {what}");
             await Task.Delay(10);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>

@@ -53,11 +53,12 @@ public sealed class GameHistoryApiTests(GameHistoryServerFixture fixture) : ICla
     }
 
     [Fact]
-    public void Rank_TwentyThousandTiedPlayers_IsNotQuadratic()
+    public void Rank_HundredThousandTiedPlayers_IsNotQuadratic()
     {
-        // Each tied player used to walk back to the first of the tie: 20,000 ties cost ~2e8 steps (seconds; 100,000 took minutes).
+        // Each tied player used to walk back to the first of the tie: 100,000 ties took minutes (~5e9 steps). Ranked in
+        // one pass they take well under a second, so a bound of 30 s tells the two apart even on a starved core.
         var game = new GameRecord { GameId = "ABCDE", Phase = GamePhase.Finished };
-        var rows = Enumerable.Range(0, 20_000).Select(i => Row($"p{i:000000}", "same", "", 100)).ToArray();
+        var rows = Enumerable.Range(0, 100_000).Select(i => Row($"p{i:000000}", "same", "", 100)).ToArray();
 
         var clock = Stopwatch.StartNew();
         var results = GameHistoryApi.Rank(game, rows);
@@ -65,7 +66,7 @@ public sealed class GameHistoryApiTests(GameHistoryServerFixture fixture) : ICla
 
         Assert.All(results.Players, p => Assert.Equal(1, p.Rank));
         Assert.Equal("p000000", results.Players[0].PlayerId);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"ranking 20,000 ties took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"ranking 100,000 ties took {clock.Elapsed}");
     }
 
     [Fact]

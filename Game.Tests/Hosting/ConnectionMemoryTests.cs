@@ -134,13 +134,21 @@ public sealed class IdleConnectionMemoryTests : IAsyncLifetime
         try
         {
             Assert.All(phones, phone => Assert.Equal(HubConnectionState.Connected, phone.State));
-            var blocks = await ReadBlocksAsync();
+            // The three counts are read one after another, and a trim between two reads moves blocks from pooled to
+            // evicted: the fewest lent out over a few readings is the true count (a leak shows in every reading).
+            var readings = new List<Blocks>();
+            for (var i = 0; i < 5; i++)
+            {
+                readings.Add(await ReadBlocksAsync());
+                await Task.Delay(100);
+            }
 
+            var blocks = readings.MinBy(b => b.Allocated - b.Evicted - b.Pooled)!;
             Assert.True(blocks.Allocated > 0, $"Kestrel took no block from the connection memory pools: {blocks}");
             // Lent out now: only what the /metrics request itself holds while it is answered (its own response is
             // written after the counts are read), never one per idle phone (Kestrel's own pool kept one each after
             // such a burst, and lent each phone one while it waited, before .NET 8's zero-byte reads).
-            Assert.InRange(blocks.Allocated - blocks.Evicted - blocks.Pooled, 0, 2);
+            Assert.True(blocks.Allocated - blocks.Evicted - blocks.Pooled is >= 0 and <= 2, $"lent out: {string.Join(", ", readings)}");
         }
         finally
         {

@@ -38,6 +38,36 @@ public sealed class LeaseTable(IShardLeaseStore leases, string keyPrefix)
     }
 
     /// <summary>
+    /// Waits until one read of the table shows every lease of <paramref name="owner"/> renewed since the read before,
+    /// and answers a stopwatch started when that read before began: none of those leases was renewed before that
+    /// moment, so none can be judged expired sooner than the failover time after it. A test that kills the owner
+    /// right after this knows how long before the kill its leases were last renewed, instead of assuming it.
+    /// </summary>
+    public async Task<Stopwatch> WaitForRenewalAsync(string owner, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        var before = Stopwatch.StartNew();
+        var previous = (await ReadAsync()).Where(l => l.Owner == owner).ToDictionary(l => l.LeaseKey, l => (l.LeaseCounter, l.Renewals), StringComparer.Ordinal);
+        while (true)
+        {
+            await Task.Delay(ReadInterval);
+            var reading = Stopwatch.StartNew();
+            var table = (await ReadAsync()).Where(l => l.Owner == owner).ToDictionary(l => l.LeaseKey, l => (l.LeaseCounter, l.Renewals), StringComparer.Ordinal);
+            if (table.Count > 0 && table.All(l => previous.TryGetValue(l.Key, out var was) && was.LeaseCounter == l.Value.LeaseCounter && was.Renewals != l.Value.Renewals))
+            {
+                return before;
+            }
+
+            if (deadline.Elapsed >= timeout)
+            {
+                throw new TimeoutException($"{owner} did not renew all its leases within one read in {timeout.TotalSeconds:0} s: {Describe(await ReadAsync())}");
+            }
+
+            (previous, before) = (table, reading);
+        }
+    }
+
+    /// <summary>
     /// For each lease of <paramref name="orphaned"/> (as its holder left it, or as it was when its holder was told to
     /// stop), the times on <paramref name="clock"/> when it was first seen unowned (released), when
     /// <paramref name="survivor"/> was first seen holding it, and when it had also processed a batch of it: the survivor

@@ -52,16 +52,17 @@ public sealed class ResendingPhones : IAsyncDisposable
     public sealed record PhoneGaps(int Reconnects, TimeSpan LongestGap);
 
     /// <summary>
-    /// Per player, since <paramref name="since"/> (a <see cref="Stopwatch"/> timestamp): reconnects, and the longest
-    /// time between two consecutive acks of which the later came after it (so a stall that began before counts whole).
+    /// Per player, since <paramref name="since"/> (a <see cref="Stopwatch"/> timestamp) and before
+    /// <paramref name="until"/>: reconnects, and the longest time between two consecutive acks of which the later came
+    /// in that span (so a stall that began before counts whole).
     /// </summary>
-    public IReadOnlyDictionary<string, PhoneGaps> GapsSince(long since)
+    public IReadOnlyDictionary<string, PhoneGaps> GapsSince(long since, long until = long.MaxValue)
     {
         lock (_acknowledged)
         {
             return _ackTimes.ToDictionary(p => p.Key, p => new PhoneGaps(
-                _reconnectTimes[p.Key].Count(t => t >= since),
-                p.Value.Zip(p.Value.Skip(1)).Where(pair => pair.Second >= since)
+                _reconnectTimes[p.Key].Count(t => t >= since && t < until),
+                p.Value.Zip(p.Value.Skip(1)).Where(pair => pair.Second >= since && pair.Second < until)
                     .Select(pair => Stopwatch.GetElapsedTime(pair.First, pair.Second)).DefaultIfEmpty(TimeSpan.Zero).Max()));
         }
     }

@@ -24,19 +24,20 @@ namespace Game.Tests.KinesisProvider;
 /// <remarks>
 /// <para>The bounds are derived from the lease settings, not guessed: the SIGKILL test runs with a failover time of
 /// 3 s (default 10 s) so that it takes seconds, the SIGTERM test with the defaults, as a deployment runs.</para>
-/// <para><b>SIGKILL.</b> The dead node renewed last at most one round before the kill; the survivor's lease rounds
-/// start every renew interval (failover / 3), so it first sees that last renewal less than one round after it was
-/// written, and judges the lease expired at the first round that has seen it unchanged for the failover time, less
-/// than one more round later. So the take comes between failover − renew interval and failover + 2 rounds after the
-/// kill, where a round is the renew interval, or longer when a loaded machine makes the round's own calls take
+/// <para><b>SIGKILL.</b> The node is killed right after the test saw all its leases renewed, so the test knows how
+/// long before the kill the last renewal can have been (at most the span of two of its reads). The survivor's lease
+/// rounds start every renew interval (failover / 3), so it first sees that last renewal less than one round after it
+/// was written, and judges the lease expired at the first round that has seen it unchanged for the failover time,
+/// less than one more round later. So the take comes between failover − (kill − last renewal) and failover + 2
+/// rounds after the kill, where a round is the renew interval, or longer when a loaded machine makes the round's own calls take
 /// longer: the test measures the survivor's rounds (its own leases' renewals) and its own reads of the table, and
 /// allows for both. Then the first batch: the new holder starts a reader at once (GetShardIterator after the
 /// checkpoint, GetRecords, one invocation, one checkpoint write); it must have processed a batch within one
-/// failover time of the take, before its own lease could be judged expired.</para>
+/// failover time and one round of the take.</para>
 /// <para><b>SIGTERM.</b> The stopping node's readers land their checkpoints and it releases its leases; the
 /// survivor takes a released lease in its next round (a lease nobody holds is free at once), so it holds every
-/// handed-over shard within half the failover time of the signal: well before the earliest moment an expired lease
-/// could be taken (failover − renew interval), and the counters show that no expiry was involved. Its first batch
+/// handed-over shard before the earliest moment an expired lease could be taken (failover − renew interval after the
+/// signal, as the victim renewed until it released), and the counters show that no expiry was involved. Its first batch
 /// then has the bound the SIGKILL test gives it; the handover, signal to first batch, is measured and printed.</para>
 /// </remarks>
 public sealed class KinesisNodeFailoverTests(KinesaliteFixture kinesalite, ITestOutputHelper output) : IClassFixture<KinesaliteFixture>
@@ -59,7 +60,11 @@ public sealed class KinesisNodeFailoverTests(KinesaliteFixture kinesalite, ITest
         var settings = Fast;
         await using var nodes = await StartTwoNodesAsync(NewStream(), DynamoDbTestStore.UniqueOptions(), settings);
 
+        // Killed right after its leases were seen renewed: the test knows how long before the kill their last renewal
+        // can have been, where a loaded machine could otherwise have stretched the victim's last round.
+        var renewal = await nodes.Leases.WaitForRenewalAsync(Victim, Patience);
         var clock = Stopwatch.StartNew();
+        var renewedBeforeKill = renewal.Elapsed;
         var survivorLogBefore = nodes.Survivor.Output.Length;
         await nodes.Victim.KillAsync();
         nodes.VictimGone();
@@ -71,14 +76,17 @@ public sealed class KinesisNodeFailoverTests(KinesaliteFixture kinesalite, ITest
         Assert.All(final, l => Assert.Equal(Survivor, l.Owner));
 
         var round = times.LongestRound > settings.RenewInterval ? times.LongestRound : settings.RenewInterval;
-        var earliest = settings.Failover - settings.RenewInterval;
+        // No renewal of the victim's came before the read that preceded the one that saw them renewed.
+        var earliest = settings.Failover - renewedBeforeKill;
         var latest = settings.Failover + 2 * round + times.LongestRead + LeaseTable.ReadInterval;
+        // The new holder's reader starts at the take; on a loaded machine its calls stretch as the survivor's rounds do.
         // The test sees a checkpoint only when it next reads the table, so its own polling is added to the bound.
-        var firstBatch = settings.Failover + times.LongestRead + LeaseTable.ReadInterval;
+        var firstBatch = settings.Failover + round + times.LongestRead + LeaseTable.ReadInterval;
         var takeover = times.Shards;
         output.WriteLine($"takeover after SIGKILL (kill → survivor's first checkpoint per orphaned shard), failover {settings.Failover.TotalSeconds} s, renew every {settings.RenewInterval.TotalMilliseconds:F0} ms: " +
             string.Join(", ", takeover.OrderBy(t => t.Key).Select(t => $"{t.Key} taken after {t.Value.Taken.TotalMilliseconds:F0} ms, first batch after {t.Value.Processed.TotalMilliseconds:F0} ms")) +
             $"; survivor's longest round {times.LongestRound.TotalMilliseconds:F0} ms, longest table read {times.LongestRead.TotalMilliseconds:F0} ms" +
+            $"; leases last renewed at most {renewedBeforeKill.TotalMilliseconds:F0} ms before the kill" +
             $"; allowed: taken {earliest.TotalMilliseconds:F0}–{latest.TotalMilliseconds:F0} ms, first batch within {firstBatch.TotalMilliseconds:F0} ms of the take");
         output.WriteLine($"{nodes.AcknowledgedCount} batches acknowledged, {nodes.OnVictim.Reconnects} reconnects of the victim's phones; lease table: {LeaseTable.Describe(final)}");
         output.WriteLine("the survivor's log since the kill:");
@@ -139,10 +147,12 @@ public sealed class KinesisNodeFailoverTests(KinesaliteFixture kinesalite, ITest
             Assert.Equal(resumed.LeaseCounter, now.LeaseCounter);
         }
 
-        // Owned well before an expired lease could be taken (failover − renew interval after the last renewal), and
+        // Owned before an expired lease could be taken (the victim renewed until it released, so no sooner than
+        // failover − renew interval after the signal; the counters above already show no expiry was involved), and
         // processed within the bound the SIGKILL test allows a new holder for its first batch on a loaded machine.
-        var owned = settings.Failover / 2;
-        var firstBatch = settings.Failover + times.LongestRead + LeaseTable.ReadInterval;
+        var round = times.LongestRound > settings.RenewInterval ? times.LongestRound : settings.RenewInterval;
+        var owned = settings.Failover - settings.RenewInterval + times.LongestRead + LeaseTable.ReadInterval;
+        var firstBatch = settings.Failover + round + times.LongestRead + LeaseTable.ReadInterval;
         output.WriteLine($"handover after SIGTERM (signal → survivor's first checkpoint past the released one), failover {settings.Failover.TotalSeconds} s, renew every {settings.RenewInterval.TotalMilliseconds:F0} ms: " +
             string.Join(", ", times.Shards.OrderBy(t => t.Key).Select(t =>
                 $"{t.Key} released after {(t.Value.Released is { } r ? $"{r.TotalMilliseconds:F0} ms" : "(not seen unowned)")}, taken after {t.Value.Taken.TotalMilliseconds:F0} ms, " +

@@ -113,6 +113,24 @@ public sealed class PhoneBatchBindingTests
         Assert.Null(Bind(Frame(argument)).SampleCount);
     }
 
+    [Fact]
+    public void Bind_NilSample_BoundWithNoSampleCount()
+    {
+        // A script's batch with a nil among its samples: acknowledged, the score function would skip the whole record.
+        var argument = Write(w =>
+        {
+            w.WriteMapHeader(4);
+            w.Write("gameId"); w.Write("G");
+            w.Write("playerId"); w.Write("p1");
+            w.Write("seq"); w.Write(1);
+            w.Write("samples"); w.WriteArrayHeader(2);
+            w.WriteMapHeader(2); w.Write("t"); w.Write(10.0); w.Write("x"); w.Write(30.0);
+            w.WriteNil();
+        });
+
+        Assert.Null(Bind(Frame(argument)).SampleCount);
+    }
+
     [Theory]
     [InlineData("a string where a number goes")]
     [InlineData("an array where a sample goes")]

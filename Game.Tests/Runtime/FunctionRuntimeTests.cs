@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Game.Functions.Contracts;
 using Game.Functions.Runtime;
 using Game.Server.Ingest;
+using Game.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,7 +26,7 @@ public sealed class FunctionSiloFixture : IAsyncLifetime
         // REPORT lines are logged at Debug (the console is not their place; docs/api.md#logs): this filter beats the
         // Default level that the copied appsettings.json sets, so the tests below can read them.
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Debug).AddFilter("Game.Functions", LogLevel.Debug).AddProvider(new ListLoggerProvider(Logs));
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort(), null, "runtime-tests", "runtime-" + Guid.NewGuid().ToString("N")[..8]));
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(ServerProcess.FreePort(), ServerProcess.FreePort(), null, "runtime-tests", "runtime-" + Guid.NewGuid().ToString("N")[..8]));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<FunctionMetrics>();
         builder.Services.AddSingleton(new FunctionRegistration(RecordingFunction.Name, typeof(RecordingFunction), TimeSpan.FromSeconds(3)));
@@ -45,13 +44,6 @@ public sealed class FunctionSiloFixture : IAsyncLifetime
             await _host.StopAsync();
             _host.Dispose();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class ListLoggerProvider(ConcurrentQueue<string> logs) : ILoggerProvider

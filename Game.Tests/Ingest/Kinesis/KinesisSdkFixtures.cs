@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Game.Tests.Infrastructure;
 
@@ -54,13 +52,6 @@ public abstract class KinesisSdkFixture : IAsyncLifetime
     protected abstract Task<string> StartPeerAsync();
 
     protected abstract IEnumerable<string> ExtraArguments();
-
-    protected static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     protected static ProcessStartInfo Node(string script, IEnumerable<string> arguments)
     {
