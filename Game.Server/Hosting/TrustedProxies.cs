@@ -93,6 +93,6 @@ internal sealed class TrustedProxyValidator : IValidateOptions<TrustedProxyOptio
 {
     public ValidateOptionsResult Validate(string? name, TrustedProxyOptions options) =>
         options.Proxies.Where(entry => TrustedProxyOptions.Parse(entry) is null).Select(entry => $"'{entry}'").ToList() is { Count: > 0 } bad
-            ? ValidateOptionsResult.Fail($"{TrustedProxyOptions.Setting}: {string.Join(", ", bad)} is not an IP address (127.0.0.1) or a network in CIDR (10.0.0.0/24, host bits zero).")
+            ? ValidateOptionsResult.Fail($"{TrustedProxyOptions.Setting}: {string.Join(", ", bad)} is not an IP address (127.0.0.1) or a network in CIDR (10.0.0.0/24).")
             : ValidateOptionsResult.Success;
 }
