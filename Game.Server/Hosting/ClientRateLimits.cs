@@ -19,8 +19,9 @@ public sealed class ClientRateLimit
 
 /// <summary>
 /// Per-client limits on the anonymous endpoints (<c>Game:RateLimits</c>), a client being its remote address (an IPv6
-/// client its /64, which one device usually owns whole). A hall is often one address to the server (the venue's NAT,
-/// or a reverse proxy on the same machine: forwarded headers are not read), so the defaults let a full hall through.
+/// client its /64, which one device usually owns whole), or the client a trusted proxy forwards for
+/// (<see cref="TrustedProxyOptions"/>). A hall is often one address to the server (the venue's NAT, or a proxy that
+/// is not trusted), so the defaults let a full hall through.
 /// </summary>
 public sealed class ClientRateLimitOptions
 {

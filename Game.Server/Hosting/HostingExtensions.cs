@@ -1,7 +1,7 @@
 namespace Game.Server.Hosting;
 
 /// <summary>What every feature stands on: settings, time, the data directory, HTTP/2 beside HTTP/1.1 on plain http,
-/// connection buffers that do not outlive a burst of connections, answers to bad requests, the pages, health, rate limits, security headers and the metrics endpoint.</summary>
+/// connection buffers that do not outlive a burst of connections, answers to bad requests, the pages, health, trusted proxies, rate limits, security headers and the metrics endpoint.</summary>
 public static class HostingExtensions
 {
     public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
@@ -13,14 +13,19 @@ public static class HostingExtensions
         builder.AddConnectionMemory();
         builder.AddBadRequestAnswers();
         builder.AddPagesAndHealth();
+        builder.AddTrustedProxies();
         builder.AddClientRateLimits();
         builder.AddTelemetry();
         return builder;
     }
 
-    /// <summary>The middleware every request passes, in order: headers first so that even an error carries them.</summary>
+    /// <summary>
+    /// The middleware every request passes, in order: the client's address and scheme from a trusted proxy before
+    /// anything reads them, then headers so that even an error carries them.
+    /// </summary>
     public static WebApplication UseHosting(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseSecurityHeaders();
         app.UseBadRequestAnswers();
         app.UseClientRateLimits();

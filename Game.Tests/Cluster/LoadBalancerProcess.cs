@@ -17,6 +17,15 @@ public sealed class LoadBalancerProcess : IAsyncDisposable
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"haproxy-{Guid.NewGuid():N}.cfg");
     private Process? _process;
 
+    /// <summary>
+    /// What a node behind it needs: to believe its X-Forwarded-For (it connects from 127.0.0.1), so each client is
+    /// its own to the rate limits and loopback-only rights stay with this machine.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> NodeSettings { get; } = new Dictionary<string, string>
+    {
+        ["Hosting:TrustedProxies"] = "127.0.0.1",
+    };
+
     public int Port { get; } = ServerProcess.FreePort();
 
     public string BaseUrl => $"http://127.0.0.1:{Port}";

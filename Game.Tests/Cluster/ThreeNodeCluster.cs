@@ -61,6 +61,11 @@ public sealed class ThreeNodeCluster : IAsyncDisposable
                 ["Game:PlayerTokenKey"] = PlayerTokenKey,
                 ["Game:CountdownSeconds"] = "0",
             };
+            foreach (var (key, value) in LoadBalancerProcess.NodeSettings)
+            {
+                settings[key] = value;
+            }
+
             for (var i = 0; i < 3; i++)
             {
                 cluster.Nodes.Add(new ServerProcess(settings));
