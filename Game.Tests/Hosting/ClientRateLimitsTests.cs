@@ -9,13 +9,16 @@ namespace Game.Tests.Hosting;
 /// <summary>A real server (real client addresses) with tiny limits: 3 at once, then 1 a minute.</summary>
 public sealed class RateLimitedServerFixture : IAsyncLifetime
 {
-    public ServerProcess Server { get; } = new(new Dictionary<string, string>
+    /// <summary>The tiny limits, for other fixtures that need them with settings of their own.</summary>
+    public static readonly IReadOnlyDictionary<string, string> TinyLimits = new Dictionary<string, string>
     {
         ["Game:RateLimits:Joins:Burst"] = "3",
         ["Game:RateLimits:Joins:PerMinute"] = "1",
         ["Game:RateLimits:Reads:Burst"] = "3",
         ["Game:RateLimits:Reads:PerMinute"] = "1",
-    });
+    };
+
+    public ServerProcess Server { get; } = new(new Dictionary<string, string>(TinyLimits));
 
     public Task InitializeAsync() => Server.StartAsync();
 

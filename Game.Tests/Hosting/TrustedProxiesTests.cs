@@ -13,13 +13,9 @@ public sealed class TrustedProxyServerFixture : IAsyncLifetime
 {
     public const string Proxy = "127.0.0.1";
 
-    public ServerProcess Server { get; } = new(new Dictionary<string, string>
+    public ServerProcess Server { get; } = new(new Dictionary<string, string>(RateLimitedServerFixture.TinyLimits)
     {
         [TrustedProxyOptions.Setting] = Proxy,
-        ["Game:RateLimits:Joins:Burst"] = "3",
-        ["Game:RateLimits:Joins:PerMinute"] = "1",
-        ["Game:RateLimits:Reads:Burst"] = "3",
-        ["Game:RateLimits:Reads:PerMinute"] = "1",
     });
 
     public Task InitializeAsync() => Server.StartAsync();
