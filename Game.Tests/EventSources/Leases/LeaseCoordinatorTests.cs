@@ -354,6 +354,9 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
 
         public Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken) =>
             inner.DeleteFinishedLeaseAsync(leaseKey, leaseCounter, cancellationToken);
+
+        public Task<bool> DeleteLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
+            inner.DeleteLeaseAsync(leaseKey, owner, leaseCounter, cancellationToken);
     }
 
     private async Task FinishAsync(LeaseCoordinator node, Lease lease)
