@@ -107,7 +107,8 @@ public sealed partial class ShardPoller(
     /// <summary>
     /// Reads the mapping's shards while it is enabled: lease rounds, one reader per held shard. A change of the
     /// mapping (or of the function's reserved concurrency) restarts the readers at their checkpoints with the new
-    /// settings, leases kept; disabling or deleting it stops them and hands the leases back, checkpoints kept.
+    /// settings, leases kept; disabling it stops them and hands the leases back, checkpoints kept; deleting it (or
+    /// replacing it by another mapping between two refreshes) stops them and deletes the leases they held.
     /// </summary>
     private async Task ReadShardsAsync(EventSourceMapping mapping, CancellationToken stoppingToken)
     {
