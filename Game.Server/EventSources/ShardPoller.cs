@@ -24,6 +24,10 @@ namespace Game.Server.EventSources;
 /// checkpoint) and then releases its leases, so another node continues at once. A single node takes every
 /// lease in its first round. The embedded stream is this node's alone, so over it the coordinator runs exclusive:
 /// it takes every shard at start and does not balance (see <see cref="LeaseCoordinator"/>).
+/// <para>A deleted mapping's position ends with it, as in Lambda: its readers stop and this node deletes the rows it
+/// held instead of releasing them, then the rows nobody reads any more; the mapping leaves the control plane only
+/// once it has no row left. So a mapping created afterwards (which the control plane refuses while the old one is
+/// there) starts from its own StartingPosition, and no row of the old one is left for its readers to take.</para>
 /// </remarks>
 public sealed partial class ShardPoller(
     string functionName,
@@ -48,6 +52,8 @@ public sealed partial class ShardPoller(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A deleted mapping's cleanup, kept across rounds: a dead node's rows expire by being seen unchanged.
+        (string Uuid, LeaseCoordinator Coordinator)? cleanup = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -57,13 +63,36 @@ public sealed partial class ShardPoller(
                 var mapping = configurations.MappingOf(functionName);
                 if (mapping is { Reads: true })
                 {
-                    await ReadShardsAsync(stoppingToken);
+                    cleanup = null;
+                    await ReadShardsAsync(mapping, stoppingToken);
                     continue;
+                }
+
+                if (mapping is { State: MappingStates.Deleting })
+                {
+                    // Nothing reads it here any more (this node's rows went when reading stopped): the rest of its rows
+                    // go before it does.
+                    if (cleanup?.Uuid != mapping.Uuid)
+                    {
+                        cleanup = (mapping.Uuid, CoordinatorFor(leaseOptions.Value));
+                    }
+
+                    if (!await DeleteLeasesAsync(cleanup.Value.Coordinator, stoppingToken))
+                    {
+                        // Another node still reads it (it has not applied the deletion yet) or died holding a lease:
+                        // look again after a renew interval, or sooner when the control plane changes.
+                        await Task.WhenAny(changed, Task.Delay(leaseOptions.Value.RenewInterval, time, stoppingToken));
+                        continue;
+                    }
+                }
+                else
+                {
+                    cleanup = null;
                 }
 
                 if (mapping is not null)
                 {
-                    // Disabling or Deleting: nothing reads here any more (the leases went back when reading stopped).
+                    // Disabling (the leases went back when reading stopped), or Deleting without a row left.
                     await SettleAsync(mapping, stoppingToken);
                 }
 
@@ -78,18 +107,16 @@ public sealed partial class ShardPoller(
     /// <summary>
     /// Reads the mapping's shards while it is enabled: lease rounds, one reader per held shard. A change of the
     /// mapping (or of the function's reserved concurrency) restarts the readers at their checkpoints with the new
-    /// settings, leases kept; disabling or deleting it stops them and hands the leases back, checkpoints kept.
+    /// settings, leases kept; disabling it stops them and hands the leases back, checkpoints kept; deleting it (or
+    /// replacing it by another mapping between two refreshes) stops them and deletes the leases they held.
     /// </summary>
-    private async Task ReadShardsAsync(CancellationToken stoppingToken)
+    private async Task ReadShardsAsync(EventSourceMapping mapping, CancellationToken stoppingToken)
     {
         var options = leaseOptions.Value;
-        var coordinator = new LeaseCoordinator(
-            ShardReader.LeaseKey(functionName, source.StreamName, ""), OwnerFor(options, data), leases, options, time, logger,
-            // The embedded stream lives in this process: no other node can read its shards, so none are shared.
-            exclusive: source is EmbeddedShardSource);
+        var coordinator = CoordinatorFor(options);
         var readers = new Dictionary<string, (CancellationTokenSource Stop, Task<ShardReaderOutcome> Run)>(StringComparer.Ordinal);
         var applied = AppliedKey();
-        EventSourceMapping? toSettle = configurations.MappingOf(functionName);
+        EventSourceMapping? toSettle = mapping;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -154,9 +181,10 @@ public sealed partial class ShardPoller(
                 // The next round, or sooner when a reader ends (a finished parent lets its children start) or the
                 // mapping changes.
                 await Task.WhenAny(readers.Values.Select(r => (Task)r.Run).Append(next).Append(changed));
-                if (configurations.MappingOf(functionName) is not { Reads: true })
+                if (configurations.MappingOf(functionName) is not { Reads: true } current || current.Uuid != mapping.Uuid)
                 {
-                    // Disabled or deleted: the finally below stops the readers and hands the leases back.
+                    // Disabled, deleted, or deleted and created again between two refreshes: the finally below stops
+                    // the readers, then hands the leases back or deletes them.
                     LogPaused(logger, functionName);
                     return;
                 }
@@ -174,7 +202,7 @@ public sealed partial class ShardPoller(
 
                     await Task.WhenAll(readers.Values.Select(r => r.Run)).ContinueWith(_ => { }, TaskScheduler.Default);
                 }
-                else if (configurations.MappingOf(functionName) is { State: not MappingStates.Enabled } unsettled && toSettle is null)
+                else if (configurations.MappingOf(functionName) is { Reads: true, State: not MappingStates.Enabled } unsettled && toSettle is null)
                 {
                     toSettle = unsettled;
                 }
@@ -208,11 +236,40 @@ public sealed partial class ShardPoller(
 
             await Task.WhenAll(readers.Values.Select(r => r.Run)).ContinueWith(_ => { }, TaskScheduler.Default);
             using var releasing = new CancellationTokenSource(ReleaseTimeout, time);
-            await coordinator.ReleaseAllAsync(releasing.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (configurations.MappingOf(functionName) is { } now && now.Uuid == mapping.Uuid && now.State != MappingStates.Deleting)
+            {
+                await coordinator.ReleaseAllAsync(releasing.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            else
+            {
+                // The mapping ended: its checkpoints end with it rather than pass to whoever takes the rows next.
+                LogDeleted(logger, functionName, mapping.Uuid);
+                await coordinator.DeleteAllAsync(releasing.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
             foreach (var reader in readers.Values)
             {
                 reader.Stop.Dispose();
             }
+        }
+    }
+
+    /// <summary>This node's view of the mapping's leases (<c>{function}/{stream}/</c>).</summary>
+    private LeaseCoordinator CoordinatorFor(LeaseOptions options) => new(
+        ShardReader.LeaseKey(functionName, source.StreamName, ""), OwnerFor(options, data), leases, options, time, logger,
+        // The embedded stream lives in this process: no other node can read its shards, so none are shared.
+        exclusive: source is EmbeddedShardSource);
+
+    /// <summary>One round of a deleted mapping's cleanup; answers whether it has no lease row left.</summary>
+    private async Task<bool> DeleteLeasesAsync(LeaseCoordinator coordinator, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await coordinator.DeleteAbandonedAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRoundFailed(logger, ex, functionName);
+            return false;
         }
     }
 
@@ -222,7 +279,7 @@ public sealed partial class ShardPoller(
 
     /// <summary>
     /// Moves a transitional state (Creating, Enabling, Updating, Disabling) to where it settles, or removes a Deleting
-    /// mapping, once this node applied it. Conditional on the revision: a newer change wins, and of several nodes
+    /// mapping (once its lease rows are gone), once this node applied it. Conditional on the revision: a newer change wins, and of several nodes
     /// settling at once one writes. In a cluster the first node to apply a change settles it; the others apply it
     /// within the refresh interval.
     /// </summary>
@@ -271,8 +328,11 @@ public sealed partial class ShardPoller(
     [LoggerMessage(Level = LogLevel.Information, Message = "The event source mapping of {Function} changed; its {Readers} readers restart at their checkpoints with the new settings")]
     private static partial void LogReconfigured(ILogger logger, string function, int readers);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The event source mapping of {Function} is disabled or deleted; its readers stop at their checkpoints and its leases go back")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event source mapping of {Function} is disabled, deleted or replaced; its readers stop at their checkpoints")]
     private static partial void LogPaused(ILogger logger, string function);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event source mapping {Uuid} of {Function} was deleted; its readers stopped and the leases they held are deleted with their checkpoints")]
+    private static partial void LogDeleted(ILogger logger, string function, string uuid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A lease round for {Function} failed; held leases stay held, retrying next round")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception, string function);

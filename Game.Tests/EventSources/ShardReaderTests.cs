@@ -280,5 +280,7 @@ public sealed class ShardReaderTests : IDisposable
         public Task<bool> ReleaseLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> DeleteLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -274,5 +274,79 @@ public abstract class ShardLeaseStoreContract : StoreContract
         Assert.Equal([Reading, Finished], (await Leases.ListLeasesAsync("score/", Token)).Select(l => l.LeaseKey));
     }
 
+    [Fact]
+    public async Task DeleteLease_ByTheHolderAtItsCounter_DeletesTheRowAndItsCheckpointOnce()
+    {
+        const string Key = "score/motion/shardId-000000000000";
+        var held = await Leases.AcquireLeaseAsync(Key, "host-a", Token);
+        await Leases.SetCheckpointAsync(Key, "900", held.LeaseCounter, Token);
+
+        Assert.True(await Leases.DeleteLeaseAsync(Key, "host-a", held.LeaseCounter, Token));
+        Assert.False(await Leases.DeleteLeaseAsync(Key, "host-a", held.LeaseCounter, Token));
+
+        Assert.Empty(await Leases.ListLeasesAsync("score/", Token));
+        Assert.Null(await ReadCheckpointAsync(Key));
+        // The old holder's next checkpoint is refused: it cannot write the row back.
+        await Assert.ThrowsAsync<LeaseLostException>(() => Leases.SetCheckpointAsync(Key, "901", held.LeaseCounter, Token));
+        Assert.Empty(await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task DeleteLease_UnownedAtTheCounterSeen_DeletesReleasedAndNeverTakenRows()
+    {
+        const string Released = "score/motion/shardId-000000000000";
+        const string Created = "score/motion/shardId-000000000001";
+        var held = await Leases.AcquireLeaseAsync(Released, "host-a", Token);
+        await Leases.SetCheckpointAsync(Released, "900", held.LeaseCounter, Token);
+        Assert.True(await Leases.ReleaseLeaseAsync(Released, "host-a", held.LeaseCounter, Token));
+        Assert.True(await Leases.CreateLeaseIfMissingAsync(Created, [], Token));
+
+        Assert.True(await Leases.DeleteLeaseAsync(Released, "", held.LeaseCounter + 1, Token));
+        Assert.True(await Leases.DeleteLeaseAsync(Created, "", 0, Token));
+
+        Assert.Empty(await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task DeleteLease_OwnerOrCounterMovedSinceRead_RefusedAndKeepsTheRow()
+    {
+        const string Taken = "score/motion/shardId-000000000000";
+        const string Held = "score/motion/shardId-000000000001";
+        // Read unowned at counter 0, then taken by a reader: the delete must not take its row away.
+        Assert.True(await Leases.CreateLeaseIfMissingAsync(Taken, [], Token));
+        var taken = await Leases.TakeLeaseAsync(Taken, "host-b", 0, Token);
+        await Leases.SetCheckpointAsync(Taken, "700", taken!.LeaseCounter, Token);
+        // Held by host-a: neither another owner, nor an old counter, nor "unowned" deletes it.
+        var old = await Leases.AcquireLeaseAsync(Held, "host-a", Token);
+        var held = await Leases.AcquireLeaseAsync(Held, "host-a", Token);
+
+        Assert.False(await Leases.DeleteLeaseAsync(Taken, "", 0, Token));
+        Assert.False(await Leases.DeleteLeaseAsync(Taken, "", taken.LeaseCounter, Token));
+        Assert.False(await Leases.DeleteLeaseAsync(Held, "host-b", held.LeaseCounter, Token));
+        Assert.False(await Leases.DeleteLeaseAsync(Held, "host-a", old.LeaseCounter, Token));
+        Assert.False(await Leases.DeleteLeaseAsync("score/motion/shardId-000000000099", "", 0, Token));
+
+        Assert.Equal(
+            [taken with { Checkpoint = "700" }, held],
+            await Leases.ListLeasesAsync("score/", Token));
+    }
+
+    [Fact]
+    public async Task DeleteLease_OneMappingsRows_LeavesOtherPrefixesAlone()
+    {
+        await Leases.CreateLeaseIfMissingAsync("score/motion/shardId-000000000000", [], Token);
+        await Leases.CreateLeaseIfMissingAsync("score/motion2/shardId-000000000000", [], Token);
+        var other = await Leases.AcquireLeaseAsync("rank/motion/shardId-000000000000", "host-a", Token);
+
+        foreach (var lease in await Leases.ListLeasesAsync("score/motion/", Token))
+        {
+            Assert.True(await Leases.DeleteLeaseAsync(lease.LeaseKey, lease.Owner, lease.LeaseCounter, Token));
+        }
+
+        Assert.Empty(await Leases.ListLeasesAsync("score/motion/", Token));
+        Assert.Equal(["score/motion2/shardId-000000000000"], (await Leases.ListLeasesAsync("score/", Token)).Select(l => l.LeaseKey));
+        Assert.Equal([other], await Leases.ListLeasesAsync("rank/", Token));
+    }
+
     private Task<string?> ReadCheckpointAsync(string leaseKey) => TestStore.ReadCheckpointAsync(leaseKey, Token);
 }

@@ -64,4 +64,14 @@ public interface IShardLeaseStore
     /// </summary>
     /// <returns>False when the row is gone, not finished, or moved on since (nothing was deleted).</returns>
     Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the lease's row, checkpoint included, only while <paramref name="owner"/> holds it with
+    /// <paramref name="leaseCounter"/>; an empty <paramref name="owner"/> deletes it only while nobody holds it and
+    /// its counter is still the one read. The end of a deleted mapping's rows: a mapping created afterwards starts
+    /// from its own starting position, as in Lambda, where the position in a shard belongs to the mapping.
+    /// </summary>
+    /// <remarks>The condition keeps a row another processor took (or took and released) since it was read: its reader's position stays.</remarks>
+    /// <returns>False when the row is gone, or its owner or counter moved on since (nothing was deleted).</returns>
+    Task<bool> DeleteLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken);
 }

@@ -80,6 +80,16 @@ public sealed class LeaseBalancer(string owner, TimeSpan failover, bool exclusiv
         return steal ? new LeasePlan([], busiest.Leases[0]) : LeasePlan.Nothing;
     }
 
+    /// <summary>
+    /// Records a scan of the table made at <paramref name="now"/> and answers the leases nobody reads any more:
+    /// unowned, expired, or this node's own; for an exclusive stream, every lease (no other node reads it).
+    /// </summary>
+    public IReadOnlyList<Lease> Abandoned(IReadOnlyList<Lease> table, TimeSpan now)
+    {
+        Observe(table, now);
+        return exclusive ? table.ToList() : table.Where(l => IsExpired(l, now)).ToList();
+    }
+
     /// <summary>Whether <paramref name="lease"/>, which this node does not hold, counts as expired at <paramref name="now"/>, given what was observed so far.</summary>
     public bool IsExpired(Lease lease, TimeSpan now) =>
         lease.IsUnowned

@@ -204,6 +204,56 @@ public sealed partial class LeaseCoordinator
     }
 
     /// <summary>
+    /// The mapping was deleted (or replaced by another), after the readers stopped: deletes every held lease's row,
+    /// each only while this node still holds it with its counter, instead of handing it back. A released row would
+    /// keep the old mapping's checkpoint for whoever takes it next; in Lambda that position ended with the mapping.
+    /// </summary>
+    public async Task DeleteAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var lease in _held.Values.ToList())
+        {
+            try
+            {
+                if (await _store.DeleteLeaseAsync(lease.LeaseKey, _owner, lease.LeaseCounter, cancellationToken))
+                {
+                    LogDeleted(_logger, lease.LeaseKey, lease.LeaseCounter);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Left in the table: the deleted mapping's cleanup (DeleteAbandonedAsync) removes it once it expires.
+                LogDeleteFailed(_logger, ex, lease.LeaseKey);
+            }
+
+            Forget(lease.LeaseKey);
+        }
+    }
+
+    /// <summary>
+    /// One round of a deleted mapping's cleanup, run by a node whose readers of it stopped: deletes each of the
+    /// mapping's rows that nobody reads any more (unowned, this node's own, or expired as observed across rounds, by
+    /// <see cref="LeaseBalancer.Abandoned"/>), each only while its owner and counter are still those read. A row a
+    /// reader on another node still renews stays: that node deletes it itself once it applies the deletion (or it
+    /// expires).
+    /// </summary>
+    /// <returns>Whether the mapping had no row left: then it may go from the control plane.</returns>
+    public async Task<bool> DeleteAbandonedAsync(CancellationToken cancellationToken)
+    {
+        var table = await _store.ListLeasesAsync(_keyPrefix, cancellationToken);
+        var left = table.Count;
+        foreach (var lease in _balancer.Abandoned(table, _time.GetElapsedTime(_started)))
+        {
+            if (await _store.DeleteLeaseAsync(lease.LeaseKey, lease.Owner, lease.LeaseCounter, cancellationToken))
+            {
+                left--;
+                LogDeleted(_logger, lease.LeaseKey, lease.LeaseCounter);
+            }
+        }
+
+        return left == 0;
+    }
+
+    /// <summary>
     /// The KCL's cleanup of finished leases: a row reading SHARD_END is deleted once every child shard (from the
     /// listing and from the rows' lineage) has a row with a checkpoint, that is once each child's reading began and
     /// nothing waits on the parent any more, and once the shard's own parents' rows are gone (a lineage is cleaned
@@ -296,6 +346,12 @@ public sealed partial class LeaseCoordinator
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the finished lease {LeaseKey}: each of its {Children} child shards is being read")]
     private static partial void LogCleanedUp(ILogger logger, string leaseKey, int children);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the lease {LeaseKey} (counter {LeaseCounter}) with its checkpoint: its mapping was deleted")]
+    private static partial void LogDeleted(ILogger logger, string leaseKey, long leaseCounter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the lease {LeaseKey} of a deleted mapping; the mapping's cleanup deletes it once it expires")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string leaseKey);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the lease {LeaseKey}; it expires after the failover time instead")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string leaseKey);

@@ -200,6 +200,41 @@ public sealed partial class DynamoDbShardLeaseStore(DynamoDbTables tables, ILogg
         }
     }
 
+    public async Task<bool> DeleteLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, AttributeValue> { [":counter"] = N(leaseCounter) };
+        // An unowned row has no leaseOwner (a release removes it); one an older version left without a counter is at 0.
+        var counter = leaseCounter == 0 ? "(attribute_not_exists(#counter) OR #counter = :counter)" : "#counter = :counter";
+        string condition;
+        if (owner.Length == 0)
+        {
+            condition = $"attribute_exists(leaseKey) AND attribute_not_exists(#owner) AND {counter}";
+        }
+        else
+        {
+            condition = $"#owner = :owner AND {counter}";
+            values[":owner"] = S(owner);
+        }
+
+        try
+        {
+            tables.Count("DeleteItem");
+            await tables.Client.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = tables.Leases,
+                Key = new() { ["leaseKey"] = S(leaseKey) },
+                ConditionExpression = condition,
+                ExpressionAttributeNames = new() { ["#counter"] = "leaseCounter", ["#owner"] = "leaseOwner" },
+                ExpressionAttributeValues = values,
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
     private async Task<bool> OwnerWriteAsync(
         string update, Dictionary<string, AttributeValue> values, string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken)
     {

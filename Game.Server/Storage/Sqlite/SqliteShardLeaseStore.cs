@@ -92,6 +92,16 @@ public sealed class SqliteShardLeaseStore(SqliteDatabase database) : IShardLease
             return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         }, cancellationToken);
 
+    public Task<bool> DeleteLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            // An unowned row's owner is stored as '': the same condition serves a holder and a row nobody holds.
+            await using var command = Command(connection, transaction, "DELETE FROM leases WHERE lease_key = $key AND lease_owner = $owner AND lease_counter = $counter", leaseKey);
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$counter", leaseCounter);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }, cancellationToken);
+
     private Task<bool> OwnerWriteAsync(string set, string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {

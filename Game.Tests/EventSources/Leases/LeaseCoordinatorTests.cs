@@ -139,6 +139,54 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteAll_MappingDeleted_DeletesTheHeldRowsButNotOneAnotherNodeTookSince()
+    {
+        var a = Node("a");
+        await RoundAsync(FourShards, a);
+        var taken = await _store.Leases.TakeLeaseAsync(Prefix + "shardId-000000000000", "b", 1, CancellationToken.None);
+
+        await a.DeleteAllAsync(CancellationToken.None);
+
+        Assert.Empty(a.Held);
+        Assert.Equal([taken!], await _store.Leases.ListLeasesAsync(Prefix, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeleteAbandoned_ANodeStillReadsTheDeletedMapping_DeletesOnlyFreeRowsUntilThatNodeDeletesItsOwn()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+        await _store.Leases.CreateLeaseIfMissingAsync(Prefix + "shardId-000000000004", [], CancellationToken.None);
+
+        Assert.False(await b.DeleteAbandonedAsync(CancellationToken.None));
+        Assert.Equal(FourShards.Select(s => s.ShardId), await RowsAsync());
+
+        // a applies the deletion within the failover time: its own rows go, and with them the last of the mapping.
+        _time.Advance(Options.RenewInterval);
+        await a.DeleteAllAsync(CancellationToken.None);
+        Assert.True(await b.DeleteAbandonedAsync(CancellationToken.None));
+        Assert.Empty(await RowsAsync());
+    }
+
+    [Fact]
+    public async Task DeleteAbandoned_ANodeDiedHoldingRows_DeletesThemOnceTheyExpire()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        await RoundAsync(FourShards, a);
+
+        Assert.False(await b.DeleteAbandonedAsync(CancellationToken.None));
+        _time.Advance(Options.Failover - TimeSpan.FromSeconds(1));
+        Assert.False(await b.DeleteAbandonedAsync(CancellationToken.None));
+        Assert.Equal(FourShards.Select(s => s.ShardId), await RowsAsync());
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await b.DeleteAbandonedAsync(CancellationToken.None));
+        Assert.Empty(await RowsAsync());
+    }
+
+    [Fact]
     public async Task Sync_RoundBetweenTheReleasesOfAStoppingNode_AsksForAFollowUpRoundThatTakesTheRest()
     {
         var a = Node("a");
@@ -354,6 +402,9 @@ public sealed class LeaseCoordinatorTests : IAsyncLifetime
 
         public Task<bool> DeleteFinishedLeaseAsync(string leaseKey, long leaseCounter, CancellationToken cancellationToken) =>
             inner.DeleteFinishedLeaseAsync(leaseKey, leaseCounter, cancellationToken);
+
+        public Task<bool> DeleteLeaseAsync(string leaseKey, string owner, long leaseCounter, CancellationToken cancellationToken) =>
+            inner.DeleteLeaseAsync(leaseKey, owner, leaseCounter, cancellationToken);
     }
 
     private async Task FinishAsync(LeaseCoordinator node, Lease lease)

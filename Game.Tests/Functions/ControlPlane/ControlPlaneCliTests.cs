@@ -10,7 +10,7 @@ namespace Game.Tests.Functions.ControlPlane;
 /// <summary>
 /// The newcomer's path: Debian's AWS CLI v2 (<c>/usr/bin/aws</c>, installed by <c>./scripts/test</c>) against the
 /// real server, commands typed as a user would, while a game is played: its scores stay exact while the scoring
-/// mapping's batch size changes, and while the mapping is paused and resumed.
+/// mapping's batch size changes, while the mapping is paused and resumed, and when it is deleted and created again.
 /// </summary>
 public sealed class ControlPlaneCliTests : IAsyncLifetime
 {
@@ -65,6 +65,65 @@ public sealed class ControlPlaneCliTests : IAsyncLifetime
         await WaitForAsync(() => AwsAsync($"lambda get-event-source-mapping --uuid {uuid} --query State --output text"), "Enabled");
         await WaitForScoresAsync(client, game.GameId, phones);
         Assert.All(phones, p => Assert.True(p.Expected > beforePause[phones.IndexOf(p)], "the batches sent while paused score after the resume"));
+    }
+
+    [Fact]
+    public async Task Game_MappingDeletedThenCreatedAgainFromTrimHorizon_RereadsTheStreamAndKeepsExactScores()
+    {
+        using var client = new GameClient(_server);
+        var game = await client.CreateGameAsync(roundSeconds: 600);
+        var players = new[] { await client.JoinAsync(game.GameId, "Ada", "red"), await client.JoinAsync(game.GameId, "Grace", "blue") };
+        await client.StartAsync(game.GameId);
+        var phones = players.Select(p => new Phone(game.GameId, p.PlayerId)).ToList();
+        var kinesis = new SignedKinesisRequests(_server.BaseUrl, "AKIDGAMELOCAL", "game-local-secret");
+        var uuid = await AwsAsync("lambda list-event-source-mappings --function-name score --query EventSourceMappings[0].UUID --output text");
+
+        await SendAsync(kinesis, phones, 6);
+        await WaitForScoresAsync(client, game.GameId, phones);
+
+        // Deleted: the mapping goes, and its position in each shard (its lease rows, checkpoints included) with it.
+        Assert.Equal("Deleting", await AwsAsync($"lambda delete-event-source-mapping --uuid {uuid} --query State --output text"));
+        await WaitForAsync(() => AwsAsync("lambda list-event-source-mappings --function-name score --query length(EventSourceMappings) --output text"), "0");
+        await using (var store = await SqliteTestStore.OpenAsync(Path.Combine(_server.DataDirectory, "game.db"), CancellationToken.None))
+        {
+            Assert.Empty(await store.Leases.ListLeasesAsync("score/motion/", CancellationToken.None));
+        }
+
+        // Sent while no mapping exists: nothing scores them yet.
+        await SendAsync(kinesis, phones, 4);
+        var sent = phones.Count * 10;
+        var invokedBefore = await InvocationsAsync("score");
+
+        // Created again from the trim horizon, one record per invocation: it reads every record from the start, as
+        // Lambda's new mapping would, not on from the deleted one's checkpoints.
+        var created = (await AwsAsync(
+            "lambda create-event-source-mapping --function-name score --event-source-arn arn:aws:kinesis:us-east-1:000000000000:stream/motion " +
+            "--starting-position TRIM_HORIZON --batch-size 1 --query [State,UUID] --output text")).Split('\t');
+        Assert.Equal("Creating", created[0]);
+        Assert.NotEqual(uuid, created[1]);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            double invoked;
+            while ((invoked = await InvocationsAsync("score") - invokedBefore) < sent)
+            {
+                Assert.False(timeout.IsCancellationRequested, $"The new mapping invoked score {invoked} times, not once per record from the trim horizon ({sent}).");
+                await Task.Delay(100);
+            }
+        }
+
+        // Every record read again, and each phone's batches still count once: the ledger's last sequence skips the repeats.
+        await WaitForScoresAsync(client, game.GameId, phones);
+        Assert.Equal(phones.Select(p => p.Expected), await ScoresAsync(client, game.GameId, phones));
+    }
+
+    /// <summary>Lambda's Invocations metric of one function, as the server exports it.</summary>
+    private async Task<double> InvocationsAsync(string function)
+    {
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"{_server.BaseUrl}/metrics");
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith("Invocations_total{", StringComparison.Ordinal) && l.Contains($"function=\"{function}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Runs Debian's AWS CLI as a user types it, with the server's key pair and no profile of the machine's.</summary>
