@@ -9,11 +9,23 @@ public sealed class PresenterHub(IGrainFactory grains) : Hub<IPresenterClient>
     /// <summary>Joins the game's frames and answers the current scoreboard.</summary>
     /// <param name="gameId">The join code.</param>
     /// <param name="probe">True for the load tool: frames then list the phone seqs they reflect.</param>
+    /// <remarks>
+    /// The group first, then the snapshot, as <see cref="WatchHall"/> does: a frame built after the snapshot then
+    /// reaches this display, and one built before it carries a lower version, which the display drops. The other way
+    /// round, a frame sent between the two (a player joining the lobby) was lost, and nothing else changes in a lobby:
+    /// the display counted one player short until the next change.
+    /// </remarks>
     public async Task<ScoreboardFrame> Watch(string gameId, bool probe = false)
     {
-        var snapshot = await grains.GetGrain<IGameGrain>(gameId.ToUpperInvariant()).Snapshot()
-            ?? throw new HubException($"No game has the code '{gameId}'.");
-        await Groups.AddToGroupAsync(Context.ConnectionId, HubFramePublisher.Group(snapshot.GameId, probe));
+        var code = gameId.ToUpperInvariant();
+        var group = HubFramePublisher.Group(code, probe);
+        await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        if (await grains.GetGrain<IGameGrain>(code).Snapshot() is not { } snapshot)
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, group);
+            throw new HubException($"No game has the code '{gameId}'.");
+        }
+
         return snapshot;
     }
 

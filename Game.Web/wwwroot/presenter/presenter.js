@@ -347,13 +347,21 @@ async function watch(id) {
   $("leaders-empty").textContent = t("leaders.empty");
   history.replaceState(null, "", viewUrl(id));
   if (connection) await connection.stop();
+  // The hub joins the game's frames before it takes the snapshot, so a frame may arrive before the answer: counting
+  // restarts here (a reactivated game counts from 1 again), and the snapshot is drawn unless a newer frame already was.
+  const snapshot = async () => {
+    lastVersion = 0;
+    const whole = await hub.invoke("Watch", id, false);
+    if (whole.version > lastVersion) draw(whole, true);
+    else if (whole.history?.length) restoreChart(whole.history);
+  };
   // After a reconnect the display asks for the whole picture again: frames pushed meanwhile are lost.
-  const hub = connectHub("/hubs/presenter", { onReconnected: async () => draw(await hub.invoke("Watch", id, false), true) });
+  const hub = connectHub("/hubs/presenter", { onReconnected: snapshot });
   connection = hub;
   hub.on("Frame", (f) => draw(f));
   await startHub(hub);
   try {
-    draw(await hub.invoke("Watch", id, false), true);
+    await snapshot();
     if (view === "hall") hall.show(hub, id);
   } catch {
     banner(t("error.noGame", { code: id }));
