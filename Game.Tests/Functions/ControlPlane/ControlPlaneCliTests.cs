@@ -30,10 +30,7 @@ public sealed class ControlPlaneCliTests : IAsyncLifetime
     public async Task Game_BatchSizeChangedThenMappingPausedAndResumed_KeepsExactScores()
     {
         using var client = new GameClient(_server);
-        var game = await client.CreateGameAsync(roundSeconds: 600);
-        var players = new[] { await client.JoinAsync(game.GameId, "Ada", "red"), await client.JoinAsync(game.GameId, "Grace", "blue") };
-        await client.StartAsync(game.GameId);
-        var phones = players.Select(p => new Phone(game.GameId, p.PlayerId)).ToList();
+        var (game, phones) = await StartGameAsync(client);
         var kinesis = new SignedKinesisRequests(_server.BaseUrl, "AKIDGAMELOCAL", "game-local-secret");
 
         var uuid = await AwsAsync("lambda list-event-source-mappings --function-name score --query EventSourceMappings[0].UUID --output text");
@@ -71,10 +68,7 @@ public sealed class ControlPlaneCliTests : IAsyncLifetime
     public async Task Game_MappingDeletedThenCreatedAgainFromTrimHorizon_RereadsTheStreamAndKeepsExactScores()
     {
         using var client = new GameClient(_server);
-        var game = await client.CreateGameAsync(roundSeconds: 600);
-        var players = new[] { await client.JoinAsync(game.GameId, "Ada", "red"), await client.JoinAsync(game.GameId, "Grace", "blue") };
-        await client.StartAsync(game.GameId);
-        var phones = players.Select(p => new Phone(game.GameId, p.PlayerId)).ToList();
+        var (game, phones) = await StartGameAsync(client);
         var kinesis = new SignedKinesisRequests(_server.BaseUrl, "AKIDGAMELOCAL", "game-local-secret");
         var uuid = await AwsAsync("lambda list-event-source-mappings --function-name score --query EventSourceMappings[0].UUID --output text");
 
@@ -114,6 +108,15 @@ public sealed class ControlPlaneCliTests : IAsyncLifetime
         // Every record read again, and each phone's batches still count once: the ledger's last sequence skips the repeats.
         await WaitForScoresAsync(client, game.GameId, phones);
         Assert.Equal(phones.Select(p => p.Expected), await ScoresAsync(client, game.GameId, phones));
+    }
+
+    /// <summary>A ten-minute round running with two players, Ada (red) and Grace (blue), and a phone for each.</summary>
+    private static async Task<(GameClient.CreatedGame Game, List<Phone> Phones)> StartGameAsync(GameClient client)
+    {
+        var game = await client.CreateGameAsync(roundSeconds: 600);
+        var players = new[] { await client.JoinAsync(game.GameId, "Ada", "red"), await client.JoinAsync(game.GameId, "Grace", "blue") };
+        await client.StartAsync(game.GameId);
+        return (game, players.Select(p => new Phone(game.GameId, p.PlayerId)).ToList());
     }
 
     /// <summary>Lambda's Invocations metric of one function, as the server exports it.</summary>
